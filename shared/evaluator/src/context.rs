@@ -1,0 +1,206 @@
+//! The request context: the condition keys of one request, and what is *not* known.
+//!
+//! AWS evaluates a real request whose keys are all either present or absent. An
+//! analysis done ahead of time also meets keys it cannot know (the caller's IP, MFA,
+//! the time): those are [`KeyState::Unknown`], and conditions on them evaluate to
+//! "unknown" rather than silently to true or false (checklist item 27).
+//!
+//! Key names are case-insensitive (AWS IAM User Guide, "IAM JSON policy elements:
+//! Condition": "Condition key names are not case-sensitive"), so keys are stored
+//! lowercase and looked up by their lowercase form.
+
+use std::collections::HashMap;
+
+/// One key's value: a single string, or a set for multi-valued keys (`aws:TagKeys`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContextValue {
+    /// A single-valued key.
+    Single(String),
+    /// A multi-valued key (possibly empty).
+    Multi(Vec<String>),
+}
+
+impl ContextValue {
+    /// The values as a slice: one for a single value.
+    pub fn as_slice(&self) -> &[String] {
+        match self {
+            ContextValue::Single(s) => std::slice::from_ref(s),
+            ContextValue::Multi(v) => v,
+        }
+    }
+}
+
+/// What the evaluator knows about one key for this request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyState<'a> {
+    /// The key is in the request with this value.
+    Present(&'a ContextValue),
+    /// The key is known not to be in the request.
+    Absent,
+    /// Whether and with what value the key is present cannot be known ahead.
+    Unknown,
+}
+
+/// How keys the context does not list are treated.
+#[derive(Debug, Clone, Default)]
+pub enum Mode {
+    /// As AWS evaluates a real request: a key not given is absent.
+    #[default]
+    Strict,
+    /// Analysis ahead of time: a key not given is unknown, unless a constraint says
+    /// its presence (and value) is known.
+    Discovery(Vec<KeyConstraint>),
+}
+
+/// Narrows Discovery mode for keys matching `key`: `presence_known` makes a key the
+/// context lacks absent; `value_known = false` makes even a given value unknown.
+#[derive(Debug, Clone)]
+pub struct KeyConstraint {
+    /// Which keys the constraint covers.
+    pub key: KeyMatcher,
+    /// Whether the presence of the key is known (a missing key is then absent).
+    pub presence_known: bool,
+    /// Whether a given value is to be trusted (otherwise the value is unknown).
+    pub value_known: bool,
+}
+
+/// A key name (case-insensitive) or a regular expression over key names.
+#[derive(Debug, Clone)]
+pub enum KeyMatcher {
+    /// An exact key name, stored lowercase.
+    Exact(String),
+    /// A pattern written `/regex/`, matched case-insensitively against the whole name.
+    Pattern(regex_lite::Regex),
+}
+
+impl KeyMatcher {
+    /// Reads `aws:SourceIp` as an exact name and `/aws:PrincipalTag/.*/` as a pattern.
+    pub fn parse(text: &str) -> Result<KeyMatcher, String> {
+        if text.len() >= 2 && text.starts_with('/') && text.ends_with('/') {
+            let body = &text[1..text.len() - 1];
+            regex_lite::Regex::new(&format!("(?i)^(?:{body})$"))
+                .map(KeyMatcher::Pattern)
+                .map_err(|e| format!("key pattern `{text}` is not a valid regular expression: {e}"))
+        } else {
+            Ok(KeyMatcher::Exact(text.to_ascii_lowercase()))
+        }
+    }
+
+    fn matches(&self, key_lower: &str) -> bool {
+        match self {
+            KeyMatcher::Exact(k) => k == key_lower,
+            KeyMatcher::Pattern(re) => re.is_match(key_lower),
+        }
+    }
+}
+
+/// The condition keys of one request.
+#[derive(Debug, Clone, Default)]
+pub struct RequestContext {
+    values: HashMap<String, ContextValue>,
+    mode: Mode,
+}
+
+impl RequestContext {
+    /// An empty strict context.
+    pub fn new() -> RequestContext {
+        RequestContext::default()
+    }
+
+    /// An empty context in the given mode.
+    pub fn with_mode(mode: Mode) -> RequestContext {
+        RequestContext {
+            values: HashMap::new(),
+            mode,
+        }
+    }
+
+    /// The mode.
+    pub fn mode(&self) -> &Mode {
+        &self.mode
+    }
+
+    /// Whether this is a Discovery-mode context.
+    pub fn is_discovery(&self) -> bool {
+        matches!(self.mode, Mode::Discovery(_))
+    }
+
+    /// Sets a key (any case) to a value, replacing an earlier value.
+    pub fn insert(&mut self, key: &str, value: ContextValue) {
+        self.values.insert(key.to_ascii_lowercase(), value);
+    }
+
+    /// Sets a single-valued key.
+    pub fn set(&mut self, key: &str, value: impl Into<String>) {
+        self.insert(key, ContextValue::Single(value.into()));
+    }
+
+    /// The raw value of a key given in the context, whatever the mode.
+    pub fn given(&self, key_lower: &str) -> Option<&ContextValue> {
+        self.values.get(key_lower)
+    }
+
+    /// Iterates the given keys (lowercase) and values.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &ContextValue)> {
+        self.values.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// What is known about a key, given its lowercase name.
+    pub fn lookup(&self, key_lower: &str) -> KeyState<'_> {
+        let given = self.values.get(key_lower);
+        match &self.mode {
+            Mode::Strict => given.map_or(KeyState::Absent, KeyState::Present),
+            Mode::Discovery(constraints) => {
+                match constraints.iter().find(|c| c.key.matches(key_lower)) {
+                    Some(c) => match given {
+                        Some(v) if c.value_known => KeyState::Present(v),
+                        Some(_) => KeyState::Unknown,
+                        None if c.presence_known => KeyState::Absent,
+                        None => KeyState::Unknown,
+                    },
+                    None => given.map_or(KeyState::Unknown, KeyState::Present),
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strict_mode_missing_key_is_absent_and_names_are_case_insensitive() {
+        let mut ctx = RequestContext::new();
+        ctx.set("aws:PrincipalTag/Team", "a");
+        assert_eq!(
+            ctx.lookup("aws:principaltag/team"),
+            KeyState::Present(&ContextValue::Single("a".into()))
+        );
+        assert_eq!(ctx.lookup("aws:sourceip"), KeyState::Absent);
+    }
+
+    #[test]
+    fn discovery_mode_missing_key_is_unknown_unless_presence_known() {
+        let mut ctx = RequestContext::with_mode(Mode::Discovery(vec![KeyConstraint {
+            key: KeyMatcher::parse("/aws:PrincipalTag/.*/").unwrap(),
+            presence_known: true,
+            value_known: true,
+        }]));
+        ctx.set("aws:SourceAccount", "1");
+        assert_eq!(ctx.lookup("aws:sourceip"), KeyState::Unknown);
+        assert_eq!(ctx.lookup("aws:principaltag/dept"), KeyState::Absent);
+        assert!(matches!(ctx.lookup("aws:sourceaccount"), KeyState::Present(_)));
+    }
+
+    #[test]
+    fn discovery_value_unknown_hides_given_value() {
+        let mut ctx = RequestContext::with_mode(Mode::Discovery(vec![KeyConstraint {
+            key: KeyMatcher::parse("aws:SourceAccount").unwrap(),
+            presence_known: true,
+            value_known: false,
+        }]));
+        ctx.set("aws:SourceAccount", "1");
+        assert_eq!(ctx.lookup("aws:sourceaccount"), KeyState::Unknown);
+    }
+}
