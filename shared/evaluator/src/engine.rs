@@ -207,7 +207,7 @@ struct LayerOutcome {
 #[derive(Debug, Clone)]
 struct ResourceOutcome {
     direct: Formula,
-    role_or_wildcard: Formula,
+    role: Formula,
     account: Formula,
     deny: Formula,
 }
@@ -223,6 +223,9 @@ struct Eval<'r, 'a> {
 /// Decides one request.
 pub fn evaluate<'a>(req: &Request<'a>, policies: &PolicySet<'a>, settings: &Settings) -> Evaluation<'a> {
     let action = RequestAction::new(req.action);
+    // Whether the action takes no resource: the caller may say; otherwise the action
+    // catalog does (Service Authorization Reference: actions with no resource types are
+    // authorized only against `*`). A `*` for any other action means "any resource".
     let wildcard_only = req.wildcard_only_action.unwrap_or_else(|| {
         req.resource == "*"
             && accessdrift_iam_data::catalog()
@@ -243,6 +246,13 @@ impl<'r, 'a> Eval<'r, 'a> {
     fn decide(&mut self, policies: &PolicySet<'a>, settings: &Settings) -> Evaluation<'a> {
         let principal = self.req.principal;
         let mut notes = Vec::new();
+
+        // STS API reference, GetCallerIdentity: "No permissions are required to perform
+        // this operation", and an explicit deny does not stop it.
+        if self.action.full_lower() == "sts:getcalleridentity" {
+            notes.push("sts:GetCallerIdentity needs no permission and cannot be denied");
+            return self.finish(Decision::Allowed, Formula::True, None, notes);
+        }
 
         let identity = self.layer(&policies.identity, PolicyType::Identity, None);
         let session = policies
@@ -312,6 +322,13 @@ impl<'r, 'a> Eval<'r, 'a> {
         }
         let not_denied = any_deny.not();
 
+        // AWS-managed policies and AWS-reserved roles cannot be changed by anyone
+        // (IAM UG, "AWS managed policies"; "AWS IAM Identity Center" reserved roles).
+        if self.modifies_aws_owned_iam_resource() {
+            notes.push("AWS-managed policies and AWS-reserved roles cannot be modified");
+            return self.finish(Decision::ImplicitlyDenied, Formula::False, Some(Blocker::Resource), notes);
+        }
+
         // 2. Guardrails: SCPs (an allow at every level) and the VPC endpoint policy.
         if scp_gate.is_false() {
             return self.finish(Decision::ImplicitlyDenied, Formula::False, Some(Blocker::Scp), notes);
@@ -329,22 +346,15 @@ impl<'r, 'a> Eval<'r, 'a> {
             (Some(_), None) => true,
             _ => false,
         };
-        let mut resource = resource;
-        let mut bpa_blocked = false;
         if settings.s3_block_public_access
             && self.action.service() == "s3"
             && !same_account
             && !matches!(principal, Principal::Service(_))
+            && policies.resource.is_some_and(|rp| s3::is_public_policy(rp.policy))
         {
-            if let (Some(rp), Some(r)) = (policies.resource, resource.as_mut()) {
-                if s3::is_public_policy(rp.policy) {
-                    notes.push("S3 Block Public Access restricts a public bucket policy to the bucket owner's account and AWS services");
-                    r.direct = Formula::False;
-                    r.role_or_wildcard = Formula::False;
-                    r.account = Formula::False;
-                    bpa_blocked = true;
-                }
-            }
+            // S3 rejects the request outright, like an explicit deny.
+            notes.push("S3 Block Public Access restricts a public bucket policy to the bucket owner's account and AWS services");
+            return self.finish(Decision::ExplicitlyDenied, Formula::False, Some(Blocker::S3Bpa), notes);
         }
 
         // 4. Identity side: identity allow capped by the boundary and session policy.
@@ -363,7 +373,7 @@ impl<'r, 'a> Eval<'r, 'a> {
 
         let resource_must_allow = self.resource_policy_required();
         let (res_direct, res_role, res_account) = match &resource {
-            Some(r) => (r.direct.clone(), r.role_or_wildcard.clone(), r.account.clone()),
+            Some(r) => (r.direct.clone(), r.role.clone(), r.account.clone()),
             None => (Formula::False, Formula::False, Formula::False),
         };
         let res_any = res_direct
@@ -392,9 +402,6 @@ impl<'r, 'a> Eval<'r, 'a> {
 
         let total = allowed.clone().and(scp_gate).and(vpce_gate).and(not_denied);
         if total.is_false() {
-            if bpa_blocked {
-                return self.finish(Decision::ImplicitlyDenied, Formula::False, Some(Blocker::S3Bpa), notes);
-            }
             let blocker = self.implicit_blocker(
                 principal,
                 same_account,
@@ -498,9 +505,37 @@ impl<'r, 'a> Eval<'r, 'a> {
         accessdrift_iam_data::catalog().supports_rcp(service)
     }
 
+    /// Writes to resources AWS owns: AWS-managed IAM policies, AWS-reserved roles and
+    /// AWS-managed KMS aliases (`alias/aws/*`) cannot be changed by any policy.
+    fn modifies_aws_owned_iam_resource(&self) -> bool {
+        let Some(arn) = crate::arn::Arn::parse(self.req.resource) else {
+            return false;
+        };
+        let aws_owned = match self.action.service() {
+            "iam" => {
+                (arn.account == "aws" && arn.resource.starts_with("policy/"))
+                    || arn.resource.starts_with("role/aws-reserved/")
+            }
+            "kms" => arn.resource.starts_with("alias/aws/"),
+            _ => false,
+        };
+        if !aws_owned {
+            return false;
+        }
+        use accessdrift_iam_data::AccessLevel;
+        match accessdrift_iam_data::catalog().action(self.req.action) {
+            Some(a) => !matches!(a.access_level, AccessLevel::Read | AccessLevel::List),
+            None => {
+                let name = self.action.name();
+                !(name.starts_with("get") || name.starts_with("list") || name.starts_with("describe"))
+            }
+        }
+    }
+
     fn is_kms_key(&self) -> bool {
         self.action.service() == "kms"
-            && crate::arn::Arn::parse(self.req.resource).is_some_and(|a| a.service == "kms")
+            && crate::arn::Arn::parse(self.req.resource)
+                .is_some_and(|a| a.service == "kms" && a.resource.starts_with("key/"))
     }
 
     fn is_role_trust(&self) -> bool {
@@ -536,7 +571,7 @@ impl<'r, 'a> Eval<'r, 'a> {
     fn resource_layer(&mut self, np: NamedPolicy<'a>) -> ResourceOutcome {
         let mut out = ResourceOutcome {
             direct: Formula::False,
-            role_or_wildcard: Formula::False,
+            role: Formula::False,
             account: Formula::False,
             deny: Formula::False,
         };
@@ -547,10 +582,12 @@ impl<'r, 'a> Eval<'r, 'a> {
             }
             match (st.effect, how) {
                 (Effect::Deny, _) => out.deny = out.deny.or(applies),
-                (Effect::Allow, Some(PrincipalMatch::Direct)) => out.direct = out.direct.or(applies),
-                (Effect::Allow, Some(PrincipalMatch::Role | PrincipalMatch::Wildcard)) => {
-                    out.role_or_wildcard = out.role_or_wildcard.or(applies)
+                // A grant to `*` reaches the caller directly, like one naming its ARN: it
+                // is not limited by an implicit deny in the boundary.
+                (Effect::Allow, Some(PrincipalMatch::Direct | PrincipalMatch::Wildcard)) => {
+                    out.direct = out.direct.or(applies)
                 }
+                (Effect::Allow, Some(PrincipalMatch::Role)) => out.role = out.role.or(applies),
                 (Effect::Allow, Some(PrincipalMatch::Account)) => out.account = out.account.or(applies),
                 (Effect::Allow, None) => {}
             }

@@ -304,16 +304,12 @@ fn substitute_into(inner: &str, ctx: &RequestContext, out: &mut Vec<Tok>) -> Res
                 KeyState::Present(crate::context::ContextValue::Single(v)) => Some(v.as_str()),
                 KeyState::Present(_) => None,
                 KeyState::Absent => None,
-                KeyState::Unknown => {
-                    if default.is_none() {
-                        return Err(PatternResult::Unknown(key.to_string()));
-                    }
-                    return Err(PatternResult::Unknown(key.to_string()));
-                }
+                KeyState::Unknown => return Err(PatternResult::Unknown(key.to_string())),
             };
             match value.or(default) {
                 Some(v) => out.extend(v.chars().map(Tok::Sub)),
-                None => return Err(PatternResult::Miss),
+                // Unresolvable: the pattern cannot apply, not even through NotResource.
+                None => return Err(PatternResult::Invalid),
             }
         }
     }
@@ -356,7 +352,8 @@ fn match_segments(pattern: &[Tok], request: &[Tok], mode: Mode, policy_type: Pol
             return PatternResult::Miss;
         }
     }
-    hit(compare_resource_part(p_segs[5], r_segs[5], mode))
+    let is_s3 = p_segs[2] == [Tok::Lit('s'), Tok::Lit('3')];
+    hit(compare_resource_part(p_segs[5], r_segs[5], mode, is_s3))
 }
 
 /// A pattern with fewer than six segments, read per policy type (see the module docs).
@@ -403,25 +400,20 @@ fn short_pattern(
     }
 }
 
-/// The last ARN segment: the resource-type prefix (through the first `/` or `:`) must
-/// appear literally; the rest compares with wildcards crossing `/` and `:`.
-fn compare_resource_part(pattern: &[Tok], request: &[Tok], mode: Mode) -> bool {
-    let split = pattern
-        .iter()
-        .position(|t| matches!(t, Tok::Lit('/') | Tok::Lit(':')))
-        .map_or(0, |i| i + 1);
-    let (product, id) = pattern.split_at(split);
-    if request.len() < product.len() {
-        return false;
-    }
-    for (p, r) in product.iter().zip(request) {
-        match (p.literal(), r.literal()) {
-            (Some(a), Some(b)) if a == b => {}
-            (None, _) if p == r => {}
-            _ => return false,
+/// The last ARN segment. Its resource-type prefix (through the first `/` or `:`) takes
+/// no wildcards (IAM UG, "IAM identifiers", "Incorrect wildcard usage"); S3 ARNs have no
+/// type prefix (the bucket name comes first, and `arn:aws:s3:::*/AWSLogs/*` is valid).
+fn compare_resource_part(pattern: &[Tok], request: &[Tok], mode: Mode, is_s3: bool) -> bool {
+    if !is_s3 {
+        let product_end = pattern
+            .iter()
+            .position(|t| matches!(t, Tok::Lit('/') | Tok::Lit(':')))
+            .unwrap_or(0);
+        if has_wildcard(&pattern[..product_end]) {
+            return false;
         }
     }
-    compare(id, &request[product.len()..], mode)
+    compare(pattern, request, mode)
 }
 
 fn compare(pattern: &[Tok], request: &[Tok], mode: Mode) -> bool {
@@ -543,12 +535,13 @@ fn match_literal_fast(pattern: &str, request: &str, policy_type: PolicyType) -> 
         }
     }
     let p = p_segs[5];
-    let split = p.find(['/', ':']).map_or(0, |i| i + 1);
-    let (product, id) = p.split_at(split);
-    let Some(r_id) = r_segs[5].strip_prefix(product) else {
-        return PatternResult::Miss;
-    };
-    hit(glob_bytes(id.as_bytes(), r_id.as_bytes()))
+    if p_segs[2] != "s3" {
+        let product_end = p.find(['/', ':']).unwrap_or(0);
+        if p[..product_end].contains(['*', '?']) {
+            return PatternResult::Miss;
+        }
+    }
+    hit(glob_bytes(p.as_bytes(), r_segs[5].as_bytes()))
 }
 
 /// Linear-time glob over ASCII bytes (`*` any run, `?` one byte).

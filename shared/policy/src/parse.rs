@@ -298,9 +298,11 @@ fn parse_principals(value: &Value) -> Result<Principals, String> {
             }
             Ok(Principals::Map(out))
         }
-        Value::String(s) => Err(format!(
-            "must be \"*\" or an object such as {{\"AWS\": ...}}, not the string `{s}`"
-        )),
+        // A bare ARN or account id is read as `{"AWS": ...}`, as AWS's own parser does.
+        Value::String(s) => Ok(Principals::Map(PrincipalMap {
+            aws: vec![s.clone()],
+            ..PrincipalMap::default()
+        })),
         other => Err(format!(
             "must be \"*\" or an object, not {}",
             json_type(other)

@@ -345,9 +345,6 @@ fn run_case(case: &CaseIn<'_>, cache: &PolicyCache, options: Options) -> Result<
     let scp = levels(&p.scp, "SCP")?;
     let rcp = levels(&p.rcp, "RCP")?;
 
-    let named = |r: &Resolved| -> Option<NamedPolicy<'_>> {
-        r.policy.as_ref().as_ref().ok().map(|policy| NamedPolicy { name: &r.name, policy })
-    };
     let set = PolicySet {
         identity: identity.iter().filter_map(named).collect(),
         session: session.as_ref().and_then(named),
@@ -380,6 +377,14 @@ fn run_case(case: &CaseIn<'_>, cache: &PolicyCache, options: Options) -> Result<
     };
     let evaluation = evaluate(&request, &set, &settings);
     Ok(render(&evaluation, options))
+}
+
+fn named(r: &Resolved) -> Option<NamedPolicy<'_>> {
+    r.policy
+        .as_ref()
+        .as_ref()
+        .ok()
+        .map(|policy| NamedPolicy { name: &r.name, policy })
 }
 
 fn scalar(v: &Value) -> Result<String, String> {
