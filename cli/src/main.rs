@@ -60,16 +60,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             std::io::stdin()
                 .read_to_string(&mut input)
                 .context("reading cases from standard input (is it UTF-8 text?)")?;
-            match accessdrift_simulate::run_batch(&input, accessdrift_simulate::Options { explain }) {
+            match accessdrift_simulate::run_batch(&input, accessdrift_simulate::Options { explain })
+            {
                 Ok(out) => {
                     let mut stdout = std::io::stdout().lock();
-                    stdout.write_all(out.as_bytes()).context("writing results")?;
+                    stdout
+                        .write_all(out.as_bytes())
+                        .context("writing results")?;
                     stdout.flush().context("writing results")?;
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(e) => {
                     eprintln!("accessdrift simulate: {e}");
-                    eprintln!("expected a JSON array of cases or one case per line (see shared/spec/simulate.md)");
+                    eprintln!(
+                        "expected a JSON array of cases or one case per line (see shared/spec/simulate.md)"
+                    );
                     Ok(ExitCode::from(2))
                 }
             }

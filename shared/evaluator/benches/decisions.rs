@@ -2,8 +2,17 @@
 //! the evaluator. Typical policies: a role with a few managed policies (some with
 //! conditions), a boundary, a two-level SCP path and a bucket policy.
 
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "test code: a failure should stop loudly"
+)]
+
 use accessdrift_evaluator::context::RequestContext;
-use accessdrift_evaluator::{NamedPolicy, OrgLevel, PolicySet, Principal, Request, Settings, evaluate};
+use accessdrift_evaluator::{
+    NamedPolicy, OrgLevel, PolicySet, Principal, Request, Settings, evaluate,
+};
 use accessdrift_policy::{Policy, parse_policy_value};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use serde_json::json;
@@ -27,7 +36,9 @@ fn bench(c: &mut Criterion) {
     ];
     let boundary = p(json!({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "NotAction": ["iam:*", "organizations:*"], "Resource": "*"}]}));
-    let full = p(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}));
+    let full = p(
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}),
+    );
     let deny_list = p(json!({"Version": "2012-10-17", "Statement": [
         {"Effect": "Deny", "Action": ["iam:CreateUser", "s3:PutBucketPublicAccessBlock", "kms:ScheduleKeyDeletion"], "Resource": "*"},
         {"Effect": "Deny", "NotAction": ["iam:*", "sts:*"], "Resource": "*", "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["us-east-1", "eu-west-1"]}}}]}));
@@ -37,29 +48,75 @@ fn bench(c: &mut Criterion) {
         {"Sid": "TLS", "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "arn:aws:s3:::credit-applications/*",
          "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}));
     let set = PolicySet {
-        identity: identity.iter().map(|policy| NamedPolicy { name: "managed", policy }).collect(),
-        boundary: Some(NamedPolicy { name: "boundary", policy: &boundary }),
+        identity: identity
+            .iter()
+            .map(|policy| NamedPolicy {
+                name: "managed",
+                policy,
+            })
+            .collect(),
+        boundary: Some(NamedPolicy {
+            name: "boundary",
+            policy: &boundary,
+        }),
         scp: vec![
-            OrgLevel { level: "r-ab12", policies: vec![NamedPolicy { name: "FullAWSAccess", policy: &full }] },
-            OrgLevel { level: "ou-prod", policies: vec![NamedPolicy { name: "FullAWSAccess", policy: &full }, NamedPolicy { name: "DenyList", policy: &deny_list }] },
+            OrgLevel {
+                level: "r-ab12",
+                policies: vec![NamedPolicy {
+                    name: "FullAWSAccess",
+                    policy: &full,
+                }],
+            },
+            OrgLevel {
+                level: "ou-prod",
+                policies: vec![
+                    NamedPolicy {
+                        name: "FullAWSAccess",
+                        policy: &full,
+                    },
+                    NamedPolicy {
+                        name: "DenyList",
+                        policy: &deny_list,
+                    },
+                ],
+            },
         ],
-        resource: Some(NamedPolicy { name: "bucket", policy: &bucket }),
+        resource: Some(NamedPolicy {
+            name: "bucket",
+            policy: &bucket,
+        }),
         ..Default::default()
     };
-    let principal = Principal::parse("arn:aws:sts::111111111111:assumed-role/credit-processor/batch");
+    let principal =
+        Principal::parse("arn:aws:sts::111111111111:assumed-role/credit-processor/batch");
     let mut ctx = RequestContext::new();
     ctx.set("aws:PrincipalTag/team", "credit");
     ctx.set("aws:RequestedRegion", "us-east-1");
     ctx.set("aws:SecureTransport", "true");
     let requests = [
-        ("s3:GetObject", "arn:aws:s3:::credit-applications/2026/a.json"),
-        ("s3:DeleteObject", "arn:aws:s3:::credit-applications/2026/a.json"),
-        ("sqs:SendMessage", "arn:aws:sqs:us-east-1:111111111111:credit-intake"),
+        (
+            "s3:GetObject",
+            "arn:aws:s3:::credit-applications/2026/a.json",
+        ),
+        (
+            "s3:DeleteObject",
+            "arn:aws:s3:::credit-applications/2026/a.json",
+        ),
+        (
+            "sqs:SendMessage",
+            "arn:aws:sqs:us-east-1:111111111111:credit-intake",
+        ),
         ("kms:Decrypt", "arn:aws:kms:us-east-1:111111111111:key/1234"),
         ("iam:CreateUser", "arn:aws:iam::111111111111:user/x"),
-        ("ec2:RunInstances", "arn:aws:ec2:us-east-1:111111111111:instance/i-1"),
+        (
+            "ec2:RunInstances",
+            "arn:aws:ec2:us-east-1:111111111111:instance/i-1",
+        ),
         ("s3:PutObject", "arn:aws:s3:::other-bucket/k"),
-        ("logs:PutLogEvents", "arn:aws:logs:us-east-1:111111111111:log-group:/app:log-stream:x"),
+        (
+            "logs:PutLogEvents",
+            "arn:aws:logs:us-east-1:111111111111:log-group:/app:log-stream:x",
+        ),
     ];
     let settings = Settings::default();
     let mut group = c.benchmark_group("evaluate");
@@ -76,7 +133,9 @@ fn bench(c: &mut Criterion) {
                     context: &ctx,
                     wildcard_only_action: Some(false),
                 };
-                if evaluate(&req, &set, &settings).decision == accessdrift_evaluator::Decision::Allowed {
+                if evaluate(&req, &set, &settings).decision
+                    == accessdrift_evaluator::Decision::Allowed
+                {
                     allowed += 1;
                 }
             }

@@ -62,7 +62,10 @@ mod tests {
     fn block(patterns: &[&str], negated: bool) -> ActionBlock {
         ActionBlock {
             negated,
-            patterns: patterns.iter().map(|p| parse_action_pattern(p.to_string())).collect(),
+            patterns: patterns
+                .iter()
+                .map(|p| parse_action_pattern(p.to_string()))
+                .collect(),
         }
     }
 
@@ -81,6 +84,9 @@ mod tests {
         let a = RequestAction::new("ec2:RunInstances");
         assert!(action_block_matches(&block(&["iam:*"], true), &a));
         assert!(!action_block_matches(&block(&["ec2:*"], true), &a));
-        assert!(action_block_matches(&block(&["ec2 :RunInstances"], true), &a));
+        assert!(action_block_matches(
+            &block(&["ec2 :RunInstances"], true),
+            &a
+        ));
     }
 }

@@ -37,6 +37,8 @@ pub enum KeyState<'a> {
     Present(&'a ContextValue),
     /// The key is known not to be in the request.
     Absent,
+    /// The key is known to be present, but its value cannot be known ahead.
+    PresentValueUnknown,
     /// Whether and with what value the key is present cannot be known ahead.
     Unknown,
 }
@@ -145,6 +147,21 @@ impl RequestContext {
         self.values.iter().map(|(k, v)| (k.as_str(), v))
     }
 
+    /// Discovery mode treats a value given for a key that no constraint covers as a
+    /// *hint*: it is used when it favours access, but a condition it would fail (or a
+    /// deny it would trigger) is reported as unknown instead, because an analysis ahead
+    /// of time cannot be sure the real request carries that value. Strictly known keys
+    /// are those named in a constraint with `valueIsKnown`.
+    pub fn is_hint(&self, key_lower: &str) -> bool {
+        match &self.mode {
+            Mode::Strict => false,
+            Mode::Discovery(constraints) => {
+                self.values.contains_key(key_lower)
+                    && !constraints.iter().any(|c| c.key.matches(key_lower))
+            }
+        }
+    }
+
     /// What is known about a key, given its lowercase name.
     pub fn lookup(&self, key_lower: &str) -> KeyState<'_> {
         let given = self.values.get(key_lower);
@@ -154,6 +171,7 @@ impl RequestContext {
                 match constraints.iter().find(|c| c.key.matches(key_lower)) {
                     Some(c) => match given {
                         Some(v) if c.value_known => KeyState::Present(v),
+                        Some(_) if c.presence_known => KeyState::PresentValueUnknown,
                         Some(_) => KeyState::Unknown,
                         None if c.presence_known => KeyState::Absent,
                         None => KeyState::Unknown,
@@ -190,7 +208,10 @@ mod tests {
         ctx.set("aws:SourceAccount", "1");
         assert_eq!(ctx.lookup("aws:sourceip"), KeyState::Unknown);
         assert_eq!(ctx.lookup("aws:principaltag/dept"), KeyState::Absent);
-        assert!(matches!(ctx.lookup("aws:sourceaccount"), KeyState::Present(_)));
+        assert!(matches!(
+            ctx.lookup("aws:sourceaccount"),
+            KeyState::Present(_)
+        ));
     }
 
     #[test]
@@ -201,6 +222,9 @@ mod tests {
             value_known: false,
         }]));
         ctx.set("aws:SourceAccount", "1");
-        assert_eq!(ctx.lookup("aws:sourceaccount"), KeyState::Unknown);
+        assert_eq!(
+            ctx.lookup("aws:sourceaccount"),
+            KeyState::PresentValueUnknown
+        );
     }
 }

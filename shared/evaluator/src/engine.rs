@@ -29,7 +29,7 @@ use crate::action::{RequestAction, action_block_matches};
 use crate::conditions::{Tri, evaluate_condition};
 use crate::context::RequestContext;
 use crate::formula::{Formula, Leaf, Source};
-use crate::principal::{Principal, PrincipalMatch, block_applies};
+use crate::principal::{Principal, PrincipalMatch, block_applies, other_sessions_named};
 use crate::resource::{ElementMatch, PolicyType, RequestResource, resource_block_applies};
 use crate::s3;
 
@@ -161,7 +161,7 @@ impl Blocker {
 }
 
 /// A statement that took part in a decision.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StatementRef<'a> {
     /// The layer.
     pub policy_type: PolicyType,
@@ -177,6 +177,8 @@ pub struct StatementRef<'a> {
     pub effect: Effect,
     /// True when it applies only under unknown conditions.
     pub conditional: bool,
+    /// The statement itself.
+    pub statement: &'a Statement,
 }
 
 /// A decision with its reasons.
@@ -221,7 +223,11 @@ struct Eval<'r, 'a> {
 }
 
 /// Decides one request.
-pub fn evaluate<'a>(req: &Request<'a>, policies: &PolicySet<'a>, settings: &Settings) -> Evaluation<'a> {
+pub fn evaluate<'a>(
+    req: &Request<'a>,
+    policies: &PolicySet<'a>,
+    settings: &Settings,
+) -> Evaluation<'a> {
     let action = RequestAction::new(req.action);
     // Whether the action takes no resource: the caller may say; otherwise the action
     // catalog does (Service Authorization Reference: actions with no resource types are
@@ -232,14 +238,91 @@ pub fn evaluate<'a>(req: &Request<'a>, policies: &PolicySet<'a>, settings: &Sett
                 .action(req.action)
                 .is_some_and(|a| a.is_wildcard_only())
     });
+    let resource = RequestResource::new(req.resource, wildcard_only);
+    let is_pattern = resource.is_pattern() && !wildcard_only;
     let mut ev = Eval {
         req,
-        resource: RequestResource::new(req.resource, wildcard_only),
+        resource,
         action,
         has_boundary: policies.boundary.is_some(),
         matched: Vec::new(),
     };
-    ev.decide(policies, settings)
+    let first = ev.decide(policies, settings);
+    if is_pattern && first.decision == Decision::Allowed {
+        return narrow_pattern_request(req, policies, settings, first);
+    }
+    first
+}
+
+/// A pattern request (`arn:aws:s3:::bucket/*`) is allowed when *some* resource it covers
+/// is allowed and not denied. A deny checked against the whole pattern only stops it
+/// when it covers all of it; but if every granting statement grants only a narrower
+/// pattern, the question is whether the deny covers *those*. So re-ask with each
+/// granting pattern in place of the request (IAM UG, "Policy evaluation logic": a
+/// request is allowed only if an allow applies and no deny applies, per resource).
+fn narrow_pattern_request<'a>(
+    req: &Request<'a>,
+    policies: &PolicySet<'a>,
+    settings: &Settings,
+    first: Evaluation<'a>,
+) -> Evaluation<'a> {
+    let mut narrower: Vec<&'a str> = Vec::new();
+    for s in &first.allowed_by {
+        if !matches!(s.policy_type, PolicyType::Identity | PolicyType::Resource) {
+            continue;
+        }
+        let Some(block) = &s.statement.resource else {
+            return first;
+        };
+        if block.negated {
+            return first;
+        }
+        for p in &block.patterns {
+            if p.contains("${") {
+                return first;
+            }
+            if !crate::resource::text_overlaps(p, req.resource) {
+                continue;
+            }
+            if crate::resource::text_covers(p, req.resource)
+                || !crate::resource::text_covers(req.resource, p)
+            {
+                // Grants all of the request, or an intersection we cannot name.
+                return first;
+            }
+            narrower.push(p);
+        }
+    }
+    if narrower.is_empty() {
+        return first;
+    }
+    narrower.sort_unstable();
+    narrower.dedup();
+    let mut denial: Option<Evaluation<'a>> = None;
+    for p in narrower {
+        let sub = Request {
+            resource: p,
+            ..req.clone()
+        };
+        let mut ev = Eval {
+            req: &sub,
+            resource: RequestResource::new(p, false),
+            action: RequestAction::new(req.action),
+            has_boundary: policies.boundary.is_some(),
+            matched: Vec::new(),
+        };
+        let e = ev.decide(policies, settings);
+        if e.decision == Decision::Allowed {
+            return first;
+        }
+        if denial
+            .as_ref()
+            .is_none_or(|d| d.decision != Decision::ExplicitlyDenied)
+        {
+            denial = Some(e);
+        }
+    }
+    denial.unwrap_or(first)
 }
 
 impl<'r, 'a> Eval<'r, 'a> {
@@ -316,26 +399,46 @@ impl<'r, 'a> Eval<'r, 'a> {
                 } else {
                     *blocker
                 };
-                return self.finish(Decision::ExplicitlyDenied, Formula::False, Some(blocker), notes);
+                return self.finish(
+                    Decision::ExplicitlyDenied,
+                    Formula::False,
+                    Some(blocker),
+                    notes,
+                );
             }
             any_deny = any_deny.or(deny.clone());
         }
-        let not_denied = any_deny.not();
+        let not_denied = any_deny.negated();
 
         // AWS-managed policies and AWS-reserved roles cannot be changed by anyone
         // (IAM UG, "AWS managed policies"; "AWS IAM Identity Center" reserved roles).
         if self.modifies_aws_owned_iam_resource() {
             notes.push("AWS-managed policies and AWS-reserved roles cannot be modified");
-            return self.finish(Decision::ImplicitlyDenied, Formula::False, Some(Blocker::Resource), notes);
+            return self.finish(
+                Decision::ImplicitlyDenied,
+                Formula::False,
+                Some(Blocker::Resource),
+                notes,
+            );
         }
 
         // 2. Guardrails: SCPs (an allow at every level) and the VPC endpoint policy.
         if scp_gate.is_false() {
-            return self.finish(Decision::ImplicitlyDenied, Formula::False, Some(Blocker::Scp), notes);
+            return self.finish(
+                Decision::ImplicitlyDenied,
+                Formula::False,
+                Some(Blocker::Scp),
+                notes,
+            );
         }
         let vpce_gate = vpce.as_ref().map_or(Formula::True, |v| v.allow.clone());
         if vpce_gate.is_false() {
-            return self.finish(Decision::ImplicitlyDenied, Formula::False, Some(Blocker::Vpce), notes);
+            return self.finish(
+                Decision::ImplicitlyDenied,
+                Formula::False,
+                Some(Blocker::Vpce),
+                notes,
+            );
         }
 
         // 3. S3 Block Public Access: a public bucket policy serves only the bucket
@@ -350,11 +453,18 @@ impl<'r, 'a> Eval<'r, 'a> {
             && self.action.service() == "s3"
             && !same_account
             && !matches!(principal, Principal::Service(_))
-            && policies.resource.is_some_and(|rp| s3::is_public_policy(rp.policy))
+            && policies
+                .resource
+                .is_some_and(|rp| s3::is_public_policy(rp.policy))
         {
             // S3 rejects the request outright, like an explicit deny.
             notes.push("S3 Block Public Access restricts a public bucket policy to the bucket owner's account and AWS services");
-            return self.finish(Decision::ExplicitlyDenied, Formula::False, Some(Blocker::S3Bpa), notes);
+            return self.finish(
+                Decision::ExplicitlyDenied,
+                Formula::False,
+                Some(Blocker::S3Bpa),
+                notes,
+            );
         }
 
         // 4. Identity side: identity allow capped by the boundary and session policy.
@@ -412,7 +522,12 @@ impl<'r, 'a> Eval<'r, 'a> {
                 &boundary,
                 policies.resource.is_some(),
             );
-            return self.finish(Decision::ImplicitlyDenied, Formula::False, Some(blocker), notes);
+            return self.finish(
+                Decision::ImplicitlyDenied,
+                Formula::False,
+                Some(blocker),
+                notes,
+            );
         }
         self.finish(Decision::Allowed, total, None, notes)
     }
@@ -429,7 +544,10 @@ impl<'r, 'a> Eval<'r, 'a> {
         boundary: &Option<LayerOutcome>,
         has_resource_policy: bool,
     ) -> Blocker {
-        if matches!(principal, Principal::Anonymous | Principal::Service(_) | Principal::Other(_)) {
+        if matches!(
+            principal,
+            Principal::Anonymous | Principal::Service(_) | Principal::Other(_)
+        ) {
             return self.resource_blocker();
         }
         if resource_must_allow && res_any.is_false() {
@@ -442,7 +560,10 @@ impl<'r, 'a> Eval<'r, 'a> {
                 Blocker::Session
             };
         }
-        if !same_account && !identity_allow.is_false() && (res_any.is_false() || !has_resource_policy) {
+        if !same_account
+            && !identity_allow.is_false()
+            && (res_any.is_false() || !has_resource_policy)
+        {
             return self.resource_blocker();
         }
         Blocker::Identity
@@ -527,7 +648,9 @@ impl<'r, 'a> Eval<'r, 'a> {
             Some(a) => !matches!(a.access_level, AccessLevel::Read | AccessLevel::List),
             None => {
                 let name = self.action.name();
-                !(name.starts_with("get") || name.starts_with("list") || name.starts_with("describe"))
+                !(name.starts_with("get")
+                    || name.starts_with("list")
+                    || name.starts_with("describe"))
             }
         }
     }
@@ -550,7 +673,12 @@ impl<'r, 'a> Eval<'r, 'a> {
         self.is_kms_key() || self.is_role_trust()
     }
 
-    fn layer(&mut self, policies: &[NamedPolicy<'a>], ptype: PolicyType, level: Option<&'a str>) -> LayerOutcome {
+    fn layer(
+        &mut self,
+        policies: &[NamedPolicy<'a>],
+        ptype: PolicyType,
+        level: Option<&'a str>,
+    ) -> LayerOutcome {
         let mut allow = Formula::False;
         let mut deny = Formula::False;
         for np in policies {
@@ -588,7 +716,9 @@ impl<'r, 'a> Eval<'r, 'a> {
                     out.direct = out.direct.or(applies)
                 }
                 (Effect::Allow, Some(PrincipalMatch::Role)) => out.role = out.role.or(applies),
-                (Effect::Allow, Some(PrincipalMatch::Account)) => out.account = out.account.or(applies),
+                (Effect::Allow, Some(PrincipalMatch::Account)) => {
+                    out.account = out.account.or(applies)
+                }
                 (Effect::Allow, None) => {}
             }
         }
@@ -606,6 +736,7 @@ impl<'r, 'a> Eval<'r, 'a> {
         if !action_block_matches(&st.action, &self.action) {
             return (Formula::False, None);
         }
+        let mut session_condition: Option<Vec<String>> = None;
         let how = match ptype {
             PolicyType::Resource | PolicyType::Rcp | PolicyType::Vpce => match &st.principal {
                 Some(block) => {
@@ -616,6 +747,15 @@ impl<'r, 'a> Eval<'r, 'a> {
                     } else {
                         match block_applies(block, self.req.principal) {
                             Some(m) => Some(m),
+                            None if !block.negated && self.req.context.is_discovery() => {
+                                let sessions =
+                                    other_sessions_named(&block.principals, self.req.principal);
+                                if sessions.is_empty() {
+                                    return (Formula::False, None);
+                                }
+                                session_condition = Some(sessions);
+                                Some(PrincipalMatch::Direct)
+                            }
                             None => return (Formula::False, None),
                         }
                     }
@@ -647,13 +787,37 @@ impl<'r, 'a> Eval<'r, 'a> {
             ElementMatch::Unknown(key) => Formula::leaf(Leaf {
                 op: "ResourceVariable".to_string(),
                 key,
-                values: st.resource.as_ref().map(|r| r.patterns.clone()).unwrap_or_default(),
+                values: st
+                    .resource
+                    .as_ref()
+                    .map(|r| r.patterns.clone())
+                    .unwrap_or_default(),
                 inverted: false,
                 source: source(st.effect),
             }),
         };
+        if let Some(sessions) = session_condition {
+            // The grant names another session of the caller's role: allowed if the
+            // request comes from a session so named.
+            applies = applies.and(Formula::leaf(Leaf {
+                op: "StringEquals".to_string(),
+                key: "sts:RoleSessionName".to_string(),
+                values: sessions,
+                inverted: false,
+                source: source(st.effect),
+            }));
+        }
         for cond in &st.conditions {
-            match evaluate_condition(cond, version, self.req.context) {
+            let mut tri = evaluate_condition(cond, version, self.req.context);
+            // Discovery mode: a hinted value that would stop access is not trusted.
+            let unfavorable = match st.effect {
+                Effect::Allow => tri == Tri::False,
+                Effect::Deny => tri == Tri::True,
+            };
+            if unfavorable && self.req.context.is_hint(&cond.key_lower) {
+                tri = Tri::Unknown;
+            }
+            match tri {
                 Tri::True => {}
                 Tri::False => return (Formula::False, how),
                 Tri::Unknown => {
@@ -675,6 +839,7 @@ impl<'r, 'a> Eval<'r, 'a> {
             index: st.index,
             effect: st.effect,
             conditional: !applies.is_true(),
+            statement: st,
         });
         (applies, how)
     }

@@ -134,7 +134,7 @@ impl Formula {
 
     /// Negation: constants flip; an expression is negated by De Morgan with every leaf
     /// inverted (used for "the deny does not apply").
-    pub fn not(self) -> Formula {
+    pub fn negated(self) -> Formula {
         match self {
             Formula::True => Formula::False,
             Formula::False => Formula::True,
@@ -201,10 +201,10 @@ fn expr_json(e: &Expr) -> Value {
                 "values": l.values,
                 "sources": [source],
             });
-            if l.inverted {
-                if let Some(obj) = v.as_object_mut() {
-                    obj.insert("inverted".into(), Value::Bool(true));
-                }
+            if l.inverted
+                && let Some(obj) = v.as_object_mut()
+            {
+                obj.insert("inverted".into(), Value::Bool(true));
             }
             v
         }
@@ -253,7 +253,7 @@ mod tests {
     #[test]
     fn negation_inverts_leaf_operators() {
         let a = leaf("StringEquals", "aws:SourceVpc").and(leaf("IpAddress", "aws:SourceIp"));
-        let n = a.not();
+        let n = a.negated();
         let json = n.to_json().unwrap();
         assert_eq!(json["operator"], "or");
         assert_eq!(json["conditions"][0]["op"], "StringNotEquals");

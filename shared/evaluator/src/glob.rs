@@ -27,9 +27,9 @@ pub enum Piece<'a> {
     Literal(&'a str),
 }
 
-impl Piece<'_> {
+impl<'a> Piece<'a> {
     /// The piece's characters.
-    pub fn text(&self) -> &str {
+    pub fn text(&self) -> &'a str {
         match self {
             Piece::Pattern(s) | Piece::Literal(s) => s,
         }
@@ -385,7 +385,11 @@ mod tests {
     fn substituted_star_is_literal_in_pieces() {
         // AWS IAM User Guide, "IAM policy elements: Variables and tags": a value
         // substituted for a variable is taken literally.
-        let pieces = [Piece::Pattern("home/"), Piece::Literal("*"), Piece::Pattern("/*")];
+        let pieces = [
+            Piece::Pattern("home/"),
+            Piece::Literal("*"),
+            Piece::Pattern("/*"),
+        ];
         assert!(matches_pieces(&pieces, "home/*/file", false));
         assert!(!matches_pieces(&pieces, "home/bob/file", false));
         let q = [Piece::Literal("a?"), Piece::Pattern("?")];

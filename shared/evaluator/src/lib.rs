@@ -25,7 +25,8 @@ pub mod resource;
 pub mod s3;
 
 pub use engine::{
-    Blocker, Decision, Evaluation, NamedPolicy, OrgLevel, PolicySet, Request, Settings, StatementRef, evaluate,
+    Blocker, Decision, Evaluation, NamedPolicy, OrgLevel, PolicySet, Request, Settings,
+    StatementRef, evaluate,
 };
 pub use formula::Formula;
 pub use principal::Principal;

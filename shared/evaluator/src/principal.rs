@@ -258,6 +258,32 @@ pub fn block_applies(block: &PrincipalBlock, who: &Principal) -> Option<Principa
     }
 }
 
+/// Session names of `who`'s role that the principal map names by session ARN, when it
+/// does not name `who` itself. In Discovery mode the session name of a future request
+/// is unknown, so such an entry grants "if the session is named so".
+pub fn other_sessions_named(block_principals: &Principals, who: &Principal) -> Vec<String> {
+    let (account, role_name) = match who {
+        Principal::Role { account, name, .. } => (account, name),
+        Principal::AssumedRole {
+            account, role_name, ..
+        } => (account, role_name),
+        _ => return Vec::new(),
+    };
+    let Principals::Map(map) = block_principals else {
+        return Vec::new();
+    };
+    map.aws
+        .iter()
+        .filter_map(|entry| {
+            let arn = Arn::parse(entry)?;
+            let rest = arn.resource.strip_prefix("assumed-role/")?;
+            let (role, session) = rest.split_once('/')?;
+            (arn.service == "sts" && arn.account == account && role == role_name)
+                .then(|| session.to_string())
+        })
+        .collect()
+}
+
 fn aws_entry_names(entry: &str, who: &Principal) -> Option<PrincipalMatch> {
     if entry == "*" {
         return Some(PrincipalMatch::Wildcard);
@@ -278,7 +304,12 @@ fn aws_entry_names(entry: &str, who: &Principal) -> Option<PrincipalMatch> {
         Principal::User { arn: who_arn, .. } | Principal::FederatedUser { arn: who_arn, .. } => {
             (entry == who_arn).then_some(PrincipalMatch::Direct)
         }
-        Principal::Role { arn: who_arn, name, account, .. } => {
+        Principal::Role {
+            arn: who_arn,
+            name,
+            account,
+            ..
+        } => {
             if entry == who_arn {
                 return Some(PrincipalMatch::Role);
             }
@@ -359,7 +390,10 @@ mod tests {
             Some(PrincipalMatch::Role)
         );
         assert_eq!(
-            principal_names(&aws(&["arn:aws:sts::111111111111:assumed-role/app/s1"]), &who),
+            principal_names(
+                &aws(&["arn:aws:sts::111111111111:assumed-role/app/s1"]),
+                &who
+            ),
             Some(PrincipalMatch::Direct)
         );
         assert_eq!(

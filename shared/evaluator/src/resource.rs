@@ -80,6 +80,11 @@ impl<'a> RequestResource<'a> {
     pub fn text(&self) -> &'a str {
         self.text
     }
+
+    /// Whether the request resource stands for a set of resources.
+    pub fn is_pattern(&self) -> bool {
+        self.is_pattern
+    }
 }
 
 /// Three-valued result of an element match (unknown when a policy variable's key is
@@ -219,15 +224,7 @@ fn pattern_result(
         Ok(t) => t,
         Err(r) => return r,
     };
-    let req_toks: Vec<Tok> = request
-        .text
-        .chars()
-        .map(|c| match c {
-            '*' => Tok::Star,
-            '?' => Tok::One,
-            c => Tok::Lit(c),
-        })
-        .collect();
+    let req_toks = wildcard_tokens(request.text);
     if req_toks == [Tok::Star] {
         // A request for "any resource": every pattern overlaps it, none but `*` covers it.
         return match mode {
@@ -236,6 +233,26 @@ fn pattern_result(
         };
     }
     match_segments(&toks, &req_toks, mode, policy_type)
+}
+
+fn wildcard_tokens(text: &str) -> Vec<Tok> {
+    text.chars()
+        .map(|c| match c {
+            '*' => Tok::Star,
+            '?' => Tok::One,
+            c => Tok::Lit(c),
+        })
+        .collect()
+}
+
+/// Whether every resource matching `inner` matches `outer` (both plain wildcard text).
+pub fn text_covers(outer: &str, inner: &str) -> bool {
+    covers(&wildcard_tokens(outer), &wildcard_tokens(inner))
+}
+
+/// Whether some resource matches both wildcard texts.
+pub fn text_overlaps(a: &str, b: &str) -> bool {
+    overlaps(&wildcard_tokens(a), &wildcard_tokens(b))
 }
 
 fn hit(b: bool) -> PatternResult {
@@ -255,15 +272,13 @@ fn tokenize_pattern(
     let mut out = Vec::with_capacity(pattern.len());
     let mut rest = pattern;
     while !rest.is_empty() {
-        if version.supports_variables() {
-            if let Some(after) = rest.strip_prefix("${") {
-                if let Some(end) = after.find('}') {
-                    let inner = &after[..end];
-                    substitute_into(inner, ctx, &mut out)?;
-                    rest = &after[end + 1..];
-                    continue;
-                }
-            }
+        if version.supports_variables()
+            && let Some(after) = rest.strip_prefix("${")
+            && let Some(end) = after.find('}')
+        {
+            substitute_into(&after[..end], ctx, &mut out)?;
+            rest = &after[end + 1..];
+            continue;
         }
         let mut chars = rest.chars();
         if let Some(c) = chars.next() {
@@ -282,7 +297,11 @@ fn tokenize_pattern(
 /// AWS IAM User Guide, "IAM policy elements: Variables and tags": `${*}`, `${?}`, `${$}`
 /// stand for the characters; a missing key without default makes the element not match;
 /// only single-valued keys substitute.
-fn substitute_into(inner: &str, ctx: &RequestContext, out: &mut Vec<Tok>) -> Result<(), PatternResult> {
+fn substitute_into(
+    inner: &str,
+    ctx: &RequestContext,
+    out: &mut Vec<Tok>,
+) -> Result<(), PatternResult> {
     match inner {
         "*" => out.push(Tok::Sub('*')),
         "?" => out.push(Tok::Sub('?')),
@@ -304,7 +323,9 @@ fn substitute_into(inner: &str, ctx: &RequestContext, out: &mut Vec<Tok>) -> Res
                 KeyState::Present(crate::context::ContextValue::Single(v)) => Some(v.as_str()),
                 KeyState::Present(_) => None,
                 KeyState::Absent => None,
-                KeyState::Unknown => return Err(PatternResult::Unknown(key.to_string())),
+                KeyState::Unknown | KeyState::PresentValueUnknown => {
+                    return Err(PatternResult::Unknown(key.to_string()));
+                }
             };
             match value.or(default) {
                 Some(v) => out.extend(v.chars().map(Tok::Sub)),
@@ -337,7 +358,12 @@ fn has_wildcard(toks: &[Tok]) -> bool {
     toks.iter().any(|t| matches!(t, Tok::Star | Tok::One))
 }
 
-fn match_segments(pattern: &[Tok], request: &[Tok], mode: Mode, policy_type: PolicyType) -> PatternResult {
+fn match_segments(
+    pattern: &[Tok],
+    request: &[Tok],
+    mode: Mode,
+    policy_type: PolicyType,
+) -> PatternResult {
     let p_segs = split_segments(pattern);
     let r_segs = split_segments(request);
     if r_segs.len() < 6 {
@@ -507,7 +533,10 @@ fn match_literal_fast(pattern: &str, request: &str, policy_type: PolicyType) -> 
             .all(|(p, r)| glob_bytes(p.as_bytes(), r.as_bytes()));
         let has_wild = pattern.contains(['*', '?']);
         return match policy_type {
-            PolicyType::Identity | PolicyType::Session | PolicyType::Boundary | PolicyType::Vpce => {
+            PolicyType::Identity
+            | PolicyType::Session
+            | PolicyType::Boundary
+            | PolicyType::Vpce => {
                 if fits {
                     PatternResult::Hit
                 } else {
@@ -580,7 +609,13 @@ mod tests {
         }
     }
 
-    fn applies(patterns: &[&str], negated: bool, effect: Effect, pt: PolicyType, req: &str) -> bool {
+    fn applies(
+        patterns: &[&str],
+        negated: bool,
+        effect: Effect,
+        pt: PolicyType,
+        req: &str,
+    ) -> bool {
         let ctx = RequestContext::new();
         resource_block_applies(
             Some(&block(patterns, negated)),
@@ -594,12 +629,24 @@ mod tests {
 
     #[test]
     fn resource_arns_are_case_sensitive() {
-        assert!(!applies(&["arn:aws:s3:::Bucket/*"], false, Effect::Allow, PolicyType::Identity, "arn:aws:s3:::bucket/k"));
+        assert!(!applies(
+            &["arn:aws:s3:::Bucket/*"],
+            false,
+            Effect::Allow,
+            PolicyType::Identity,
+            "arn:aws:s3:::bucket/k"
+        ));
     }
 
     #[test]
     fn star_in_resource_id_crosses_slashes() {
-        assert!(applies(&["arn:aws:s3:::b/*"], false, Effect::Allow, PolicyType::Identity, "arn:aws:s3:::b/a/b/c"));
+        assert!(applies(
+            &["arn:aws:s3:::b/*"],
+            false,
+            Effect::Allow,
+            PolicyType::Identity,
+            "arn:aws:s3:::b/a/b/c"
+        ));
     }
 
     #[test]
@@ -617,20 +664,74 @@ mod tests {
     #[test]
     fn request_patterns_allow_on_overlap_deny_on_cover() {
         let req = "arn:aws:s3:::b/*";
-        assert!(applies(&["arn:aws:s3:::b/foo*"], false, Effect::Allow, PolicyType::Identity, req));
-        assert!(!applies(&["arn:aws:s3:::b/foo*"], false, Effect::Deny, PolicyType::Identity, req));
-        assert!(applies(&["arn:aws:s3:::b/*"], false, Effect::Deny, PolicyType::Identity, req));
+        assert!(applies(
+            &["arn:aws:s3:::b/foo*"],
+            false,
+            Effect::Allow,
+            PolicyType::Identity,
+            req
+        ));
+        assert!(!applies(
+            &["arn:aws:s3:::b/foo*"],
+            false,
+            Effect::Deny,
+            PolicyType::Identity,
+            req
+        ));
+        assert!(applies(
+            &["arn:aws:s3:::b/*"],
+            false,
+            Effect::Deny,
+            PolicyType::Identity,
+            req
+        ));
     }
 
     #[test]
     fn short_arns_per_policy_type() {
         let q = "arn:aws:sqs:us-east-1:111111111111:test-queue";
-        assert!(applies(&["arn:aws:sqs"], false, Effect::Allow, PolicyType::Identity, q));
-        assert!(!applies(&["arn:aws:sqs"], false, Effect::Allow, PolicyType::Resource, q));
-        assert!(applies(&["arn:aws:sqs:*:111111111111"], false, Effect::Allow, PolicyType::Resource, q));
-        assert!(!applies(&["arn:aws:sqs:*:111111111111"], false, Effect::Deny, PolicyType::Scp, q));
-        assert!(applies(&["arn:aws:sqs:*"], false, Effect::Deny, PolicyType::Scp, q));
-        assert!(!applies(&["arn:aws:sqs:*"], false, Effect::Deny, PolicyType::Rcp, q));
+        assert!(applies(
+            &["arn:aws:sqs"],
+            false,
+            Effect::Allow,
+            PolicyType::Identity,
+            q
+        ));
+        assert!(!applies(
+            &["arn:aws:sqs"],
+            false,
+            Effect::Allow,
+            PolicyType::Resource,
+            q
+        ));
+        assert!(applies(
+            &["arn:aws:sqs:*:111111111111"],
+            false,
+            Effect::Allow,
+            PolicyType::Resource,
+            q
+        ));
+        assert!(!applies(
+            &["arn:aws:sqs:*:111111111111"],
+            false,
+            Effect::Deny,
+            PolicyType::Scp,
+            q
+        ));
+        assert!(applies(
+            &["arn:aws:sqs:*"],
+            false,
+            Effect::Deny,
+            PolicyType::Scp,
+            q
+        ));
+        assert!(!applies(
+            &["arn:aws:sqs:*"],
+            false,
+            Effect::Deny,
+            PolicyType::Rcp,
+            q
+        ));
     }
 
     #[test]

@@ -8,7 +8,9 @@
 //! `aws:SecureTransport`) do not make a wildcard grant non-public; deny statements never
 //! make a policy public or non-public.
 
-use accessdrift_policy::{BaseOperator, Condition, Effect, Policy, Principals, SetQualifier, Statement};
+use accessdrift_policy::{
+    BaseOperator, Condition, Effect, Policy, Principals, SetQualifier, Statement,
+};
 
 /// Whether S3 considers the bucket policy public.
 pub fn is_public_policy(policy: &Policy) -> bool {
@@ -35,7 +37,9 @@ fn statement_is_public(st: &Statement) -> bool {
     let wildcard = block.negated
         || match &block.principals {
             Principals::Any => true,
-            Principals::Map(m) => m.aws.iter().any(|a| a == "*") || m.canonical_user.iter().any(|a| a == "*"),
+            Principals::Map(m) => {
+                m.aws.iter().any(|a| a == "*") || m.canonical_user.iter().any(|a| a == "*")
+            }
         };
     wildcard && !st.conditions.iter().any(condition_fixes_caller)
 }
@@ -58,9 +62,18 @@ fn condition_fixes_caller(c: &Condition) -> bool {
     let all = |f: &dyn Fn(&str) -> bool| c.values.iter().all(|v| f(v));
     let no_wildcard = |v: &str| !v.contains(['*', '?']);
     match key {
-        "aws:principalaccount" | "aws:principalorgid" | "aws:sourcevpc" | "aws:sourcevpce"
-        | "aws:sourceaccount" | "aws:vpceaccount" | "aws:vpceorgid" | "aws:sourceowner"
-        | "aws:sourceorgid" | "s3:dataaccesspointaccount" | "aws:sourcearn" | "aws:sourcevpcarn"
+        "aws:principalaccount"
+        | "aws:principalorgid"
+        | "aws:sourcevpc"
+        | "aws:sourcevpce"
+        | "aws:sourceaccount"
+        | "aws:vpceaccount"
+        | "aws:vpceorgid"
+        | "aws:sourceowner"
+        | "aws:sourceorgid"
+        | "s3:dataaccesspointaccount"
+        | "aws:sourcearn"
+        | "aws:sourcevpcarn"
         | "s3:dataaccesspointarn" => {
             positive_string && op.set != SetQualifier::ForAllValues && all(&no_wildcard)
         }
@@ -73,13 +86,24 @@ fn condition_fixes_caller(c: &Condition) -> bool {
                 })
         }
         "aws:principalorgpaths" | "aws:vpceorgpaths" | "aws:sourceorgpaths" => {
-            positive_string && all(&|v: &str| v.split('/').next().is_some_and(|org| !org.is_empty() && no_wildcard(org)))
+            positive_string
+                && all(&|v: &str| {
+                    v.split('/')
+                        .next()
+                        .is_some_and(|org| !org.is_empty() && no_wildcard(org))
+                })
         }
         "aws:userid" => {
-            positive_string && all(&|v: &str| v.split(':').next().is_some_and(|id| !id.is_empty() && no_wildcard(id)))
+            positive_string
+                && all(&|v: &str| {
+                    v.split(':')
+                        .next()
+                        .is_some_and(|id| !id.is_empty() && no_wildcard(id))
+                })
         }
         "aws:principalisawsservice" => {
-            (positive_string || op.base == BaseOperator::Bool) && all(&|v: &str| v.eq_ignore_ascii_case("true"))
+            (positive_string || op.base == BaseOperator::Bool)
+                && all(&|v: &str| v.eq_ignore_ascii_case("true"))
         }
         "aws:principalservicename" | "aws:principalservicenameslist" => {
             positive_string && op.set != SetQualifier::ForAllValues
@@ -113,12 +137,20 @@ mod tests {
 
     #[test]
     fn wildcard_principal_is_public_unless_fixed_by_condition() {
-        assert!(public(json!({"Statement": {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"}})));
-        assert!(!public(json!({"Statement": {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*",
-            "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-1"}}}})));
-        assert!(public(json!({"Statement": {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*",
-            "Condition": {"Bool": {"aws:SecureTransport": "true"}}}})));
-        assert!(public(json!({"Statement": {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*",
-            "Condition": {"IpAddress": {"aws:SourceIp": "0.0.0.0/1"}}}})));
+        assert!(public(
+            json!({"Statement": {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"}})
+        ));
+        assert!(!public(
+            json!({"Statement": {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*",
+            "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-1"}}}})
+        ));
+        assert!(public(
+            json!({"Statement": {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*",
+            "Condition": {"Bool": {"aws:SecureTransport": "true"}}}})
+        ));
+        assert!(public(
+            json!({"Statement": {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*",
+            "Condition": {"IpAddress": {"aws:SourceIp": "0.0.0.0/1"}}}})
+        ));
     }
 }

@@ -8,14 +8,38 @@
 //!
 //! Cases per property come from `PROPTEST_CASES` (CI runs a short check).
 
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "test code: a failure should stop loudly"
+)]
+
 use accessdrift_evaluator::context::{ContextValue, Mode, RequestContext};
-use accessdrift_evaluator::{Decision, NamedPolicy, OrgLevel, PolicySet, Principal, Request, Settings, evaluate};
+use accessdrift_evaluator::{
+    Decision, NamedPolicy, OrgLevel, PolicySet, Principal, Request, Settings, evaluate,
+};
 use accessdrift_policy::{Policy, parse_policy_value};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
-const ACTIONS: &[&str] = &["s3:GetObject", "s3:PutObject", "s3:ListBucket", "sqs:SendMessage", "kms:Decrypt"];
-const ACTION_PATTERNS: &[&str] = &["s3:*", "s3:Get*", "s3:GetObject", "s3:?utObject", "sqs:*", "*", "kms:Decrypt", "s3:List*"];
+const ACTIONS: &[&str] = &[
+    "s3:GetObject",
+    "s3:PutObject",
+    "s3:ListBucket",
+    "sqs:SendMessage",
+    "kms:Decrypt",
+];
+const ACTION_PATTERNS: &[&str] = &[
+    "s3:*",
+    "s3:Get*",
+    "s3:GetObject",
+    "s3:?utObject",
+    "sqs:*",
+    "*",
+    "kms:Decrypt",
+    "s3:List*",
+];
 const RESOURCES: &[&str] = &[
     "arn:aws:s3:::bucket-a/key.txt",
     "arn:aws:s3:::bucket-b/dir/key.txt",
@@ -68,19 +92,32 @@ fn statement(with_principal: bool) -> impl Strategy<Value = Value> {
         condition(),
         prop::sample::select(RP_PRINCIPALS),
     )
-        .prop_map(move |(deny, not_action, actions, not_resource, resources, cond, p)| {
-            let mut st = serde_json::Map::new();
-            st.insert("Effect".into(), json!(if deny { "Deny" } else { "Allow" }));
-            st.insert(if not_action { "NotAction" } else { "Action" }.into(), json!(actions));
-            st.insert(if not_resource { "NotResource" } else { "Resource" }.into(), json!(resources));
-            if let Some(c) = cond {
-                st.insert("Condition".into(), c);
-            }
-            if with_principal {
-                st.insert("Principal".into(), json!({"AWS": p}));
-            }
-            Value::Object(st)
-        })
+        .prop_map(
+            move |(deny, not_action, actions, not_resource, resources, cond, p)| {
+                let mut st = serde_json::Map::new();
+                st.insert("Effect".into(), json!(if deny { "Deny" } else { "Allow" }));
+                st.insert(
+                    if not_action { "NotAction" } else { "Action" }.into(),
+                    json!(actions),
+                );
+                st.insert(
+                    if not_resource {
+                        "NotResource"
+                    } else {
+                        "Resource"
+                    }
+                    .into(),
+                    json!(resources),
+                );
+                if let Some(c) = cond {
+                    st.insert("Condition".into(), c);
+                }
+                if with_principal {
+                    st.insert("Principal".into(), json!({"AWS": p}));
+                }
+                Value::Object(st)
+            },
+        )
 }
 
 fn policy_doc(with_principal: bool) -> impl Strategy<Value = Vec<Value>> {
@@ -110,20 +147,23 @@ fn scenario() -> impl Strategy<Value = Scenario> {
         prop::sample::select(RESOURCES),
         prop::option::of(prop::sample::select(&["a", "b", "c"][..])),
     )
-        .prop_map(|(identity, resource, boundary, scp, principal, action, resource_arn, team)| Scenario {
-            identity,
-            resource,
-            boundary,
-            scp,
-            principal,
-            action,
-            resource_arn,
-            team,
-        })
+        .prop_map(
+            |(identity, resource, boundary, scp, principal, action, resource_arn, team)| Scenario {
+                identity,
+                resource,
+                boundary,
+                scp,
+                principal,
+                action,
+                resource_arn,
+                team,
+            },
+        )
 }
 
 fn doc(statements: &[Value]) -> Policy {
-    parse_policy_value(&json!({"Version": "2012-10-17", "Statement": statements})).expect("generated policies are valid")
+    parse_policy_value(&json!({"Version": "2012-10-17", "Statement": statements}))
+        .expect("generated policies are valid")
 }
 
 fn decide(s: &Scenario) -> Decision {
@@ -138,16 +178,38 @@ fn decide(s: &Scenario) -> Decision {
     }
     ctx.insert("aws:username", ContextValue::Single("alice".into()));
     let set = PolicySet {
-        identity: vec![NamedPolicy { name: "id", policy: &identity }],
-        resource: resource.as_ref().map(|p| NamedPolicy { name: "rp", policy: p }),
-        boundary: boundary.as_ref().map(|p| NamedPolicy { name: "pb", policy: p }),
+        identity: vec![NamedPolicy {
+            name: "id",
+            policy: &identity,
+        }],
+        resource: resource.as_ref().map(|p| NamedPolicy {
+            name: "rp",
+            policy: p,
+        }),
+        boundary: boundary.as_ref().map(|p| NamedPolicy {
+            name: "pb",
+            policy: p,
+        }),
         scp: scp
             .as_ref()
-            .map(|p| vec![OrgLevel { level: "r-root", policies: vec![NamedPolicy { name: "scp", policy: p }] }])
+            .map(|p| {
+                vec![OrgLevel {
+                    level: "r-root",
+                    policies: vec![NamedPolicy {
+                        name: "scp",
+                        policy: p,
+                    }],
+                }]
+            })
             .unwrap_or_default(),
         ..Default::default()
     };
-    let account = s.resource_arn.split(':').nth(4).filter(|a| !a.is_empty()).unwrap_or("111111111111");
+    let account = s
+        .resource_arn
+        .split(':')
+        .nth(4)
+        .filter(|a| !a.is_empty())
+        .unwrap_or("111111111111");
     let req = Request {
         principal: &principal,
         action: s.action,
@@ -236,23 +298,62 @@ fn arb_json() -> impl Strategy<Value = Value> {
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(|n| json!(n)),
         prop::sample::select(vec![
-            "Allow", "Deny", "*", "s3:*", "s3:Get*", "arn:aws:s3:::b/*", "2012-10-17", "2008-10-17", "${aws:username}",
-            "${aws:PrincipalTag/x, 'd'}", "aws:SourceIp", "10.0.0.0/8", "not-an-ip", "StringLike", "ForAllValues:StringEquals",
-            "NullIfExists", "", "arn:", "ArnLike", "DateLessThan", "2024-01-01T00:00:00Z",
+            "Allow",
+            "Deny",
+            "*",
+            "s3:*",
+            "s3:Get*",
+            "arn:aws:s3:::b/*",
+            "2012-10-17",
+            "2008-10-17",
+            "${aws:username}",
+            "${aws:PrincipalTag/x, 'd'}",
+            "aws:SourceIp",
+            "10.0.0.0/8",
+            "not-an-ip",
+            "StringLike",
+            "ForAllValues:StringEquals",
+            "NullIfExists",
+            "",
+            "arn:",
+            "ArnLike",
+            "DateLessThan",
+            "2024-01-01T00:00:00Z",
         ])
         .prop_map(|s| Value::String(s.to_string())),
         "\\PC{0,12}".prop_map(Value::String),
     ];
     leaf.prop_recursive(4, 48, 6, |inner| {
         let keys = prop::sample::select(vec![
-            "Version", "Statement", "Effect", "Action", "NotAction", "Resource", "NotResource", "Principal", "NotPrincipal",
-            "Condition", "AWS", "Service", "StringEquals", "IpAddress", "aws:SourceIp", "Sid", "Bool", "Null",
-            "ForAnyValue:StringLike", "DateGreaterThan", "NumericLessThan", "ArnEquals", "BinaryEquals",
+            "Version",
+            "Statement",
+            "Effect",
+            "Action",
+            "NotAction",
+            "Resource",
+            "NotResource",
+            "Principal",
+            "NotPrincipal",
+            "Condition",
+            "AWS",
+            "Service",
+            "StringEquals",
+            "IpAddress",
+            "aws:SourceIp",
+            "Sid",
+            "Bool",
+            "Null",
+            "ForAnyValue:StringLike",
+            "DateGreaterThan",
+            "NumericLessThan",
+            "ArnEquals",
+            "BinaryEquals",
         ]);
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            prop::collection::btree_map(keys, inner, 0..5)
-                .prop_map(|m| Value::Object(m.into_iter().map(|(k, v)| (k.to_string(), v)).collect())),
+            prop::collection::btree_map(keys, inner, 0..5).prop_map(|m| Value::Object(
+                m.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+            )),
         ]
     })
 }

@@ -371,14 +371,14 @@ impl Operator {
         };
         let mut base = BaseOperator::from_name(rest);
         let mut if_exists = false;
-        if base == BaseOperator::Unknown {
-            if let Some(stem) = rest.strip_suffix("IfExists") {
-                let stem_op = BaseOperator::from_name(stem);
-                // `NullIfExists` is not an AWS operator.
-                if stem_op != BaseOperator::Unknown && stem_op != BaseOperator::Null {
-                    base = stem_op;
-                    if_exists = true;
-                }
+        if base == BaseOperator::Unknown
+            && let Some(stem) = rest.strip_suffix("IfExists")
+        {
+            let stem_op = BaseOperator::from_name(stem);
+            // `NullIfExists` is not an AWS operator.
+            if stem_op != BaseOperator::Unknown && stem_op != BaseOperator::Null {
+                base = stem_op;
+                if_exists = true;
             }
         }
         Operator {
@@ -421,7 +421,11 @@ mod tests {
         assert_eq!(op.base, BaseOperator::Unknown);
 
         let op = Operator::parse("stringequals");
-        assert_eq!(op.base, BaseOperator::Unknown, "operators are case-sensitive");
+        assert_eq!(
+            op.base,
+            BaseOperator::Unknown,
+            "operators are case-sensitive"
+        );
 
         let op = Operator::parse("ArnNotLike");
         assert!(op.base.is_negated());

@@ -146,10 +146,7 @@ fn parse_statement(index: usize, value: &Value) -> Result<Statement, PolicyError
                 | "NotResource"
                 | "Condition"
         ) {
-            return Err(err(
-                "Statement",
-                format!("has an unknown element `{key}`"),
-            ));
+            return Err(err("Statement", format!("has an unknown element `{key}`")));
         }
     }
     let sid = match map.get("Sid") {
@@ -324,8 +321,8 @@ fn parse_conditions(value: &Value) -> Result<Vec<Condition>, String> {
             ));
         };
         for (key, values) in keys {
-            let values = condition_values(values)
-                .map_err(|p| format!("`{op_name}` / `{key}` {p}"))?;
+            let values =
+                condition_values(values).map_err(|p| format!("`{op_name}` / `{key}` {p}"))?;
             out.push(Condition {
                 operator: operator.clone(),
                 key: key.clone(),
@@ -449,7 +446,10 @@ mod tests {
             {"Effect": "Deny", "NotPrincipal": {"CanonicalUser": "abc", "Federated": "cognito-identity.amazonaws.com"}, "Action": "*"}
         ]}))
         .unwrap();
-        assert_eq!(p.statements[0].principal.as_ref().unwrap().principals, Principals::Any);
+        assert_eq!(
+            p.statements[0].principal.as_ref().unwrap().principals,
+            Principals::Any
+        );
         let Principals::Map(m) = &p.statements[1].principal.as_ref().unwrap().principals else {
             panic!("expected a map")
         };
@@ -472,7 +472,14 @@ mod tests {
 
     #[test]
     fn malformed_actions_never_match_anything() {
-        for raw in ["s3", "s3 :GetObject", "*:GetObject", "s3:", ":x", "s3:Get,Put"] {
+        for raw in [
+            "s3",
+            "s3 :GetObject",
+            "*:GetObject",
+            "s3:",
+            ":x",
+            "s3:Get,Put",
+        ] {
             assert_eq!(
                 parse_action_pattern(raw.to_string()).kind,
                 ActionPatternKind::Malformed,
@@ -492,11 +499,18 @@ mod tests {
             e.to_string(),
             "statement 2: `Effect` must be \"Allow\" or \"Deny\", not \"allow\""
         );
-        let e = parse_policy_value(&json!({"Statement": {"Effect": "Allow", "Action": "*", "Conditions": {}}}))
-            .unwrap_err();
-        assert!(e.to_string().contains("unknown element `Conditions`"), "{e}");
-        let e = parse_policy_value(&json!({"Statement": {"Effect": "Allow", "Action": "*", "NotAction": "*"}}))
-            .unwrap_err();
+        let e = parse_policy_value(
+            &json!({"Statement": {"Effect": "Allow", "Action": "*", "Conditions": {}}}),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("unknown element `Conditions`"),
+            "{e}"
+        );
+        let e = parse_policy_value(
+            &json!({"Statement": {"Effect": "Allow", "Action": "*", "NotAction": "*"}}),
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("statement 1: `Action`"), "{e}");
         let e = parse_policy_text("{not json").unwrap_err();
         assert!(matches!(e, PolicyError::Json(_)));

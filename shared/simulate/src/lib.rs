@@ -11,10 +11,12 @@
 //! a batch that repeats policies pays for each only once.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 use std::sync::{Arc, Mutex};
 
-use accessdrift_evaluator::context::{ContextValue, KeyConstraint, KeyMatcher, Mode, RequestContext};
+use accessdrift_evaluator::context::{
+    ContextValue, KeyConstraint, KeyMatcher, Mode, RequestContext,
+};
 use accessdrift_evaluator::{
     Decision, Evaluation, NamedPolicy, OrgLevel, PolicySet, Principal, Request, Settings, evaluate,
 };
@@ -68,38 +70,44 @@ fn split_cases(input: &str) -> Result<Vec<&str>, InputError> {
             serde_json::from_str(trimmed).map_err(|e| InputError::NotJson(e.to_string()))?;
         return Ok(items.into_iter().map(RawValue::get).collect());
     }
-    let lines: Vec<&str> = input.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let lines: Vec<&str> = input
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
     // JSON Lines: the input as a whole is unreadable only when no line is JSON at all.
-    if let Some(first) = lines.first() {
-        if serde_json::from_str::<&RawValue>(first).is_err()
-            && lines.iter().all(|l| serde_json::from_str::<&RawValue>(l).is_err())
-        {
-            return Err(InputError::NotJson(format!(
-                "line 1 is not JSON: {}",
-                first.chars().take(60).collect::<String>()
-            )));
-        }
+    if let Some(first) = lines.first()
+        && serde_json::from_str::<&RawValue>(first).is_err()
+        && lines
+            .iter()
+            .all(|l| serde_json::from_str::<&RawValue>(l).is_err())
+    {
+        return Err(InputError::NotJson(format!(
+            "line 1 is not JSON: {}",
+            first.chars().take(60).collect::<String>()
+        )));
     }
     Ok(lines)
 }
 
-/// Policies parsed so far in this batch, keyed by their exact JSON text.
+type Parsed = Arc<Result<Policy, PolicyError>>;
+
+/// Policies parsed so far in this batch, keyed by their exact JSON text, sharded so both
+/// worker threads rarely wait on each other.
 #[derive(Default)]
 pub struct PolicyCache {
-    shards: [Mutex<HashMap<String, Arc<Result<Policy, PolicyError>>>>; 16],
+    shards: [Mutex<HashMap<String, Parsed>>; 16],
     hasher: std::hash::RandomState,
 }
 
 impl PolicyCache {
     /// The parsed policy for this JSON text, parsing it on first sight.
-    pub fn get(&self, raw: &str) -> Arc<Result<Policy, PolicyError>> {
-        let mut h = self.hasher.build_hasher();
-        raw.hash(&mut h);
-        let shard = &self.shards[(h.finish() % 16) as usize];
-        if let Ok(map) = shard.lock() {
-            if let Some(p) = map.get(raw) {
-                return Arc::clone(p);
-            }
+    pub fn get(&self, raw: &str) -> Parsed {
+        let shard = &self.shards[(self.hasher.hash_one(raw) % 16) as usize];
+        if let Ok(map) = shard.lock()
+            && let Some(p) = map.get(raw)
+        {
+            return Arc::clone(p);
         }
         let parsed = Arc::new(parse_policy_raw(raw));
         if let Ok(mut map) = shard.lock() {
@@ -227,7 +235,12 @@ struct Resolved {
     policy: Arc<Result<Policy, PolicyError>>,
 }
 
-fn resolve(raw: &RawValue, default_name: &str, cache: &PolicyCache, what: &str) -> Result<Resolved, String> {
+fn resolve(
+    raw: &RawValue,
+    default_name: &str,
+    cache: &PolicyCache,
+    what: &str,
+) -> Result<Resolved, String> {
     let text = raw.get();
     // `{"name": ..., "document": ...}` or a bare document.
     #[derive(Deserialize)]
@@ -238,7 +251,10 @@ fn resolve(raw: &RawValue, default_name: &str, cache: &PolicyCache, what: &str) 
         document: &'a RawValue,
     }
     let (name, doc_text) = match serde_json::from_str::<Named<'_>>(text) {
-        Ok(n) => (n.name.unwrap_or_else(|| default_name.to_string()), n.document.get()),
+        Ok(n) => (
+            n.name.unwrap_or_else(|| default_name.to_string()),
+            n.document.get(),
+        ),
         _ => (default_name.to_string(), text),
     };
     let policy = cache.get(doc_text);
@@ -248,8 +264,10 @@ fn resolve(raw: &RawValue, default_name: &str, cache: &PolicyCache, what: &str) 
     Ok(Resolved { name, policy })
 }
 
-fn as_list<'a>(raw: Option<&'a RawValue>) -> Result<Vec<&'a RawValue>, String> {
-    let Some(raw) = raw else { return Ok(Vec::new()) };
+fn as_list(raw: Option<&RawValue>) -> Result<Vec<&RawValue>, String> {
+    let Some(raw) = raw else {
+        return Ok(Vec::new());
+    };
     let text = raw.get().trim_start();
     if text == "null" {
         Ok(Vec::new())
@@ -260,17 +278,31 @@ fn as_list<'a>(raw: Option<&'a RawValue>) -> Result<Vec<&'a RawValue>, String> {
     }
 }
 
-fn run_case(case: &CaseIn<'_>, cache: &PolicyCache, options: Options) -> Result<Map<String, Value>, String> {
+fn run_case(
+    case: &CaseIn<'_>,
+    cache: &PolicyCache,
+    options: Options,
+) -> Result<Map<String, Value>, String> {
     let req = case.request.as_ref().ok_or("case has no `request`")?;
     let principal = match &req.principal {
         Value::String(s) => Principal::parse(s),
-        Value::Object(m) if m.get("type").and_then(Value::as_str) == Some("Anonymous") => Principal::Anonymous,
-        other => return Err(format!("`request.principal` must be an ARN, a service name or {{\"type\": \"Anonymous\"}}, not {other}")),
+        Value::Object(m) if m.get("type").and_then(Value::as_str) == Some("Anonymous") => {
+            Principal::Anonymous
+        }
+        other => {
+            return Err(format!(
+                "`request.principal` must be an ARN, a service name or {{\"type\": \"Anonymous\"}}, not {other}"
+            ));
+        }
     };
     let discovery = match case.mode.as_deref() {
         None | Some("Strict") => false,
         Some("Discovery") => true,
-        Some(other) => return Err(format!("`mode` must be \"Strict\" or \"Discovery\", not `{other}`")),
+        Some(other) => {
+            return Err(format!(
+                "`mode` must be \"Strict\" or \"Discovery\", not `{other}`"
+            ));
+        }
     };
     let mode = if discovery {
         let mut constraints = Vec::new();
@@ -288,7 +320,9 @@ fn run_case(case: &CaseIn<'_>, cache: &PolicyCache, options: Options) -> Result<
     let mut ctx = RequestContext::with_mode(mode);
     for (k, v) in req.context.iter().flatten() {
         let value = match v {
-            Value::Array(items) => ContextValue::Multi(items.iter().map(scalar).collect::<Result<_, _>>()?),
+            Value::Array(items) => {
+                ContextValue::Multi(items.iter().map(scalar).collect::<Result<_, _>>()?)
+            }
             other => ContextValue::Single(scalar(other)?),
         };
         ctx.insert(k, value);
@@ -308,7 +342,12 @@ fn run_case(case: &CaseIn<'_>, cache: &PolicyCache, options: Options) -> Result<
         None => None,
     };
     let boundary = match as_list(p.permission_boundary)?.first() {
-        Some(raw) => Some(resolve(raw, "PermissionBoundary", cache, "permission boundary")?),
+        Some(raw) => Some(resolve(
+            raw,
+            "PermissionBoundary",
+            cache,
+            "permission boundary",
+        )?),
         None => None,
     };
     let resource = match p.resource.filter(|r| r.get() != "null") {
@@ -325,7 +364,9 @@ fn run_case(case: &CaseIn<'_>, cache: &PolicyCache, options: Options) -> Result<
         ),
         None => None,
     };
-    let levels = |levels: &Option<Vec<LevelIn<'_>>>, what: &str| -> Result<Vec<(String, Vec<Resolved>)>, String> {
+    let levels = |levels: &Option<Vec<LevelIn<'_>>>,
+                  what: &str|
+     -> Result<Vec<(String, Vec<Resolved>)>, String> {
         levels
             .iter()
             .flatten()
@@ -351,11 +392,17 @@ fn run_case(case: &CaseIn<'_>, cache: &PolicyCache, options: Options) -> Result<
         boundary: boundary.as_ref().and_then(named),
         scp: scp
             .iter()
-            .map(|(level, ps)| OrgLevel { level, policies: ps.iter().filter_map(named).collect() })
+            .map(|(level, ps)| OrgLevel {
+                level,
+                policies: ps.iter().filter_map(named).collect(),
+            })
             .collect(),
         rcp: rcp
             .iter()
-            .map(|(level, ps)| OrgLevel { level, policies: ps.iter().filter_map(named).collect() })
+            .map(|(level, ps)| OrgLevel {
+                level,
+                policies: ps.iter().filter_map(named).collect(),
+            })
             .collect(),
         resource: resource.as_ref().and_then(named),
         vpce: vpce.as_ref().map(|v| v.iter().filter_map(named).collect()),
@@ -380,11 +427,10 @@ fn run_case(case: &CaseIn<'_>, cache: &PolicyCache, options: Options) -> Result<
 }
 
 fn named(r: &Resolved) -> Option<NamedPolicy<'_>> {
-    r.policy
-        .as_ref()
-        .as_ref()
-        .ok()
-        .map(|policy| NamedPolicy { name: &r.name, policy })
+    r.policy.as_ref().as_ref().ok().map(|policy| NamedPolicy {
+        name: &r.name,
+        policy,
+    })
 }
 
 fn scalar(v: &Value) -> Result<String, String> {
@@ -392,17 +438,19 @@ fn scalar(v: &Value) -> Result<String, String> {
         Value::String(s) => Ok(s.clone()),
         Value::Bool(b) => Ok(b.to_string()),
         Value::Number(n) => Ok(n.to_string()),
-        other => Err(format!("context values must be strings or lists of strings, not {other}")),
+        other => Err(format!(
+            "context values must be strings or lists of strings, not {other}"
+        )),
     }
 }
 
 fn render(e: &Evaluation<'_>, options: Options) -> Map<String, Value> {
     let mut out = Map::new();
     out.insert("decision".into(), Value::String(e.decision.name().into()));
-    if e.decision == Decision::Allowed {
-        if let Some(tree) = e.conditions.to_json() {
-            out.insert("conditions".into(), tree);
-        }
+    if e.decision == Decision::Allowed
+        && let Some(tree) = e.conditions.to_json()
+    {
+        out.insert("conditions".into(), tree);
     }
     if options.explain {
         out.insert("explain".into(), explain_json(e));
@@ -469,10 +517,18 @@ mod tests {
             {"id": "c", "request": {"principal": "arn:aws:iam::111111111111:user/u", "action": "s3:GetObject", "resource": "*"},
             "policies": {"identity": [{"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}]}}]"#;
         let out = run_batch(input, Options::default()).unwrap();
-        let lines: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let lines: Vec<Value> = out
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
         assert_eq!(lines.len(), 3);
         assert_eq!(lines[0]["id"], "a");
-        assert!(lines[0]["error"].as_str().unwrap().contains("statement 1: `Effect`"));
+        assert!(
+            lines[0]["error"]
+                .as_str()
+                .unwrap()
+                .contains("statement 1: `Effect`")
+        );
         assert_eq!(lines[1]["id"], Value::Null);
         assert_eq!(lines[2]["decision"], "Allowed");
     }
