@@ -10,6 +10,11 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
+// A batch allocates many small policy objects on two threads; mimalloc is markedly
+// faster than the system allocator for that (measured in the simulate benchmark).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "accessdrift",
@@ -57,6 +62,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Simulate { explain } => {
             let mut input = String::new();
+            // Size the buffer once when stdin is a file (the usual `< cases.json`).
+            if let Ok(meta) = std::fs::metadata("/dev/stdin") {
+                input.reserve(meta.len() as usize);
+            }
             std::io::stdin()
                 .read_to_string(&mut input)
                 .context("reading cases from standard input (is it UTF-8 text?)")?;

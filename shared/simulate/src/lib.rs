@@ -43,12 +43,22 @@ pub struct Options {
 
 /// Runs a whole batch and returns the output text (one JSON object per line).
 pub fn run_batch(input: &str, options: Options) -> Result<String, InputError> {
-    let cases = split_cases(input)?;
     let cache = PolicyCache::default();
+    run_batch_with(input, options, &cache)
+}
+
+/// [`run_batch`] with a caller-owned policy cache (a caller that exits right after can
+/// skip freeing it).
+pub fn run_batch_with(
+    input: &str,
+    options: Options,
+    cache: &PolicyCache,
+) -> Result<String, InputError> {
+    let cases = split_cases(input)?;
     let lines: Vec<String> = cases
         .par_iter()
-        .with_min_len(64)
-        .map(|raw| run_case_text(raw, &cache, options))
+        .with_min_len(32)
+        .map(|raw| run_case_text(raw, cache, options))
         .collect();
     let mut out = String::with_capacity(lines.iter().map(|l| l.len() + 1).sum());
     for line in lines {
@@ -66,9 +76,7 @@ fn split_cases(input: &str) -> Result<Vec<&str>, InputError> {
         return Ok(Vec::new());
     }
     if trimmed.starts_with('[') {
-        let items: Vec<&RawValue> =
-            serde_json::from_str(trimmed).map_err(|e| InputError::NotJson(e.to_string()))?;
-        return Ok(items.into_iter().map(RawValue::get).collect());
+        return split_array(trimmed);
     }
     let lines: Vec<&str> = input
         .lines()
@@ -92,12 +100,72 @@ fn split_cases(input: &str) -> Result<Vec<&str>, InputError> {
 
 type Parsed = Arc<Result<Policy, PolicyError>>;
 
+/// Splits a JSON array into the text of its elements without parsing them (each is
+/// parsed later, on a worker thread). Only structure is checked here: strings, escapes
+/// and nesting; a malformed element becomes that case's error line.
+fn split_array(text: &str) -> Result<Vec<&str>, InputError> {
+    let bytes = text.as_bytes();
+    let unterminated = || InputError::NotJson("the JSON array is not terminated".to_string());
+    let mut items = Vec::new();
+    let mut i = 1; // after '['
+    let mut depth = 0usize;
+    let mut start: Option<usize> = None;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                start.get_or_insert(i);
+                // Jump to the closing quote, skipping escaped characters.
+                i += 1;
+                loop {
+                    match memchr::memchr2(b'"', b'\\', &bytes[i..]) {
+                        Some(off) if bytes[i + off] == b'\\' => i += off + 2,
+                        Some(off) => {
+                            i += off;
+                            break;
+                        }
+                        None => return Err(unterminated()),
+                    }
+                }
+            }
+            b'{' | b'[' => {
+                start.get_or_insert(i);
+                depth += 1;
+            }
+            b'}' => depth = depth.saturating_sub(1),
+            b']' if depth == 0 => {
+                if let Some(s) = start.take() {
+                    items.push(text[s..i].trim_end());
+                }
+                let rest = text[i + 1..].trim();
+                if !rest.is_empty() {
+                    return Err(InputError::NotJson(format!(
+                        "unexpected text after the JSON array: {}",
+                        rest.chars().take(40).collect::<String>()
+                    )));
+                }
+                return Ok(items);
+            }
+            b']' => depth -= 1,
+            b',' if depth == 0 => match start.take() {
+                Some(s) => items.push(text[s..i].trim_end()),
+                None => items.push(""),
+            },
+            b' ' | b'\n' | b'\r' | b'\t' => {}
+            _ => {
+                start.get_or_insert(i);
+            }
+        }
+        i += 1;
+    }
+    Err(unterminated())
+}
+
 /// Policies parsed so far in this batch, keyed by their exact JSON text, sharded so both
 /// worker threads rarely wait on each other.
 #[derive(Default)]
 pub struct PolicyCache {
     shards: [Mutex<HashMap<String, Parsed>>; 16],
-    hasher: std::hash::RandomState,
+    hasher: rustc_hash::FxBuildHasher,
 }
 
 impl PolicyCache {
@@ -140,7 +208,8 @@ struct CaseIn<'a> {
 
 #[derive(Deserialize)]
 struct RequestIn<'a> {
-    principal: Value,
+    #[serde(borrow)]
+    principal: &'a RawValue,
     #[serde(borrow)]
     action: std::borrow::Cow<'a, str>,
     #[serde(borrow)]
@@ -207,21 +276,32 @@ pub fn run_case_text(raw: &str, cache: &PolicyCache, options: Options) -> String
             return error_line(&id, &msg);
         }
     };
-    let id: Value = case
-        .id
-        .and_then(|r| serde_json::from_str(r.get()).ok())
-        .unwrap_or(Value::Null);
-    if id.is_null() {
-        return error_line(&id, "case has no `id`");
-    }
+    let id_text = match case.id.map(RawValue::get) {
+        None | Some("null") => return error_line(&Value::Null, "case has no `id`"),
+        // Echo the id as given, on one line.
+        Some(t) if !t.contains(['\n', '\r']) => std::borrow::Cow::Borrowed(t),
+        Some(t) => std::borrow::Cow::Owned(
+            serde_json::from_str::<Value>(t).map_or_else(|_| "null".to_string(), |v| v.to_string()),
+        ),
+    };
     match run_case(&case, cache, options) {
-        Ok(mut obj) => {
-            let mut out = Map::with_capacity(obj.len() + 1);
-            out.insert("id".into(), id);
-            out.append(&mut obj);
-            Value::Object(out).to_string()
+        Ok(fields) => {
+            let mut line = String::with_capacity(48 + id_text.len());
+            line.push_str("{\"id\":");
+            line.push_str(&id_text);
+            for (key, value) in fields {
+                line.push_str(",\"");
+                line.push_str(key);
+                line.push_str("\":");
+                line.push_str(&value);
+            }
+            line.push('}');
+            line
         }
-        Err(msg) => error_line(&id, &msg),
+        Err(msg) => {
+            let id: Value = serde_json::from_str(&id_text).unwrap_or(Value::Null);
+            error_line(&id, &msg)
+        }
     }
 }
 
@@ -278,13 +358,11 @@ fn as_list(raw: Option<&RawValue>) -> Result<Vec<&RawValue>, String> {
     }
 }
 
-fn run_case(
-    case: &CaseIn<'_>,
-    cache: &PolicyCache,
-    options: Options,
-) -> Result<Map<String, Value>, String> {
+fn run_case(case: &CaseIn<'_>, cache: &PolicyCache, options: Options) -> Result<Fields, String> {
     let req = case.request.as_ref().ok_or("case has no `request`")?;
-    let principal = match &req.principal {
+    let principal_value: Value =
+        serde_json::from_str(req.principal.get()).map_err(|e| e.to_string())?;
+    let principal = match &principal_value {
         Value::String(s) => Principal::parse(s),
         Value::Object(m) if m.get("type").and_then(Value::as_str) == Some("Anonymous") => {
             Principal::Anonymous
@@ -444,16 +522,19 @@ fn scalar(v: &Value) -> Result<String, String> {
     }
 }
 
-fn render(e: &Evaluation<'_>, options: Options) -> Map<String, Value> {
-    let mut out = Map::new();
-    out.insert("decision".into(), Value::String(e.decision.name().into()));
+/// Output fields after `id`, in order: (key, JSON text).
+type Fields = Vec<(&'static str, String)>;
+
+fn render(e: &Evaluation<'_>, options: Options) -> Fields {
+    let mut out: Fields = Vec::with_capacity(3);
+    out.push(("decision", format!("\"{}\"", e.decision.name())));
     if e.decision == Decision::Allowed
         && let Some(tree) = e.conditions.to_json()
     {
-        out.insert("conditions".into(), tree);
+        out.push(("conditions", tree.to_string()));
     }
     if options.explain {
-        out.insert("explain".into(), explain_json(e));
+        out.push(("explain", explain_json(e).to_string()));
     }
     out
 }
