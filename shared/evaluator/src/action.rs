@@ -1,13 +1,13 @@
 //! Does a statement's `Action`/`NotAction` cover the request's action?
 //!
 //! Action names are case-insensitive (AWS IAM User Guide, "IAM JSON policy elements:
-//! Action"); patterns were lowercased at parse time and the request action is lowercased
-//! once here, so matching is a byte glob with no allocation. `NotAction` matches every
+//! Action"): the service prefix compares ignoring ASCII case and the name by a
+//! case-insensitive glob, with no allocation. `NotAction` matches every
 //! action not listed, of every service (checklist item 12).
 
 use accessdrift_policy::{ActionBlock, ActionPatternKind};
 
-use crate::resource::glob_bytes;
+use crate::glob::matches_ignore_case;
 
 /// The request's action, lowercased and split once.
 #[derive(Debug, Clone)]
@@ -44,10 +44,10 @@ impl RequestAction {
 pub fn action_block_matches(block: &ActionBlock, action: &RequestAction) -> bool {
     let hit = block.patterns.iter().any(|p| match &p.kind {
         ActionPatternKind::All => true,
-        ActionPatternKind::Service { service, name } => {
+        ActionPatternKind::Service { colon } => {
             action.colon.is_some()
-                && service == action.service()
-                && glob_bytes(name.as_bytes(), action.name().as_bytes())
+                && p.raw[..*colon].eq_ignore_ascii_case(action.service())
+                && matches_ignore_case(&p.raw[colon + 1..], action.name())
         }
         ActionPatternKind::Malformed => false,
     });

@@ -9,8 +9,6 @@
 //! Condition": "Condition key names are not case-sensitive"), so keys are stored
 //! lowercase and looked up by their lowercase form.
 
-use std::collections::HashMap;
-
 /// One key's value: a single string, or a set for multi-valued keys (`aws:TagKeys`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ContextValue {
@@ -96,10 +94,11 @@ impl KeyMatcher {
     }
 }
 
-/// The condition keys of one request.
+/// The condition keys of one request. A request carries a handful of keys, so a small
+/// vector searched linearly beats hashing every lookup.
 #[derive(Debug, Clone, Default)]
 pub struct RequestContext {
-    values: HashMap<String, ContextValue>,
+    values: Vec<(String, ContextValue)>,
     mode: Mode,
 }
 
@@ -112,7 +111,7 @@ impl RequestContext {
     /// An empty context in the given mode.
     pub fn with_mode(mode: Mode) -> RequestContext {
         RequestContext {
-            values: HashMap::new(),
+            values: Vec::new(),
             mode,
         }
     }
@@ -129,7 +128,11 @@ impl RequestContext {
 
     /// Sets a key (any case) to a value, replacing an earlier value.
     pub fn insert(&mut self, key: &str, value: ContextValue) {
-        self.values.insert(key.to_ascii_lowercase(), value);
+        let key = key.to_ascii_lowercase();
+        match self.values.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.values.push((key, value)),
+        }
     }
 
     /// Sets a single-valued key.
@@ -139,7 +142,10 @@ impl RequestContext {
 
     /// The raw value of a key given in the context, whatever the mode.
     pub fn given(&self, key_lower: &str) -> Option<&ContextValue> {
-        self.values.get(key_lower)
+        self.values
+            .iter()
+            .find(|(k, _)| k == key_lower)
+            .map(|(_, v)| v)
     }
 
     /// Iterates the given keys (lowercase) and values.
@@ -156,7 +162,7 @@ impl RequestContext {
         match &self.mode {
             Mode::Strict => false,
             Mode::Discovery(constraints) => {
-                self.values.contains_key(key_lower)
+                self.given(key_lower).is_some()
                     && !constraints.iter().any(|c| c.key.matches(key_lower))
             }
         }
@@ -164,7 +170,7 @@ impl RequestContext {
 
     /// What is known about a key, given its lowercase name.
     pub fn lookup(&self, key_lower: &str) -> KeyState<'_> {
-        let given = self.values.get(key_lower);
+        let given = self.given(key_lower);
         match &self.mode {
             Mode::Strict => given.map_or(KeyState::Absent, KeyState::Present),
             Mode::Discovery(constraints) => {

@@ -19,7 +19,9 @@
 
 use accessdrift_policy::{Effect, ResourceBlock, Version};
 
-use crate::context::{KeyState, RequestContext};
+use crate::context::RequestContext;
+use crate::glob::matches as glob_matches;
+use crate::variables::{OwnedPiece, Substituted, substitute};
 
 /// Which kind of policy a statement belongs to; short-ARN rules differ by kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -263,78 +265,37 @@ fn hit(b: bool) -> PatternResult {
     }
 }
 
-/// Turns pattern text into tokens, substituting `${...}` variables (2012-10-17 only).
+/// Turns pattern text into tokens, substituting `${...}` variables (2012-10-17 only)
+/// through [`crate::variables`]: substituted text becomes literal tokens that are never
+/// wildcards or segment separators.
 fn tokenize_pattern(
     pattern: &str,
     version: Version,
     ctx: &RequestContext,
 ) -> Result<Vec<Tok>, PatternResult> {
-    let mut out = Vec::with_capacity(pattern.len());
-    let mut rest = pattern;
-    while !rest.is_empty() {
-        if version.supports_variables()
-            && let Some(after) = rest.strip_prefix("${")
-            && let Some(end) = after.find('}')
-        {
-            substitute_into(&after[..end], ctx, &mut out)?;
-            rest = &after[end + 1..];
-            continue;
-        }
-        let mut chars = rest.chars();
-        if let Some(c) = chars.next() {
-            out.push(match c {
-                '*' => Tok::Star,
-                '?' => Tok::One,
-                c => Tok::Lit(c),
-            });
-        }
-        rest = chars.as_str();
+    fn push_pattern(text: &str, out: &mut Vec<Tok>) {
+        out.extend(text.chars().map(|c| match c {
+            '*' => Tok::Star,
+            '?' => Tok::One,
+            c => Tok::Lit(c),
+        }));
     }
-    Ok(out)
-}
-
-/// Substitutes one variable body (`aws:username` or `aws:PrincipalTag/x, 'default'`).
-/// AWS IAM User Guide, "IAM policy elements: Variables and tags": `${*}`, `${?}`, `${$}`
-/// stand for the characters; a missing key without default makes the element not match;
-/// only single-valued keys substitute.
-fn substitute_into(
-    inner: &str,
-    ctx: &RequestContext,
-    out: &mut Vec<Tok>,
-) -> Result<(), PatternResult> {
-    match inner {
-        "*" => out.push(Tok::Sub('*')),
-        "?" => out.push(Tok::Sub('?')),
-        "$" => out.push(Tok::Sub('$')),
-        _ => {
-            let (key, default) = match inner.split_once(',') {
-                Some((k, d)) => {
-                    let d = d.trim();
-                    let d = d
-                        .strip_prefix('\'')
-                        .and_then(|d| d.strip_suffix('\''))
-                        .unwrap_or(d);
-                    (k.trim(), Some(d))
+    let mut out = Vec::with_capacity(pattern.len());
+    match substitute(pattern, version, ctx) {
+        Substituted::Unchanged(text) => push_pattern(text, &mut out),
+        Substituted::Resolved(pieces) => {
+            for piece in &pieces {
+                match piece {
+                    OwnedPiece::Pattern(text) => push_pattern(text, &mut out),
+                    OwnedPiece::Literal(text) => out.extend(text.chars().map(Tok::Sub)),
                 }
-                None => (inner.trim(), None),
-            };
-            let key_lower = key.to_ascii_lowercase();
-            let value = match ctx.lookup(&key_lower) {
-                KeyState::Present(crate::context::ContextValue::Single(v)) => Some(v.as_str()),
-                KeyState::Present(_) => None,
-                KeyState::Absent => None,
-                KeyState::Unknown | KeyState::PresentValueUnknown => {
-                    return Err(PatternResult::Unknown(key.to_string()));
-                }
-            };
-            match value.or(default) {
-                Some(v) => out.extend(v.chars().map(Tok::Sub)),
-                // Unresolvable: the pattern cannot apply, not even through NotResource.
-                None => return Err(PatternResult::Invalid),
             }
         }
+        // Unresolvable: the pattern cannot apply, not even through NotResource.
+        Substituted::Unresolvable => return Err(PatternResult::Invalid),
+        Substituted::Unknown => return Err(PatternResult::Unknown(pattern.to_string())),
     }
-    Ok(())
+    Ok(out)
 }
 
 /// Splits tokens at the first five separator colons (written, not substituted).
@@ -524,13 +485,10 @@ fn match_literal_fast(pattern: &str, request: &str, policy_type: PolicyType) -> 
     let p_segs: Vec<&str> = pattern.splitn(6, ':').collect();
     let r_segs: Vec<&str> = request.splitn(6, ':').collect();
     if r_segs.len() < 6 {
-        return hit(glob_bytes(pattern.as_bytes(), request.as_bytes()));
+        return hit(glob_matches(pattern, request));
     }
     if p_segs.len() < 6 {
-        let fits = p_segs
-            .iter()
-            .zip(&r_segs)
-            .all(|(p, r)| glob_bytes(p.as_bytes(), r.as_bytes()));
+        let fits = p_segs.iter().zip(&r_segs).all(|(p, r)| glob_matches(p, r));
         let has_wild = pattern.contains(['*', '?']);
         return match policy_type {
             PolicyType::Identity
@@ -550,7 +508,7 @@ fn match_literal_fast(pattern: &str, request: &str, policy_type: PolicyType) -> 
             },
             PolicyType::Scp => {
                 if pattern.ends_with('*') {
-                    hit(glob_bytes(pattern.as_bytes(), request.as_bytes()))
+                    hit(glob_matches(pattern, request))
                 } else {
                     PatternResult::Invalid
                 }
@@ -559,7 +517,7 @@ fn match_literal_fast(pattern: &str, request: &str, policy_type: PolicyType) -> 
         };
     }
     for i in 0..5 {
-        if !glob_bytes(p_segs[i].as_bytes(), r_segs[i].as_bytes()) {
+        if !glob_matches(p_segs[i], r_segs[i]) {
             return PatternResult::Miss;
         }
     }
@@ -570,32 +528,7 @@ fn match_literal_fast(pattern: &str, request: &str, policy_type: PolicyType) -> 
             return PatternResult::Miss;
         }
     }
-    hit(glob_bytes(p.as_bytes(), r_segs[5].as_bytes()))
-}
-
-/// Linear-time glob over ASCII bytes (`*` any run, `?` one byte).
-pub(crate) fn glob_bytes(p: &[u8], t: &[u8]) -> bool {
-    let (mut pi, mut ti) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == b'?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == b'*' {
-            star = Some((pi, ti));
-            pi += 1;
-        } else if let Some((sp, st)) = star {
-            pi = sp + 1;
-            ti = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    while pi < p.len() && p[pi] == b'*' {
-        pi += 1;
-    }
-    pi == p.len()
+    hit(glob_matches(p, r_segs[5]))
 }
 
 #[cfg(test)]
@@ -756,13 +689,5 @@ mod tests {
             &ctx,
         );
         assert_eq!(r, ElementMatch::Yes);
-    }
-
-    #[test]
-    fn glob_matches_reference() {
-        assert!(glob_bytes(b"a*b?c", b"axxbyc"));
-        assert!(!glob_bytes(b"a*b?c", b"axxbc"));
-        assert!(glob_bytes(b"*", b""));
-        assert!(glob_bytes(b"**a", b"a"));
     }
 }

@@ -11,6 +11,7 @@
 //! [`PolicyError`] naming the statement and field, never a panic.
 
 mod error;
+mod fast;
 mod model;
 mod parse;
 

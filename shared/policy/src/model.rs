@@ -134,18 +134,35 @@ pub struct ActionPattern {
     pub kind: ActionPatternKind,
 }
 
-/// What an action pattern matches. Action names are case-insensitive, so both parts
-/// are stored lowercase.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+impl ActionPattern {
+    /// The service prefix as written (`s3`), for `service:name` patterns.
+    pub fn service(&self) -> Option<&str> {
+        match self.kind {
+            ActionPatternKind::Service { colon } => Some(&self.raw[..colon]),
+            _ => None,
+        }
+    }
+
+    /// The action-name pattern as written (`Get*`), for `service:name` patterns.
+    pub fn name(&self) -> Option<&str> {
+        match self.kind {
+            ActionPatternKind::Service { colon } => Some(&self.raw[colon + 1..]),
+            _ => None,
+        }
+    }
+}
+
+/// What an action pattern matches. Action names are case-insensitive; the pattern keeps
+/// its text once and is compared ignoring ASCII case (one allocation per pattern matters
+/// when a batch holds hundreds of thousands of them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ActionPatternKind {
     /// `*`: every action of every service.
     All,
     /// `service:name`, where `name` may hold `*` and `?` wildcards.
     Service {
-        /// Service prefix, lowercase, without wildcards (`s3`).
-        service: String,
-        /// Action-name pattern, lowercase (`get*`).
-        name: String,
+        /// Byte offset of the `:` in the pattern's text.
+        colon: usize,
     },
     /// Something AWS would reject (no `service:` prefix, whitespace, empty part).
     /// It never matches, so a `NotAction` holding only such entries matches everything

@@ -20,7 +20,7 @@ use accessdrift_evaluator::context::{
 use accessdrift_evaluator::{
     Decision, Evaluation, NamedPolicy, OrgLevel, PolicySet, Principal, Request, Settings, evaluate,
 };
-use accessdrift_policy::{Policy, PolicyError, parse_policy_value};
+use accessdrift_policy::{Policy, PolicyError, parse_policy_text, parse_policy_value};
 use rayon::prelude::*;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -186,6 +186,10 @@ impl PolicyCache {
 }
 
 fn parse_policy_raw(raw: &str) -> Result<Policy, PolicyError> {
+    if raw.starts_with('{') {
+        return parse_policy_text(raw);
+    }
+    // A JSON string holding (URL-encoded) policy text, or something that is no policy.
     let value: Value = serde_json::from_str(raw).map_err(|e| PolicyError::Json(e.to_string()))?;
     parse_policy_value(&value)
 }

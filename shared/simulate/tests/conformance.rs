@@ -87,6 +87,13 @@ fn main() {
             let d = d.clone();
             move || corpus_kind(&d, "s3_public_policy")
         }),
+        Trial::test(
+            "fast_and_slow_policy_parsers_agree_on_every_corpus_policy",
+            {
+                let d = d.clone();
+                move || parsers_agree(&d)
+            },
+        ),
     ]
     .into_iter()
     .map(|t| t.with_ignored_flag(!present))
@@ -202,6 +209,56 @@ fn corpus_kind(dir: &std::path::Path, kind: &str) -> Result<(), Failed> {
     }
     if rate < 97.0 {
         return Err(format!("corpus {kind}: {rate:.1}% < 97%").into());
+    }
+    Ok(())
+}
+
+/// Every policy document in the corpus parses to the same model through the fast typed
+/// path (`parse_policy_text`) and the `Value` path (`parse_policy_value`).
+fn parsers_agree(dir: &std::path::Path) -> Result<(), Failed> {
+    fn walk(v: &Value, out: &mut Vec<Value>) {
+        match v {
+            Value::Object(m) => {
+                if m.contains_key("Statement") {
+                    out.push(v.clone());
+                }
+                m.values().for_each(|x| walk(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    let mut docs = Vec::new();
+    for file in [
+        "iam-simulate-cases.jsonl",
+        "aws-doc-probes.json",
+        "smoke.json",
+    ] {
+        let text = std::fs::read_to_string(dir.join(file)).map_err(|e| e.to_string())?;
+        for line in text.lines().filter(|l| l.trim_start().starts_with('{')) {
+            if let Ok(v) = serde_json::from_str::<Value>(line) {
+                walk(&v, &mut docs);
+            }
+        }
+        if let Ok(v) = serde_json::from_str::<Value>(&text) {
+            walk(&v, &mut docs);
+        }
+    }
+    let mut mismatches = 0;
+    for doc in &docs {
+        let fast = accessdrift_policy::parse_policy_text(&doc.to_string());
+        let slow = parse_policy_value(doc);
+        if fast != slow {
+            mismatches += 1;
+            println!("  parsers disagree on {doc}");
+        }
+    }
+    println!(
+        "policy parsers: {} documents, {mismatches} disagreements",
+        docs.len()
+    );
+    if mismatches > 0 {
+        return Err(format!("{mismatches} documents parse differently").into());
     }
     Ok(())
 }
