@@ -140,8 +140,11 @@ struct RawStatement<'a> {
     not_resource: Option<StrList<'a>>,
     // BTreeMaps give the same clause order as the `Value` path (serde_json's sorted map).
     #[serde(rename = "Condition", borrow, default)]
-    condition: Option<BTreeMap<Cow<'a, str>, BTreeMap<Cow<'a, str>, ScalarList>>>,
+    condition: Option<RawConditions<'a>>,
 }
+
+/// Operator -> key -> values.
+type RawConditions<'a> = BTreeMap<Cow<'a, str>, BTreeMap<Cow<'a, str>, ScalarList>>;
 
 /// One statement object or a list of them.
 struct Statements<'a>(Vec<RawStatement<'a>>);
