@@ -245,7 +245,7 @@ pub fn evaluate<'a>(
         resource,
         action,
         has_boundary: policies.boundary.is_some(),
-        matched: Vec::new(),
+        matched: Vec::with_capacity(8),
     };
     let first = ev.decide(policies, settings);
     if is_pattern && first.decision == Decision::Allowed {

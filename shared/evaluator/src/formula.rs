@@ -87,11 +87,19 @@ impl Formula {
     }
 
     /// Conjunction with constant folding and flattening.
+    #[inline]
     pub fn and(self, other: Formula) -> Formula {
         match (self, other) {
             (Formula::False, _) | (_, Formula::False) => Formula::False,
             (Formula::True, x) | (x, Formula::True) => x,
-            (Formula::Expr(a), Formula::Expr(b)) => {
+            (Formula::Expr(a), Formula::Expr(b)) => Formula::and_exprs(a, b),
+        }
+    }
+
+    #[inline(never)]
+    fn and_exprs(a: Expr, b: Expr) -> Formula {
+        {
+            {
                 let mut items = Vec::new();
                 for e in [a, b] {
                     match e {
@@ -110,11 +118,19 @@ impl Formula {
     }
 
     /// Disjunction with constant folding and flattening.
+    #[inline]
     pub fn or(self, other: Formula) -> Formula {
         match (self, other) {
             (Formula::True, _) | (_, Formula::True) => Formula::True,
             (Formula::False, x) | (x, Formula::False) => x,
-            (Formula::Expr(a), Formula::Expr(b)) => {
+            (Formula::Expr(a), Formula::Expr(b)) => Formula::or_exprs(a, b),
+        }
+    }
+
+    #[inline(never)]
+    fn or_exprs(a: Expr, b: Expr) -> Formula {
+        {
+            {
                 let mut items = Vec::new();
                 for e in [a, b] {
                     match e {

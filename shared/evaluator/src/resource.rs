@@ -479,16 +479,31 @@ fn overlaps(a: &[Tok], b: &[Tok]) -> bool {
     false
 }
 
+/// Splits ARN-like text at its first five colons without allocating.
+fn split6(text: &str) -> ([&str; 6], usize) {
+    let mut out = [""; 6];
+    let mut n = 0;
+    for (i, part) in text.splitn(6, ':').enumerate() {
+        out[i] = part;
+        n = i + 1;
+    }
+    (out, n)
+}
+
 /// Fast path for ASCII literal requests and variable-free patterns, with the same
 /// rules as the token path.
 fn match_literal_fast(pattern: &str, request: &str, policy_type: PolicyType) -> PatternResult {
-    let p_segs: Vec<&str> = pattern.splitn(6, ':').collect();
-    let r_segs: Vec<&str> = request.splitn(6, ':').collect();
-    if r_segs.len() < 6 {
+    let (p_all, p_len) = split6(pattern);
+    let (r_segs, r_len) = split6(request);
+    let p_segs = &p_all[..p_len];
+    if r_len < 6 {
         return hit(glob_matches(pattern, request));
     }
     if p_segs.len() < 6 {
-        let fits = p_segs.iter().zip(&r_segs).all(|(p, r)| glob_matches(p, r));
+        let fits = p_segs
+            .iter()
+            .zip(r_segs.iter())
+            .all(|(p, r)| glob_matches(p, r));
         let has_wild = pattern.contains(['*', '?']);
         return match policy_type {
             PolicyType::Identity
