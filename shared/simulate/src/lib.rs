@@ -268,14 +268,12 @@ pub fn run_case_text(raw: &str, cache: &PolicyCache, options: Options) -> String
         Ok(c) => c,
         Err(e) => {
             // Echo the id when the text is at least a JSON object with one.
-            let id = serde_json::from_str::<Map<String, Value>>(raw)
-                .ok()
-                .and_then(|m| m.get("id").cloned())
-                .unwrap_or(Value::Null);
-            let msg = if serde_json::from_str::<Map<String, Value>>(raw).is_err() {
-                "case is not a JSON object".to_string()
-            } else {
-                format!("case could not be read: {e}")
+            let (id, msg) = match serde_json::from_str::<Map<String, Value>>(raw) {
+                Err(_) => (Value::Null, "case is not a JSON object".to_string()),
+                Ok(m) => match m.get("id") {
+                    None | Some(Value::Null) => (Value::Null, "case has no `id`".to_string()),
+                    Some(id) => (id.clone(), format!("case could not be read: {e}")),
+                },
             };
             return error_line(&id, &msg);
         }
@@ -310,7 +308,10 @@ pub fn run_case_text(raw: &str, cache: &PolicyCache, options: Options) -> String
 }
 
 fn error_line(id: &Value, msg: &str) -> String {
-    json!({"id": id, "error": msg}).to_string()
+    format!(
+        "{{\"id\":{id},\"error\":{}}}",
+        Value::String(msg.to_string())
+    )
 }
 
 /// A policy resolved from the case: its name and the shared parsed document.
