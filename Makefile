@@ -60,6 +60,14 @@ iam-data:
 	python3 scripts/gen-iam-data.py "$$tmp/package"; \
 	echo "==> wrote shared/iam-data/data/catalog.txt"
 
+## fuzz: seeds from the examples and (when present) the shared conformance cases,
+## written to fuzz/seeds (ignored by git), then a minute of libFuzzer.
 fuzz:
 	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
-	cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run evaluate -- -max_total_time=60
+	@mkdir -p fuzz/seeds fuzz/corpus/evaluate
+	@python3 -c 'import json,os,sys; \
+	cases=json.load(open("examples/simulate-cases.json")); \
+	p=os.path.join(os.environ["ACCESSDRIFT_CONFORMANCE"],"iam-simulate-cases.jsonl"); \
+	cases+= [json.loads(l) for l in open(p)] if os.path.exists(p) else []; \
+	[open(f"fuzz/seeds/{i}.json","w").write(json.dumps(c)) for i,c in enumerate(cases)]'
+	cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run evaluate corpus/evaluate seeds -- -max_total_time=$${FUZZ_SECONDS:-60} -max_len=8192

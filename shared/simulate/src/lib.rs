@@ -117,7 +117,10 @@ fn split_array(text: &str) -> Result<Vec<&str>, InputError> {
                 // Jump to the closing quote, skipping escaped characters.
                 i += 1;
                 loop {
-                    match memchr::memchr2(b'"', b'\\', &bytes[i..]) {
+                    let Some(rest) = bytes.get(i..) else {
+                        return Err(unterminated());
+                    };
+                    match memchr::memchr2(b'"', b'\\', rest) {
                         Some(off) if bytes[i + off] == b'\\' => i += off + 2,
                         Some(off) => {
                             i += off;
@@ -588,6 +591,13 @@ mod tests {
     fn empty_input_prints_nothing() {
         assert_eq!(run_batch("", Options::default()).unwrap(), "");
         assert_eq!(run_batch("  \n", Options::default()).unwrap(), "");
+    }
+
+    #[test]
+    fn escape_at_end_of_input_is_unterminated_not_a_panic() {
+        // Found by `cargo fuzz` (fuzz/fuzz_targets/evaluate.rs).
+        assert!(run_batch("\n[\"f\n\\\0\\", Options::default()).is_err());
+        assert!(run_batch("[\"\\", Options::default()).is_err());
     }
 
     #[test]
