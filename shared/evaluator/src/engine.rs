@@ -344,7 +344,18 @@ impl<'r, 'a> Eval<'r, 'a> {
         let boundary = policies
             .boundary
             .map(|p| self.layer(std::slice::from_ref(&p), PolicyType::Boundary, None));
-        let resource = policies.resource.map(|p| self.resource_layer(p));
+        let mut resource = policies.resource.map(|p| self.resource_layer(p));
+        if self.is_bucket_owner_root_managing_policy() {
+            // S3 API reference, PutBucketPolicy: the root principal of the bucket
+            // owner's account can get, put and delete the bucket policy even when the
+            // bucket policy explicitly denies it (lockout protection).
+            if let Some(r) = resource.as_mut()
+                && !r.deny.is_false()
+            {
+                r.deny = Formula::False;
+                notes.push("the bucket owner's root user can always manage the bucket policy");
+            }
+        }
         let vpce = policies
             .vpce
             .as_ref()
@@ -624,6 +635,14 @@ impl<'r, 'a> Eval<'r, 'a> {
             return false;
         }
         accessdrift_iam_data::catalog().supports_rcp(service)
+    }
+
+    fn is_bucket_owner_root_managing_policy(&self) -> bool {
+        matches!(self.req.principal, Principal::Root { account } if Some(account.as_str()) == self.req.resource_account)
+            && matches!(
+                self.action.full_lower(),
+                "s3:getbucketpolicy" | "s3:putbucketpolicy" | "s3:deletebucketpolicy"
+            )
     }
 
     /// Writes to resources AWS owns: AWS-managed IAM policies, AWS-reserved roles and

@@ -357,3 +357,66 @@ fn arb_json() -> impl Strategy<Value = Value> {
         ]
     })
 }
+
+/// Hand-built cases for rules the corpus does not cover, each named for the AWS page.
+mod documented_rules {
+    use super::*;
+
+    fn run(principal: &str, action: &str, resource: &str, account: &str, rp: Value) -> Decision {
+        let rp = parse_policy_value(&rp).unwrap();
+        let principal = Principal::parse(principal);
+        let ctx = RequestContext::new();
+        let set = PolicySet {
+            resource: Some(NamedPolicy {
+                name: "bucket",
+                policy: &rp,
+            }),
+            ..Default::default()
+        };
+        let req = Request {
+            principal: &principal,
+            action,
+            resource,
+            resource_account: Some(account),
+            context: &ctx,
+            wildcard_only_action: Some(false),
+        };
+        evaluate(&req, &set, &Settings::default()).decision
+    }
+
+    /// S3 API reference, PutBucketPolicy: the bucket owner's root user is never locked out.
+    #[test]
+    fn s3_put_bucket_policy_root_user_is_never_locked_out() {
+        let deny_all = json!({"Version": "2012-10-17", "Statement": {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*"}});
+        assert_eq!(
+            run(
+                "arn:aws:iam::111111111111:root",
+                "s3:PutBucketPolicy",
+                "arn:aws:s3:::b",
+                "111111111111",
+                deny_all.clone()
+            ),
+            Decision::Allowed
+        );
+        assert_eq!(
+            run(
+                "arn:aws:iam::111111111111:root",
+                "s3:GetObject",
+                "arn:aws:s3:::b/k",
+                "111111111111",
+                deny_all.clone()
+            ),
+            Decision::ExplicitlyDenied
+        );
+        assert_eq!(
+            run(
+                "arn:aws:iam::111111111111:user/admin",
+                "s3:PutBucketPolicy",
+                "arn:aws:s3:::b",
+                "111111111111",
+                deny_all
+            ),
+            Decision::ExplicitlyDenied
+        );
+    }
+}

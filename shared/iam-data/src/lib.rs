@@ -279,6 +279,12 @@ impl Catalog {
             .and_then(|i| self.slots.get(i))
     }
 
+    /// Parses the embedded catalog afresh (what the first [`catalog`] call does once);
+    /// for measuring start-up cost.
+    pub fn parse_embedded() -> Catalog {
+        Catalog::parse(CATALOG_TEXT)
+    }
+
     /// Reads the version, the global keys and where each service's records are;
     /// leniently: malformed lines are skipped and recorded.
     fn parse(text: &'static str) -> Catalog {
@@ -883,7 +889,7 @@ fn match_run(rest: &[u8], s: &[u8], min: usize, no_slash: bool, rules: &Rules<'_
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::{Duration, Instant};
+    // (timing lives in benches/catalog.rs)
 
     fn cat() -> &'static Catalog {
         catalog()
@@ -941,29 +947,12 @@ mod tests {
     }
 
     #[test]
-    fn parse_is_fast() {
-        // Start-up cost: reading the service index and global keys (what the first
-        // `catalog()` call does). Best of a few runs, so a busy machine does not make
-        // this flaky. The 10 ms target is for optimized builds; debug builds get more
-        // room. Parsing one service on first use is far cheaper still.
-        let budget = if cfg!(debug_assertions) {
-            Duration::from_millis(100)
-        } else {
-            Duration::from_millis(10)
-        };
-        let best = (0..5)
-            .map(|_| {
-                let start = Instant::now();
-                let parsed = Catalog::parse(CATALOG_TEXT);
-                let _ = parsed.action("s3:GetObject");
-                let _ = parsed.condition_key_type("aws:PrincipalTag/x");
-                let elapsed = start.elapsed();
-                assert!(parsed.problems.is_empty());
-                elapsed
-            })
-            .min()
-            .expect("ran at least once");
-        assert!(best < budget, "parse took {best:?}");
+    fn embedded_catalog_parses_without_problems() {
+        // Start-up cost is measured in benches/catalog.rs, not asserted here.
+        let parsed = Catalog::parse(CATALOG_TEXT);
+        assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
+        assert!(parsed.action("s3:GetObject").is_some());
+        assert!(parsed.condition_key_type("aws:PrincipalTag/x").is_some());
     }
 
     #[test]
