@@ -627,7 +627,7 @@ mod tests {
     }
 
     fn discovery() -> RequestContext {
-        RequestContext::with_mode(Mode::Discovery(vec![]))
+        RequestContext::with_mode(Mode::Discovery(Vec::new().into()))
     }
 
     fn matches(op: BaseOperator, values: &[&str], request: &str) -> bool {
@@ -1321,7 +1321,7 @@ mod tests {
             key: KeyMatcher::parse("test:key").unwrap(),
             presence_known: true,
             value_known: true,
-        }]));
+        }].into()));
         assert_eq!(eval("StringEquals", &["a"], &c), Tri::False);
     }
 

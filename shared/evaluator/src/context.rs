@@ -9,6 +9,8 @@
 //! Condition": "Condition key names are not case-sensitive"), so keys are stored
 //! lowercase and looked up by their lowercase form.
 
+use std::sync::Arc;
+
 /// One key's value: a single string, or a set for multi-valued keys (`aws:TagKeys`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ContextValue {
@@ -48,8 +50,8 @@ pub enum Mode {
     #[default]
     Strict,
     /// Analysis ahead of time: a key not given is unknown, unless a constraint says
-    /// its presence (and value) is known.
-    Discovery(Vec<KeyConstraint>),
+    /// its presence (and value) is known. Shared, since one set serves many requests.
+    Discovery(Arc<[KeyConstraint]>),
 }
 
 /// Narrows Discovery mode for keys matching `key`: `presence_known` makes a key the
@@ -69,6 +71,9 @@ pub struct KeyConstraint {
 pub enum KeyMatcher {
     /// An exact key name, stored lowercase.
     Exact(String),
+    /// Every key starting with this lowercase prefix (`aws:principaltag/`): cheaper than
+    /// a pattern for the engine's own constraints.
+    Prefix(String),
     /// A pattern written `/regex/`, matched case-insensitively against the whole name.
     Pattern(regex_lite::Regex),
 }
@@ -89,6 +94,7 @@ impl KeyMatcher {
     fn matches(&self, key_lower: &str) -> bool {
         match self {
             KeyMatcher::Exact(k) => k == key_lower,
+            KeyMatcher::Prefix(p) => key_lower.starts_with(p.as_str()),
             KeyMatcher::Pattern(re) => re.is_match(key_lower),
         }
     }
@@ -124,6 +130,28 @@ impl RequestContext {
     /// Whether this is a Discovery-mode context.
     pub fn is_discovery(&self) -> bool {
         matches!(self.mode, Mode::Discovery(_))
+    }
+
+    /// How many keys are set (for [`RequestContext::truncate`]).
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// Whether no key is set.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// Drops keys set after the first `len`: lets a caller keep one context per
+    /// principal and swap only the resource's keys per resource.
+    pub fn truncate(&mut self, len: usize) {
+        self.values.truncate(len);
+    }
+
+    /// Adds a key already lowercase, without checking for an earlier value (the caller
+    /// guarantees it is new); the fast path for building contexts in bulk.
+    pub fn push_lower(&mut self, key_lower: String, value: ContextValue) {
+        self.values.push((key_lower, value));
     }
 
     /// Sets a key (any case) to a value, replacing an earlier value.
@@ -206,11 +234,11 @@ mod tests {
 
     #[test]
     fn discovery_mode_missing_key_is_unknown_unless_presence_known() {
-        let mut ctx = RequestContext::with_mode(Mode::Discovery(vec![KeyConstraint {
+        let mut ctx = RequestContext::with_mode(Mode::Discovery(Arc::from(vec![KeyConstraint {
             key: KeyMatcher::parse("/aws:PrincipalTag/.*/").unwrap(),
             presence_known: true,
             value_known: true,
-        }]));
+        }])));
         ctx.set("aws:SourceAccount", "1");
         assert_eq!(ctx.lookup("aws:sourceip"), KeyState::Unknown);
         assert_eq!(ctx.lookup("aws:principaltag/dept"), KeyState::Absent);
@@ -222,11 +250,11 @@ mod tests {
 
     #[test]
     fn discovery_value_unknown_hides_given_value() {
-        let mut ctx = RequestContext::with_mode(Mode::Discovery(vec![KeyConstraint {
+        let mut ctx = RequestContext::with_mode(Mode::Discovery(Arc::from(vec![KeyConstraint {
             key: KeyMatcher::parse("aws:SourceAccount").unwrap(),
             presence_known: true,
             value_known: false,
-        }]));
+        }])));
         ctx.set("aws:SourceAccount", "1");
         assert_eq!(
             ctx.lookup("aws:sourceaccount"),

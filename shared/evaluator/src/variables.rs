@@ -357,7 +357,7 @@ mod tests {
 
     #[test]
     fn unknown_key_in_discovery_mode_is_unknown() {
-        let c = RequestContext::with_mode(Mode::Discovery(vec![]));
+        let c = RequestContext::with_mode(Mode::Discovery(Vec::new().into()));
         assert_eq!(substitute("${aws:username}", V12, &c), Substituted::Unknown);
         assert_eq!(
             substitute("${aws:username, 'd'}", V12, &c),
@@ -371,7 +371,7 @@ mod tests {
             key: KeyMatcher::parse("aws:userid").unwrap(),
             presence_known: true,
             value_known: true,
-        }]));
+        }].into()));
         assert_eq!(
             substitute("${aws:username}/${aws:userid}", V12, &c),
             Substituted::Unresolvable

@@ -277,7 +277,7 @@ proptest! {
     fn parse_and_evaluate_never_panic(v in arb_json()) {
         if let Ok(policy) = parse_policy_value(&v) {
             let principal = Principal::parse("arn:aws:iam::111111111111:user/alice");
-            let ctx = RequestContext::with_mode(Mode::Discovery(Vec::new()));
+            let ctx = RequestContext::with_mode(Mode::Discovery(Vec::new().into()));
             let set = PolicySet {
                 identity: vec![NamedPolicy { name: "p", policy: &policy }],
                 resource: Some(NamedPolicy { name: "r", policy: &policy }),

@@ -399,7 +399,7 @@ fn run_case(case: &CaseIn<'_>, cache: &PolicyCache, options: Options) -> Result<
                 value_known: c.value_is_known,
             });
         }
-        Mode::Discovery(constraints)
+        Mode::Discovery(constraints.into())
     } else {
         Mode::Strict
     };
