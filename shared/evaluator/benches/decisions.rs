@@ -48,18 +48,18 @@ fn bench(c: &mut Criterion) {
         {"Sid": "TLS", "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "arn:aws:s3:::credit-applications/*",
          "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}));
     let set = PolicySet {
-        identity: identity
+        identity: &identity
             .iter()
             .map(|policy| NamedPolicy {
                 name: "managed",
                 policy,
             })
-            .collect(),
+            .collect::<Vec<_>>(),
         boundary: Some(NamedPolicy {
             name: "boundary",
             policy: &boundary,
         }),
-        scp: vec![
+        scp: &[
             OrgLevel {
                 level: "r-ab12",
                 policies: vec![NamedPolicy {

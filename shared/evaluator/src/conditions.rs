@@ -1317,11 +1317,14 @@ mod tests {
         let mut c = discovery();
         c.set("test:key", "a");
         assert_eq!(eval("StringEquals", &["a"], &c), Tri::True);
-        let c = RequestContext::with_mode(Mode::Discovery(vec![KeyConstraint {
-            key: KeyMatcher::parse("test:key").unwrap(),
-            presence_known: true,
-            value_known: true,
-        }].into()));
+        let c = RequestContext::with_mode(Mode::Discovery(
+            vec![KeyConstraint {
+                key: KeyMatcher::parse("test:key").unwrap(),
+                presence_known: true,
+                value_known: true,
+            }]
+            .into(),
+        ));
         assert_eq!(eval("StringEquals", &["a"], &c), Tri::False);
     }
 

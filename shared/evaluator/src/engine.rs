@@ -51,23 +51,24 @@ pub struct OrgLevel<'a> {
     pub policies: Vec<NamedPolicy<'a>>,
 }
 
-/// Every policy that may apply to one request.
-#[derive(Debug, Clone, Default)]
+/// Every policy that may apply to one request. Borrowed slices, so a caller evaluating
+/// many requests for one principal builds its lists once.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct PolicySet<'a> {
     /// Identity-based policies of the principal (user, its groups, or role).
-    pub identity: Vec<NamedPolicy<'a>>,
+    pub identity: &'a [NamedPolicy<'a>],
     /// The session policy, if the session was created with one.
     pub session: Option<NamedPolicy<'a>>,
     /// The principal's permissions boundary.
     pub boundary: Option<NamedPolicy<'a>>,
     /// SCP levels along the principal's account path (empty: not governed).
-    pub scp: Vec<OrgLevel<'a>>,
+    pub scp: &'a [OrgLevel<'a>],
     /// RCP levels along the resource's account path (empty: not governed).
-    pub rcp: Vec<OrgLevel<'a>>,
+    pub rcp: &'a [OrgLevel<'a>],
     /// The resource-based policy (bucket, key, trust policy, ...).
     pub resource: Option<NamedPolicy<'a>>,
     /// VPC endpoint policies on the request's path (`None`: no endpoint).
-    pub vpce: Option<Vec<NamedPolicy<'a>>>,
+    pub vpce: Option<&'a [NamedPolicy<'a>]>,
 }
 
 /// Settings outside policies that change decisions.
@@ -337,7 +338,7 @@ impl<'r, 'a> Eval<'r, 'a> {
             return self.finish(Decision::Allowed, Formula::True, None, notes);
         }
 
-        let identity = self.layer(&policies.identity, PolicyType::Identity, None);
+        let identity = self.layer(policies.identity, PolicyType::Identity, None);
         let session = policies
             .session
             .map(|p| self.layer(std::slice::from_ref(&p), PolicyType::Session, None));
@@ -356,16 +357,13 @@ impl<'r, 'a> Eval<'r, 'a> {
                 notes.push("the bucket owner's root user can always manage the bucket policy");
             }
         }
-        let vpce = policies
-            .vpce
-            .as_ref()
-            .map(|v| self.layer(v, PolicyType::Vpce, None));
+        let vpce = policies.vpce.map(|v| self.layer(v, PolicyType::Vpce, None));
 
         let scp_applies = !policies.scp.is_empty() && self.scp_applies();
         let mut scp_gate = Formula::True;
         let mut scp_deny = Formula::False;
         if scp_applies {
-            for level in &policies.scp {
+            for level in policies.scp {
                 let out = self.layer(&level.policies, PolicyType::Scp, Some(level.level));
                 scp_gate = scp_gate.and(out.allow);
                 scp_deny = scp_deny.or(out.deny);
@@ -374,7 +372,7 @@ impl<'r, 'a> Eval<'r, 'a> {
         let rcp_applies = !policies.rcp.is_empty() && self.rcp_applies();
         let mut rcp_deny = Formula::False;
         if rcp_applies {
-            for level in &policies.rcp {
+            for level in policies.rcp {
                 let out = self.layer(&level.policies, PolicyType::Rcp, Some(level.level));
                 rcp_deny = rcp_deny.or(out.deny);
             }

@@ -367,11 +367,14 @@ mod tests {
 
     #[test]
     fn unresolvable_beats_unknown() {
-        let c = RequestContext::with_mode(Mode::Discovery(vec![KeyConstraint {
-            key: KeyMatcher::parse("aws:userid").unwrap(),
-            presence_known: true,
-            value_known: true,
-        }].into()));
+        let c = RequestContext::with_mode(Mode::Discovery(
+            vec![KeyConstraint {
+                key: KeyMatcher::parse("aws:userid").unwrap(),
+                presence_known: true,
+                value_known: true,
+            }]
+            .into(),
+        ));
         assert_eq!(
             substitute("${aws:username}/${aws:userid}", V12, &c),
             Substituted::Unresolvable

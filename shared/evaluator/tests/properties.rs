@@ -177,8 +177,20 @@ fn decide(s: &Scenario) -> Decision {
         ctx.insert("aws:PrincipalTag/team", ContextValue::Single(t.to_string()));
     }
     ctx.insert("aws:username", ContextValue::Single("alice".into()));
+    let scp_levels: Vec<OrgLevel<'_>> = scp
+        .as_ref()
+        .map(|p| {
+            vec![OrgLevel {
+                level: "r-root",
+                policies: vec![NamedPolicy {
+                    name: "scp",
+                    policy: p,
+                }],
+            }]
+        })
+        .unwrap_or_default();
     let set = PolicySet {
-        identity: vec![NamedPolicy {
+        identity: &[NamedPolicy {
             name: "id",
             policy: &identity,
         }],
@@ -190,18 +202,7 @@ fn decide(s: &Scenario) -> Decision {
             name: "pb",
             policy: p,
         }),
-        scp: scp
-            .as_ref()
-            .map(|p| {
-                vec![OrgLevel {
-                    level: "r-root",
-                    policies: vec![NamedPolicy {
-                        name: "scp",
-                        policy: p,
-                    }],
-                }]
-            })
-            .unwrap_or_default(),
+        scp: &scp_levels,
         ..Default::default()
     };
     let account = s
@@ -279,7 +280,7 @@ proptest! {
             let principal = Principal::parse("arn:aws:iam::111111111111:user/alice");
             let ctx = RequestContext::with_mode(Mode::Discovery(Vec::new().into()));
             let set = PolicySet {
-                identity: vec![NamedPolicy { name: "p", policy: &policy }],
+                identity: &[NamedPolicy { name: "p", policy: &policy }],
                 resource: Some(NamedPolicy { name: "r", policy: &policy }),
                 ..Default::default()
             };

@@ -472,26 +472,31 @@ fn run_case(case: &CaseIn<'_>, cache: &PolicyCache, options: Options) -> Result<
     let scp = levels(&p.scp, "SCP")?;
     let rcp = levels(&p.rcp, "RCP")?;
 
+    let identity_set: Vec<NamedPolicy<'_>> = identity.iter().filter_map(named).collect();
+    let scp_set: Vec<OrgLevel<'_>> = scp
+        .iter()
+        .map(|(level, ps)| OrgLevel {
+            level,
+            policies: ps.iter().filter_map(named).collect(),
+        })
+        .collect();
+    let rcp_set: Vec<OrgLevel<'_>> = rcp
+        .iter()
+        .map(|(level, ps)| OrgLevel {
+            level,
+            policies: ps.iter().filter_map(named).collect(),
+        })
+        .collect();
+    let vpce_set: Option<Vec<NamedPolicy<'_>>> =
+        vpce.as_ref().map(|v| v.iter().filter_map(named).collect());
     let set = PolicySet {
-        identity: identity.iter().filter_map(named).collect(),
+        identity: &identity_set,
         session: session.as_ref().and_then(named),
         boundary: boundary.as_ref().and_then(named),
-        scp: scp
-            .iter()
-            .map(|(level, ps)| OrgLevel {
-                level,
-                policies: ps.iter().filter_map(named).collect(),
-            })
-            .collect(),
-        rcp: rcp
-            .iter()
-            .map(|(level, ps)| OrgLevel {
-                level,
-                policies: ps.iter().filter_map(named).collect(),
-            })
-            .collect(),
+        scp: &scp_set,
+        rcp: &rcp_set,
         resource: resource.as_ref().and_then(named),
-        vpce: vpce.as_ref().map(|v| v.iter().filter_map(named).collect()),
+        vpce: vpce_set.as_deref(),
     };
     let settings = Settings {
         s3_block_public_access: case
