@@ -54,12 +54,36 @@ pub fn run_batch_with(
     options: Options,
     cache: &PolicyCache,
 ) -> Result<String, InputError> {
-    let cases = split_cases(input)?;
-    let lines: Vec<String> = cases
-        .par_iter()
-        .with_min_len(32)
-        .map(|raw| run_case_text(raw, cache, options))
-        .collect();
+    let trimmed = input.trim_start();
+    let lines: Vec<String> = if trimmed.starts_with('[') {
+        // Split on this thread while the worker threads evaluate the chunks already
+        // found: splitting is sequential, so overlapping it keeps both cores busy.
+        let done: std::sync::Mutex<Vec<(usize, Vec<String>)>> = std::sync::Mutex::new(Vec::new());
+        let split = rayon::scope(|scope| {
+            split_array(trimmed, 256, |start, chunk| {
+                let done = &done;
+                scope.spawn(move |_| {
+                    let lines: Vec<String> = chunk
+                        .iter()
+                        .map(|raw| run_case_text(raw, cache, options))
+                        .collect();
+                    if let Ok(mut d) = done.lock() {
+                        d.push((start, lines));
+                    }
+                });
+            })
+        });
+        split?;
+        let mut chunks = done.into_inner().unwrap_or_default();
+        chunks.sort_unstable_by_key(|(start, _)| *start);
+        chunks.into_iter().flat_map(|(_, lines)| lines).collect()
+    } else {
+        split_cases(input)?
+            .par_iter()
+            .with_min_len(32)
+            .map(|raw| run_case_text(raw, cache, options))
+            .collect()
+    };
     let mut out = String::with_capacity(lines.iter().map(|l| l.len() + 1).sum());
     for line in lines {
         out.push_str(&line);
@@ -76,7 +100,9 @@ fn split_cases(input: &str) -> Result<Vec<&str>, InputError> {
         return Ok(Vec::new());
     }
     if trimmed.starts_with('[') {
-        return split_array(trimmed);
+        let mut all = Vec::new();
+        split_array(trimmed, usize::MAX, |_, chunk| all = chunk)?;
+        return Ok(all);
     }
     let lines: Vec<&str> = input
         .lines()
@@ -103,10 +129,18 @@ type Parsed = Arc<Result<Policy, PolicyError>>;
 /// Splits a JSON array into the text of its elements without parsing them (each is
 /// parsed later, on a worker thread). Only structure is checked here: strings, escapes
 /// and nesting; a malformed element becomes that case's error line.
-fn split_array(text: &str) -> Result<Vec<&str>, InputError> {
+///
+/// Elements are handed to `on_chunk` in chunks of `chunk` (with the index of the first),
+/// as soon as a chunk is complete; the last chunk may be shorter.
+fn split_array<'a>(
+    text: &'a str,
+    chunk: usize,
+    mut on_chunk: impl FnMut(usize, Vec<&'a str>),
+) -> Result<(), InputError> {
     let bytes = text.as_bytes();
     let unterminated = || InputError::NotJson("the JSON array is not terminated".to_string());
-    let mut items = Vec::new();
+    let mut items: Vec<&'a str> = Vec::new();
+    let mut first = 0usize;
     let mut i = 1; // after '['
     let mut depth = 0usize;
     let mut start: Option<usize> = None;
@@ -146,13 +180,23 @@ fn split_array(text: &str) -> Result<Vec<&str>, InputError> {
                         rest.chars().take(40).collect::<String>()
                     )));
                 }
-                return Ok(items);
+                if !items.is_empty() {
+                    on_chunk(first, items);
+                }
+                return Ok(());
             }
             b']' => depth -= 1,
-            b',' if depth == 0 => match start.take() {
-                Some(s) => items.push(text[s..i].trim_end()),
-                None => items.push(""),
-            },
+            b',' if depth == 0 => {
+                match start.take() {
+                    Some(s) => items.push(text[s..i].trim_end()),
+                    None => items.push(""),
+                }
+                if items.len() >= chunk {
+                    let n = items.len();
+                    on_chunk(first, std::mem::take(&mut items));
+                    first += n;
+                }
+            }
             b' ' | b'\n' | b'\r' | b'\t' => {}
             _ => {
                 start.get_or_insert(i);
