@@ -1,0 +1,1078 @@
+//! The effective-access engine: every (principal, resource, capability) an account's
+//! policies allow, with the actions and the statements that grant them.
+//!
+//! Cost control (the naive product principals x resources x actions is billions of
+//! evaluations in a large account):
+//! - each statement's `Action` block is matched against a resource kind's classified
+//!   actions once per principal, as a bit set;
+//! - a (principal, resource) pair is evaluated only when some identity allow statement
+//!   could apply to that resource, or its resource policy names the principal;
+//! - actions that the same statements match (in every layer) and that the evaluator
+//!   treats alike are decided by one evaluation;
+//! - resources are processed in parallel batches and their rows streamed out in order,
+//!   so memory stays bounded whatever the account size.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use accessdrift_capabilities::{Capability, ClassifiedAction, ResourceKind};
+use accessdrift_evaluator::action::{RequestAction, action_block_matches};
+use accessdrift_evaluator::context::{ContextValue, RequestContext};
+use accessdrift_evaluator::principal::block_applies;
+use accessdrift_evaluator::resource::{
+    ElementMatch, PolicyType, RequestResource, resource_block_applies,
+};
+use accessdrift_evaluator::{
+    Decision, Formula, NamedPolicy, OrgLevel, PolicySet, Request, Settings, evaluate,
+};
+use accessdrift_policy::{Effect, Policy, Statement, parse_policy_value};
+use accessdrift_snapshot::{Resource, Snapshot};
+use rayon::prelude::*;
+
+use crate::subjects::{
+    Constraints, Subject, SubjectKind, external_subject, internal_subject, resource_keys,
+    root_subject,
+};
+
+/// Allowed outright, or only under request-time conditions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Access {
+    /// Allowed whatever the request context.
+    Allowed,
+    /// Allowed only when the row's conditions hold at request time.
+    Conditional,
+}
+
+impl Access {
+    /// The word in output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Access::Allowed => "Allowed",
+            Access::Conditional => "Conditional",
+        }
+    }
+}
+
+/// A statement that grants a row's access.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Grant {
+    /// The policy label (`inline:role/Name`, `managed:<arn>`, `group:g/...`, `resource`).
+    pub policy: String,
+    /// The statement's Sid, else its 1-based index.
+    pub statement: String,
+}
+
+/// One (principal, resource, capability) that is not denied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// The principal as AWS spells it.
+    pub principal: String,
+    /// The resource ARN.
+    pub resource: String,
+    /// The capability.
+    pub capability: Capability,
+    /// Allowed or Conditional.
+    pub access: Access,
+    /// For Conditional rows: the condition tree (simulate.md's shape), when the
+    /// condition is a policy condition.
+    pub conditions: Option<serde_json::Value>,
+    /// The allowed (or conditionally allowed) actions of the capability, sorted.
+    pub actions: Vec<String>,
+    /// The granting statements, sorted.
+    pub grants: Vec<Grant>,
+    /// Other things that must also hold, in words (the principal's own account must
+    /// grant it; decrypt on the KMS key that protects the data).
+    pub requires: Vec<String>,
+}
+
+/// One output line: a row, or what could not be evaluated.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Line {
+    /// A row of effective access.
+    Row(Row),
+    /// A resource that could not be evaluated (unreadable policy, unsupported type).
+    ResourceError {
+        /// The resource ARN.
+        resource: String,
+        /// What is wrong.
+        error: String,
+    },
+    /// Something else in the snapshot that could not be read (a managed policy, an SCP):
+    /// the principals it applies to also get their own error lines where known.
+    SnapshotError {
+        /// What it concerns (a policy ARN, or a path such as `organization.scp[1]`).
+        subject: String,
+        /// What is wrong.
+        error: String,
+    },
+    /// A principal whose access could not be evaluated fully (a policy is missing or
+    /// unreadable): its rows are a lower bound.
+    PrincipalError {
+        /// The principal ARN.
+        principal: String,
+        /// What is wrong.
+        error: String,
+    },
+}
+
+impl Line {
+    /// The sort key: resource, then principal, then capability (bytewise).
+    fn key(&self) -> (&str, &str, &str) {
+        match self {
+            Line::Row(r) => (&r.resource, &r.principal, r.capability.as_str()),
+            Line::ResourceError { resource, .. } => (resource, "", ""),
+            Line::PrincipalError { principal, .. } => ("", principal, ""),
+            Line::SnapshotError { subject, .. } => ("", "", subject),
+        }
+    }
+}
+
+/// Per resource kind: its classified actions and how the engine asks about them.
+///
+/// An action may be authorized against more than one ARN form (a Lambda function or any
+/// of its versions; a DynamoDB table or its indexes): each (action, target) is a *unit*,
+/// and the action is allowed on the resource when any of its units is.
+struct KindInfo {
+    actions: &'static [ClassifiedAction],
+    /// Distinct targets (`bucket`, `object`, ...).
+    targets: Vec<String>,
+    /// Per unit: the action it belongs to.
+    unit_action: Vec<u16>,
+    /// Per unit: its target (index into `targets`).
+    target_of: Vec<u16>,
+    /// Per action: which special rules of the evaluator it may trigger (see `action_class`).
+    class_of: Vec<u8>,
+    /// Per action: the lowercase decoded action, for matching statements.
+    request_actions: Vec<RequestAction>,
+}
+
+/// The target names an action is authorized against.
+fn action_targets(kind: ResourceKind, action: &ClassifiedAction) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for t in action.targets() {
+        if !out.iter().any(|o| o == t) {
+            out.push(t.to_string());
+        }
+        // A version or alias of a function counts as the function.
+        if kind == ResourceKind::LambdaFunction
+            && t == "function"
+            && !out.iter().any(|o| o == "function version")
+        {
+            out.push("function version".to_string());
+        }
+    }
+    out
+}
+
+/// A bit set over one kind's actions.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+struct Bits(Vec<u64>);
+
+impl Bits {
+    fn new(n: usize) -> Bits {
+        Bits(vec![0; n.div_ceil(64)])
+    }
+    fn set(&mut self, i: usize) {
+        if let Some(w) = self.0.get_mut(i / 64) {
+            *w |= 1 << (i % 64);
+        }
+    }
+    fn get(&self, i: usize) -> bool {
+        self.0.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
+    }
+    fn any(&self) -> bool {
+        self.0.iter().any(|w| *w != 0)
+    }
+}
+
+/// A statement with the kind's actions its `Action` block matches.
+struct MaskedStatement<'s> {
+    statement: &'s Statement,
+    version: accessdrift_policy::Version,
+    /// Bit `t`: the statement matches an action whose target is `t`.
+    targets: u32,
+}
+
+/// What one internal subject can do with one kind, before looking at resources.
+struct SubjectKindInfo<'s> {
+    /// Identity allow statements matching at least one of the kind's actions.
+    allows: Vec<MaskedStatement<'s>>,
+    /// Per action: a group id over identity, boundary and SCP statement matches.
+    signature: Vec<u32>,
+}
+
+/// Settings of a run.
+#[derive(Debug, Clone, Default)]
+pub struct AccessOptions {}
+
+/// Computes effective access for a whole snapshot and hands each line, in sorted order,
+/// to `sink` (which may write it out at once: rows are never all held in memory).
+pub fn effective_access(snapshot: &Snapshot, _options: &AccessOptions, mut sink: impl FnMut(Line)) {
+    let engine = Engine::new(snapshot);
+    // Lines not tied to one resource come first (empty resource sorts first).
+    let mut head: Vec<Line> = engine.principal_errors();
+    head.sort_by(|a, b| a.key().cmp(&b.key()));
+    for line in head {
+        sink(line);
+    }
+    const BATCH: usize = 64;
+    for chunk in snapshot.resources.chunks(BATCH) {
+        let per_resource: Vec<Vec<Line>> =
+            chunk.par_iter().map(|r| engine.resource_lines(r)).collect();
+        for lines in per_resource {
+            for line in lines {
+                sink(line);
+            }
+        }
+    }
+}
+
+/// The rows for one principal and one resource, every classified action evaluated
+/// (no pruning): what `accessdrift explain` shows.
+pub fn explain_pair(
+    snapshot: &Snapshot,
+    principal_arn: &str,
+    resource_arn: &str,
+) -> Result<PairExplanation, String> {
+    let engine = Engine::new(snapshot);
+    let resource = snapshot
+        .resources
+        .iter()
+        .find(|r| r.arn == resource_arn)
+        .ok_or_else(|| format!("resource `{resource_arn}` is not in the snapshot"))?;
+    let kind = ResourceKind::from_type_name(&resource.type_name)
+        .ok_or_else(|| format!("resource type `{}` is not supported", resource.type_name))?;
+    let rp = resource_policy(resource)?;
+    let ctx_res = ResourceCtx::new(&engine, resource, kind, rp.as_deref());
+    let subject = engine.internal.iter().find(|s| s.arn == principal_arn);
+    let external;
+    let subject = match subject {
+        Some(s) => s,
+        None => {
+            external = external_subject(principal_arn, &snapshot.account_id, &engine.constraints)
+                .ok_or_else(|| format!("principal `{principal_arn}` is neither in the snapshot nor an external principal"))?;
+            &external
+        }
+    };
+    let mut actions = Vec::new();
+    let info = engine
+        .kinds
+        .get(&kind)
+        .ok_or("resource kind has no classified actions")?;
+    let context = Engine::pair_context(subject, &ctx_res);
+    for (i, ca) in info.actions.iter().enumerate() {
+        // The first allowing unit, else the first unit's denial.
+        let units: Vec<usize> = (0..info.unit_action.len())
+            .filter(|u| info.unit_action[*u] as usize == i)
+            .collect();
+        let mut outcome: Option<Outcome> = None;
+        for u in units {
+            let o = engine.decide(subject, &ctx_res, &context, u);
+            let allowed = o.decision == Decision::Allowed;
+            if outcome.is_none() || allowed {
+                outcome = Some(o);
+            }
+            if allowed {
+                break;
+            }
+        }
+        let Some(outcome) = outcome else { continue };
+        actions.push(ActionExplanation {
+            action: ca.action.clone(),
+            capabilities: ca.capabilities.clone(),
+            decision: outcome.decision,
+            conditions: outcome.conditions.to_json(),
+            blocked_by: outcome.blocked_by.map(str::to_string),
+            allowed_by: outcome.grants.clone(),
+            denied_by: outcome.denied_by.clone(),
+            notes: outcome.notes.iter().map(|s| (*s).to_string()).collect(),
+        });
+    }
+    Ok(PairExplanation {
+        principal: subject.arn.clone(),
+        resource: resource.arn.clone(),
+        rows: engine.rows_for_pair(subject, &ctx_res),
+        actions,
+    })
+}
+
+/// Why a principal has (or lacks) each capability on a resource.
+#[derive(Debug, Clone)]
+pub struct PairExplanation {
+    /// The principal.
+    pub principal: String,
+    /// The resource.
+    pub resource: String,
+    /// The rows the pair produces.
+    pub rows: Vec<Row>,
+    /// Every classified action with its decision and reasons.
+    pub actions: Vec<ActionExplanation>,
+}
+
+/// The decision for one action, with its reasons.
+#[derive(Debug, Clone)]
+pub struct ActionExplanation {
+    /// `s3:GetObject`.
+    pub action: String,
+    /// The capabilities it counts towards.
+    pub capabilities: Vec<Capability>,
+    /// The evaluator's decision.
+    pub decision: Decision,
+    /// The request-time conditions an allow depends on.
+    pub conditions: Option<serde_json::Value>,
+    /// For denials: the layer that stopped it.
+    pub blocked_by: Option<String>,
+    /// Granting statements.
+    pub allowed_by: Vec<Grant>,
+    /// Denying statements.
+    pub denied_by: Vec<Grant>,
+    /// Rules that decided, in words.
+    pub notes: Vec<String>,
+}
+
+fn resource_policy(resource: &Resource) -> Result<Option<Arc<Policy>>, String> {
+    resource.policy.clone()
+}
+
+struct Engine<'s> {
+    snap: &'s Snapshot,
+    constraints: Constraints,
+    internal: Vec<Subject>,
+    identity: Vec<Vec<NamedPolicy<'s>>>,
+    boundary: Vec<Option<NamedPolicy<'s>>>,
+    scp: Vec<OrgLevel<'s>>,
+    rcp: Vec<OrgLevel<'s>>,
+    kinds: HashMap<ResourceKind, KindInfo>,
+    subject_kinds: Vec<HashMap<ResourceKind, SubjectKindInfo<'s>>>,
+    keys_by_arn: HashMap<&'s str, &'s Resource>,
+    allow_all: Policy,
+    bpa_account: bool,
+    management: bool,
+}
+
+/// The outcome of one evaluation, kept for every action of its group.
+#[derive(Debug, Clone)]
+struct Outcome {
+    decision: Decision,
+    conditions: Formula,
+    blocked_by: Option<&'static str>,
+    grants: Vec<Grant>,
+    denied_by: Vec<Grant>,
+    notes: Vec<&'static str>,
+}
+
+/// A resource, prepared once for all subjects.
+struct ResourceCtx<'r> {
+    resource: &'r Resource,
+    kind: ResourceKind,
+    policy: Option<&'r Policy>,
+    /// Request resource per target.
+    requests: Vec<String>,
+    keys: Vec<(String, ContextValue)>,
+    /// Per action: group id over resource-policy statement matches.
+    signature: Vec<u32>,
+    settings: Settings,
+}
+
+impl<'r> ResourceCtx<'r> {
+    fn new(
+        engine: &Engine<'_>,
+        resource: &'r Resource,
+        kind: ResourceKind,
+        policy: Option<&'r Policy>,
+    ) -> ResourceCtx<'r> {
+        let info = engine.kinds.get(&kind);
+        let requests = info
+            .map(|i| {
+                i.targets
+                    .iter()
+                    .map(|t| accessdrift_capabilities::request_resource(kind, &resource.arn, t))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let signature = match (info, policy) {
+            (Some(i), Some(p)) => signature_over(i, p.statements.iter()),
+            (Some(i), None) => vec![0; i.actions.len()],
+            _ => Vec::new(),
+        };
+        let bucket_restrict = resource
+            .settings
+            .pointer("/PublicAccessBlock/RestrictPublicBuckets")
+            .or_else(|| {
+                resource
+                    .settings
+                    .pointer("/publicAccessBlock/RestrictPublicBuckets")
+            })
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false);
+        ResourceCtx {
+            resource,
+            kind,
+            policy,
+            requests,
+            keys: resource_keys(resource, engine.snap.organization.as_ref()),
+            signature,
+            settings: Settings {
+                s3_block_public_access: kind == ResourceKind::S3Bucket
+                    && (engine.bpa_account || bucket_restrict),
+            },
+        }
+    }
+}
+
+/// Groups a kind's actions by which of the given statements match them: equal ids mean
+/// the same statements apply.
+fn signature_over<'a>(
+    info: &KindInfo,
+    statements: impl Iterator<Item = &'a Statement>,
+) -> Vec<u32> {
+    let masks: Vec<Bits> = statements.map(|st| action_mask(info, st)).collect();
+    let mut ids: HashMap<Vec<bool>, u32> = HashMap::new();
+    (0..info.actions.len())
+        .map(|a| {
+            let key: Vec<bool> = masks.iter().map(|m| m.get(a)).collect();
+            let next = ids.len() as u32;
+            *ids.entry(key).or_insert(next)
+        })
+        .collect()
+}
+
+fn action_mask(info: &KindInfo, st: &Statement) -> Bits {
+    let mut bits = Bits::new(info.actions.len());
+    for (i, a) in info.request_actions.iter().enumerate() {
+        if action_block_matches(&st.action, a) {
+            bits.set(i);
+        }
+    }
+    bits
+}
+
+/// Which evaluator special cases an action may hit, so that actions in one group are
+/// decided alike: role trust (sts:AssumeRole*), S3 bucket-policy lockout protection,
+/// read-only vs modifying (AWS-owned resources), kms:RetireGrant (no RCPs).
+fn action_class(action: &str) -> u8 {
+    let lower = action.to_ascii_lowercase();
+    let mut class = 0u8;
+    if lower.starts_with("sts:assumerole") {
+        class |= 1;
+    }
+    if matches!(
+        lower.as_str(),
+        "s3:getbucketpolicy" | "s3:putbucketpolicy" | "s3:deletebucketpolicy"
+    ) {
+        class |= 2;
+    }
+    if lower == "kms:retiregrant" {
+        class |= 4;
+    }
+    let read_only = accessdrift_iam_data::catalog()
+        .action(action)
+        .is_some_and(|a| {
+            matches!(
+                a.access_level,
+                accessdrift_iam_data::AccessLevel::Read | accessdrift_iam_data::AccessLevel::List
+            )
+        });
+    if read_only {
+        class |= 8;
+    }
+    class
+}
+
+impl<'s> Engine<'s> {
+    fn new(snap: &'s Snapshot) -> Engine<'s> {
+        let constraints = Constraints::new();
+        let org = snap.organization.as_ref();
+        let account = snap.account_id.as_str();
+        let mut internal: Vec<Subject> = snap
+            .principals
+            .iter()
+            .enumerate()
+            .map(|(i, p)| internal_subject(i, p, account, org, &constraints.known))
+            .collect();
+        internal.push(root_subject(account, org, &constraints.known));
+        let mut identity: Vec<Vec<NamedPolicy<'s>>> = snap
+            .principals
+            .iter()
+            .map(|p| {
+                p.policies
+                    .iter()
+                    .map(|np| NamedPolicy {
+                        name: &np.name,
+                        policy: &np.policy,
+                    })
+                    .collect()
+            })
+            .collect();
+        identity.push(Vec::new());
+        let mut boundary: Vec<Option<NamedPolicy<'s>>> = snap
+            .principals
+            .iter()
+            .map(|p| {
+                p.boundary.as_ref().map(|np| NamedPolicy {
+                    name: &np.name,
+                    policy: &np.policy,
+                })
+            })
+            .collect();
+        boundary.push(None);
+        let levels = |ls: &'s [accessdrift_snapshot::OrgLevel]| -> Vec<OrgLevel<'s>> {
+            ls.iter()
+                .map(|l| OrgLevel {
+                    level: &l.level,
+                    policies: l
+                        .policies
+                        .iter()
+                        .map(|np| NamedPolicy {
+                            name: &np.name,
+                            policy: &np.policy,
+                        })
+                        .collect(),
+                })
+                .collect()
+        };
+        let management = org.is_some_and(|o| o.management_account_id == account);
+        let (scp, rcp) = match org {
+            Some(o) if !management => (levels(&o.scp), levels(&o.rcp)),
+            _ => (Vec::new(), Vec::new()),
+        };
+        let present: BTreeSet<ResourceKind> = snap
+            .resources
+            .iter()
+            .filter_map(|r| ResourceKind::from_type_name(&r.type_name))
+            .collect();
+        let mut kinds = HashMap::new();
+        for kind in present {
+            let actions = accessdrift_capabilities::actions_for(kind);
+            let mut targets: Vec<String> = Vec::new();
+            let mut target_of = Vec::with_capacity(actions.len());
+            let mut unit_action = Vec::with_capacity(actions.len());
+            for (ai, a) in actions.iter().enumerate() {
+                for t in action_targets(kind, a) {
+                    let idx = match targets.iter().position(|x| *x == t) {
+                        Some(i) => i,
+                        None => {
+                            targets.push(t);
+                            targets.len() - 1
+                        }
+                    };
+                    target_of.push(idx as u16);
+                    unit_action.push(ai as u16);
+                }
+            }
+            kinds.insert(
+                kind,
+                KindInfo {
+                    actions,
+                    targets,
+                    unit_action,
+                    target_of,
+                    class_of: actions.iter().map(|a| action_class(&a.action)).collect(),
+                    request_actions: actions
+                        .iter()
+                        .map(|a| RequestAction::new(&a.action))
+                        .collect(),
+                },
+            );
+        }
+        let allow_all = parse_policy_value(&serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]
+        }))
+        .unwrap_or(Policy {
+            version: accessdrift_policy::Version::V2012_10_17,
+            id: None,
+            statements: Vec::new(),
+        });
+        let mut engine = Engine {
+            snap,
+            constraints,
+            internal,
+            identity,
+            boundary,
+            scp,
+            rcp,
+            kinds,
+            subject_kinds: Vec::new(),
+            keys_by_arn: snap.resources.iter().map(|r| (r.arn.as_str(), r)).collect(),
+            allow_all,
+            bpa_account: snap
+                .account_settings
+                .s3_block_public_access
+                .restrict_public_buckets,
+            management,
+        };
+        engine.subject_kinds = (0..engine.internal.len())
+            .into_par_iter()
+            .map(|s| engine.subject_kind_infos(s))
+            .collect();
+        engine
+    }
+
+    fn subject_kind_infos(&self, s: usize) -> HashMap<ResourceKind, SubjectKindInfo<'s>> {
+        let mut out = HashMap::new();
+        for (kind, info) in &self.kinds {
+            let mut allows = Vec::new();
+            for np in &self.identity[s] {
+                for st in &np.policy.statements {
+                    if st.effect != Effect::Allow {
+                        continue;
+                    }
+                    let mask = action_mask(info, st);
+                    if mask.any() {
+                        let mut targets = 0u32;
+                        for (u, t) in info.target_of.iter().enumerate() {
+                            if mask.get(info.unit_action[u] as usize) {
+                                targets |= 1 << (*t as u32 % 32);
+                            }
+                        }
+                        allows.push(MaskedStatement {
+                            statement: st,
+                            version: np.policy.version,
+                            targets,
+                        });
+                    }
+                }
+            }
+            let scp_statements = self
+                .scp
+                .iter()
+                .flat_map(|l| l.policies.iter())
+                .flat_map(|p| p.policy.statements.iter());
+            let rcp_statements = self
+                .rcp
+                .iter()
+                .flat_map(|l| l.policies.iter())
+                .flat_map(|p| p.policy.statements.iter());
+            let statements = self.identity[s]
+                .iter()
+                .chain(self.boundary[s].iter())
+                .flat_map(|p| p.policy.statements.iter())
+                .chain(scp_statements)
+                .chain(rcp_statements);
+            out.insert(
+                *kind,
+                SubjectKindInfo {
+                    allows,
+                    signature: signature_over(info, statements),
+                },
+            );
+        }
+        out
+    }
+
+    /// Problems of the snapshot that are not about one resource (those become the
+    /// resource's own error line): principals evaluated on incomplete policies, and
+    /// unreadable managed policies or Organization policies.
+    fn principal_errors(&self) -> Vec<Line> {
+        let principal_arns: BTreeSet<&str> = self
+            .snap
+            .principals
+            .iter()
+            .map(|p| p.arn.as_str())
+            .collect();
+        let mut seen = BTreeSet::new();
+        self.snap
+            .problems
+            .iter()
+            .filter(|p| !self.keys_by_arn.contains_key(p.subject.as_str()))
+            .filter(|p| seen.insert((p.subject.clone(), p.message.clone())))
+            .map(|p| {
+                if principal_arns.contains(p.subject.as_str()) {
+                    Line::PrincipalError {
+                        principal: p.subject.clone(),
+                        error: format!("could not evaluate fully: {}", p.message),
+                    }
+                } else {
+                    Line::SnapshotError {
+                        subject: p.subject.clone(),
+                        error: p.message.clone(),
+                    }
+                }
+            })
+            .collect()
+    }
+
+    /// Every line for one resource, sorted.
+    fn resource_lines(&self, resource: &Resource) -> Vec<Line> {
+        let Some(kind) = ResourceKind::from_type_name(&resource.type_name) else {
+            return vec![Line::ResourceError {
+                resource: resource.arn.clone(),
+                error: format!(
+                    "could not evaluate: resource type `{}` is not supported (supported: {})",
+                    resource.type_name,
+                    ResourceKind::ALL
+                        .iter()
+                        .map(|k| k.type_name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            }];
+        };
+        let policy = match &resource.policy {
+            Ok(p) => p.as_deref(),
+            Err(e) => {
+                return vec![Line::ResourceError {
+                    resource: resource.arn.clone(),
+                    error: format!("could not evaluate: policy could not be read: {e}"),
+                }];
+            }
+        };
+        let ctx = ResourceCtx::new(self, resource, kind, policy);
+        let mut lines: Vec<Line> = Vec::new();
+        for subject in &self.internal {
+            if self.is_candidate(subject, &ctx) {
+                lines.extend(self.rows_for_pair(subject, &ctx).into_iter().map(Line::Row));
+            }
+        }
+        for subject in self.external_subjects(&ctx) {
+            lines.extend(
+                self.rows_for_pair(&subject, &ctx)
+                    .into_iter()
+                    .map(Line::Row),
+            );
+        }
+        lines.sort_by(|a, b| a.key().cmp(&b.key()));
+        lines
+    }
+
+    /// Principals the resource policy names that are not the account's own.
+    fn external_subjects(&self, ctx: &ResourceCtx<'_>) -> Vec<Subject> {
+        let Some(policy) = ctx.policy else {
+            return Vec::new();
+        };
+        let mut names: BTreeSet<String> = BTreeSet::new();
+        for st in &policy.statements {
+            if st.effect != Effect::Allow {
+                continue;
+            }
+            let Some(block) = &st.principal else { continue };
+            if block.negated {
+                names.insert("*".to_string());
+                continue;
+            }
+            match &block.principals {
+                accessdrift_policy::Principals::Any => {
+                    names.insert("*".to_string());
+                }
+                accessdrift_policy::Principals::Map(m) => {
+                    names.extend(m.aws.iter().cloned());
+                    names.extend(m.service.iter().cloned());
+                }
+            }
+        }
+        names
+            .iter()
+            .filter_map(|n| external_subject(n, &self.snap.account_id, &self.constraints))
+            .collect()
+    }
+
+    /// Whether the pair can hold anything: an identity allow that may reach the
+    /// resource, the root user's implicit access, or a resource policy naming it.
+    fn is_candidate(&self, subject: &Subject, ctx: &ResourceCtx<'_>) -> bool {
+        if subject.kind == SubjectKind::Root {
+            return true;
+        }
+        if let Some(policy) = ctx.policy {
+            let named = policy.statements.iter().any(|st| {
+                st.effect == Effect::Allow
+                    && st
+                        .principal
+                        .as_ref()
+                        .is_some_and(|b| block_applies(b, &subject.principal).is_some())
+            });
+            if named {
+                return true;
+            }
+        }
+        let Some(s) = subject.iam_index else {
+            return false;
+        };
+        let Some(info) = self.subject_kinds.get(s).and_then(|m| m.get(&ctx.kind)) else {
+            return false;
+        };
+        let Some(kind_info) = self.kinds.get(&ctx.kind) else {
+            return false;
+        };
+        info.allows.iter().any(|m| {
+            kind_info.targets.iter().enumerate().any(|(t, _)| {
+                m.targets & (1 << (t as u32 % 32)) != 0
+                    && resource_block_applies(
+                        m.statement.resource.as_ref(),
+                        Effect::Allow,
+                        PolicyType::Identity,
+                        m.version,
+                        &RequestResource::new(&ctx.requests[t], false),
+                        &subject.context,
+                    ) != ElementMatch::No
+            })
+        })
+    }
+
+    /// Evaluates one classified action for a pair.
+    /// The subject's context with the resource's keys appended.
+    fn pair_context(subject: &Subject, ctx: &ResourceCtx<'_>) -> RequestContext {
+        let mut context = subject.context.clone();
+        for (k, v) in &ctx.keys {
+            context.push_lower(k.clone(), v.clone());
+        }
+        context
+    }
+
+    fn decide(
+        &self,
+        subject: &Subject,
+        ctx: &ResourceCtx<'_>,
+        context: &RequestContext,
+        unit: usize,
+    ) -> Outcome {
+        let Some(info) = self.kinds.get(&ctx.kind) else {
+            return Outcome {
+                decision: Decision::ImplicitlyDenied,
+                conditions: Formula::False,
+                blocked_by: None,
+                grants: Vec::new(),
+                denied_by: Vec::new(),
+                notes: Vec::new(),
+            };
+        };
+        let external_identity = [NamedPolicy {
+            name: "identity policies of the principal's own account (not in the snapshot)",
+            policy: &self.allow_all,
+        }];
+        let (identity, boundary): (&[NamedPolicy<'_>], Option<NamedPolicy<'_>>) =
+            match (&subject.kind, subject.iam_index) {
+                (SubjectKind::Internal, Some(i)) => (&self.identity[i], self.boundary[i]),
+                (SubjectKind::ExternalPrincipal(_), _) => (&external_identity, None),
+                _ => (&[], None),
+            };
+        let rp = ctx.policy.map(|p| NamedPolicy {
+            name: "resource",
+            policy: p,
+        });
+        let set = PolicySet {
+            identity,
+            boundary,
+            scp: if subject.scp_governed { &self.scp } else { &[] },
+            rcp: if self.management { &[] } else { &self.rcp },
+            resource: rp,
+            ..Default::default()
+        };
+        let action = &info.actions[info.unit_action[unit] as usize];
+        let target = info.target_of[unit] as usize;
+        let request = Request {
+            principal: &subject.principal,
+            action: &action.action,
+            resource: &ctx.requests[target],
+            resource_account: Some(&ctx.resource.account),
+            context,
+            wildcard_only_action: Some(false),
+        };
+        let ev = evaluate(&request, &set, &ctx.settings);
+        let label = |s: &accessdrift_evaluator::StatementRef<'_>| Grant {
+            policy: s.policy.to_string(),
+            statement: s
+                .sid
+                .filter(|x| !x.is_empty())
+                .map_or_else(|| s.index.to_string(), str::to_string),
+        };
+        Outcome {
+            decision: ev.decision,
+            grants: ev
+                .allowed_by
+                .iter()
+                .filter(|s| matches!(s.policy_type, PolicyType::Identity | PolicyType::Resource))
+                .filter(|s| s.policy != external_identity[0].name)
+                .map(label)
+                .collect(),
+            denied_by: ev.denied_by.iter().map(label).collect(),
+            blocked_by: ev.blocked_by.map(|b| b.name()),
+            conditions: ev.conditions,
+            notes: ev.notes.clone(),
+        }
+    }
+
+    /// The rows one subject gets on one resource.
+    fn rows_for_pair(&self, subject: &Subject, ctx: &ResourceCtx<'_>) -> Vec<Row> {
+        let Some(info) = self.kinds.get(&ctx.kind) else {
+            return Vec::new();
+        };
+        let subject_sig = subject
+            .iam_index
+            .and_then(|s| self.subject_kinds.get(s))
+            .and_then(|m| m.get(&ctx.kind))
+            .map(|i| i.signature.as_slice());
+        // Group units the evaluator must decide alike.
+        let mut groups: HashMap<(u32, u32, u16, u8), usize> = HashMap::new();
+        let mut group_of = Vec::with_capacity(info.unit_action.len());
+        let mut representatives: Vec<usize> = Vec::new();
+        for u in 0..info.unit_action.len() {
+            let a = info.unit_action[u] as usize;
+            let key = (
+                subject_sig.map_or(0, |s| s[a]),
+                ctx.signature.get(a).copied().unwrap_or(0),
+                info.target_of[u],
+                info.class_of[a],
+            );
+            let g = *groups.entry(key).or_insert_with(|| {
+                representatives.push(u);
+                representatives.len() - 1
+            });
+            group_of.push(g);
+        }
+        let context = Engine::pair_context(subject, ctx);
+        let outcomes: Vec<Outcome> = representatives
+            .iter()
+            .map(|&u| self.decide(subject, ctx, &context, u))
+            .collect();
+        // Per action: the best of its units (allowed outright beats conditionally).
+        let mut best: Vec<Option<&Outcome>> = vec![None; info.actions.len()];
+        for (u, g) in group_of.iter().enumerate() {
+            let o = &outcomes[*g];
+            if o.decision != Decision::Allowed {
+                continue;
+            }
+            let slot = &mut best[info.unit_action[u] as usize];
+            let better = match slot {
+                None => true,
+                Some(prev) => !prev.conditions.is_true() && o.conditions.is_true(),
+            };
+            if better {
+                *slot = Some(o);
+            }
+        }
+
+        // Aggregate per capability.
+        struct Acc {
+            allowed: bool,
+            conditions: Formula,
+            actions: BTreeSet<String>,
+            grants: BTreeSet<Grant>,
+        }
+        let mut per_cap: BTreeMap<Capability, Acc> = BTreeMap::new();
+        for (a, ca) in info.actions.iter().enumerate() {
+            let Some(o) = best[a] else { continue };
+            for cap in &ca.capabilities {
+                let acc = per_cap.entry(*cap).or_insert_with(|| Acc {
+                    allowed: false,
+                    conditions: Formula::False,
+                    actions: BTreeSet::new(),
+                    grants: BTreeSet::new(),
+                });
+                if o.conditions.is_true() {
+                    acc.allowed = true;
+                } else {
+                    acc.conditions = std::mem::replace(&mut acc.conditions, Formula::False)
+                        .or(o.conditions.clone());
+                }
+                acc.actions.insert(ca.action.clone());
+                acc.grants.extend(o.grants.iter().cloned());
+            }
+        }
+        let mut rows = Vec::with_capacity(per_cap.len());
+        for (capability, acc) in per_cap {
+            let mut access = if acc.allowed {
+                Access::Allowed
+            } else {
+                Access::Conditional
+            };
+            let mut conditions = if acc.allowed {
+                None
+            } else {
+                acc.conditions.to_json()
+            };
+            let mut requires = Vec::new();
+            match &subject.kind {
+                SubjectKind::ExternalAccount(a) => {
+                    access = Access::Conditional;
+                    requires.push(format!(
+                        "account {a} must grant the access to its own principals"
+                    ));
+                }
+                SubjectKind::ExternalPrincipal(a) => {
+                    access = Access::Conditional;
+                    requires.push(format!(
+                        "the principal's identity policies in account {a} must allow it"
+                    ));
+                }
+                _ => {}
+            }
+            if capability == Capability::ReadData
+                && let Some(key) = &ctx.resource.kms_key_arn
+            {
+                // Data behind a customer-managed key is readable only with decrypt on
+                // the key too (AWS KMS Developer Guide, "How AWS services use AWS KMS").
+                match self.decrypt(subject, key) {
+                    None => continue,
+                    Some((key_access, key_conditions)) => {
+                        requires.push(format!("kms:Decrypt on {key}"));
+                        if key_access == Access::Conditional {
+                            access = Access::Conditional;
+                            conditions = match (conditions, key_conditions) {
+                                (Some(a), Some(b)) => Some(
+                                    serde_json::json!({"conditionType": "group", "operator": "and", "conditions": [a, b]}),
+                                ),
+                                (a, b) => a.or(b),
+                            };
+                        }
+                    }
+                }
+            }
+            rows.push(Row {
+                principal: subject.arn.clone(),
+                resource: ctx.resource.arn.clone(),
+                capability,
+                access,
+                conditions,
+                actions: acc.actions.into_iter().collect(),
+                grants: acc.grants.into_iter().collect(),
+                requires,
+            });
+        }
+        rows
+    }
+
+    /// Whether the subject can decrypt with the key: `None` when denied; Conditional
+    /// when the key is not in the snapshot (its key policy decides, and it is unknown).
+    fn decrypt(
+        &self,
+        subject: &Subject,
+        key_arn: &str,
+    ) -> Option<(Access, Option<serde_json::Value>)> {
+        let Some(key) = self.keys_by_arn.get(key_arn) else {
+            return Some((Access::Conditional, None));
+        };
+        let policy = key.policy.as_ref().ok().and_then(|p| p.as_deref());
+        let ctx = ResourceCtx::new(self, key, ResourceKind::KmsKey, policy);
+        let context = Engine::pair_context(subject, &ctx);
+        let identity: &[NamedPolicy<'_>] = match (&subject.kind, subject.iam_index) {
+            (SubjectKind::Internal, Some(i)) => &self.identity[i],
+            _ => &[],
+        };
+        let set = PolicySet {
+            identity,
+            boundary: subject.iam_index.and_then(|i| self.boundary[i]),
+            scp: if subject.scp_governed { &self.scp } else { &[] },
+            rcp: if self.management { &[] } else { &self.rcp },
+            resource: policy.map(|p| NamedPolicy {
+                name: "resource",
+                policy: p,
+            }),
+            ..Default::default()
+        };
+        let request = Request {
+            principal: &subject.principal,
+            action: "kms:Decrypt",
+            resource: key_arn,
+            resource_account: Some(&key.account),
+            context: &context,
+            wildcard_only_action: Some(false),
+        };
+        let ev = evaluate(&request, &set, &Settings::default());
+        match ev.decision {
+            Decision::Allowed if ev.conditions.is_true() => Some((Access::Allowed, None)),
+            Decision::Allowed => Some((Access::Conditional, ev.conditions.to_json())),
+            _ => None,
+        }
+    }
+}
