@@ -11,7 +11,6 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
 
 use accessdrift_snapshot::{
     PrincipalKind, Snapshot, SnapshotError, read_authorization_details, read_snapshot,
@@ -371,104 +370,4 @@ fn organization_and_account_settings() {
     // No organization: not in one.
     let s = read_snapshot(&snapshot_around(sample_value(AUTHZ), json!({}))).unwrap();
     assert!(s.organization.is_none());
-}
-
-#[test]
-fn reading_the_larger_sample_is_fast() {
-    let text = sample(EXAMPLE);
-    let start = Instant::now();
-    let rounds = 20;
-    for _ in 0..rounds {
-        read_authorization_details(&text, None).unwrap();
-    }
-    let each = start.elapsed() / rounds;
-    eprintln!("{EXAMPLE} ({} KB): {each:?} per read", text.len() / 1024);
-}
-
-/// A snapshot of `roles` roles and `resources` resources, about 8 KB of JSON per role
-/// and 5 KB per resource (5,000 x 10,000 is about 100 MB).
-fn synthetic_snapshot(roles: usize, resources: usize) -> String {
-    let statement = |i: usize, j: usize| {
-        format!(
-            r#"{{"Sid":"S{j}","Effect":"Allow","Action":["s3:GetObject","s3:PutObject","sqs:SendMessage","dynamodb:GetItem","kms:Decrypt"],"Resource":["arn:aws:s3:::bucket-{i}/*","arn:aws:sqs:eu-west-1:111111111111:queue-{i}","arn:aws:dynamodb:eu-west-1:111111111111:table/t-{i}"],"Condition":{{"StringEquals":{{"aws:PrincipalTag/team":"team-{j}","aws:RequestedRegion":["eu-west-1","eu-central-1"]}},"Bool":{{"aws:SecureTransport":"true"}}}}}}"#
-        )
-    };
-    let document = |i: usize, n: usize| {
-        let statements: Vec<String> = (0..n).map(|j| statement(i, j)).collect();
-        format!(
-            r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
-            statements.join(",")
-        )
-    };
-    let mut out = String::with_capacity(roles * 9_000 + resources * 6_000 + 2_000_000);
-    out.push_str(r#"{"accountId":"111111111111","authorizationDetails":{"UserDetailList":[],"GroupDetailList":[],"RoleDetailList":["#);
-    for i in 0..roles {
-        if i > 0 {
-            out.push(',');
-        }
-        let encoded = url_encode(&document(i, 6));
-        out.push_str(&format!(
-            r#"{{"Path":"/app/","RoleName":"role-{i}","RoleId":"AROA{i:016}","Arn":"arn:aws:iam::111111111111:role/app/role-{i}","CreateDate":"2024-01-01T00:00:00Z","AssumeRolePolicyDocument":{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Service":"lambda.amazonaws.com"}},"Action":"sts:AssumeRole"}}]}},"InstanceProfileList":[],"RolePolicyList":[{{"PolicyName":"inline-a","PolicyDocument":"{encoded}"}},{{"PolicyName":"inline-b","PolicyDocument":{}}}],"AttachedManagedPolicies":[{{"PolicyName":"m","PolicyArn":"arn:aws:iam::111111111111:policy/m-{}"}},{{"PolicyName":"m","PolicyArn":"arn:aws:iam::111111111111:policy/m-{}"}}],"PermissionsBoundary":{{"PermissionsBoundaryType":"Policy","PermissionsBoundaryArn":"arn:aws:iam::111111111111:policy/m-0"}},"Tags":[{{"Key":"team","Value":"team-{}"}}],"RoleLastUsed":{{}}}}"#,
-            document(i, 8),
-            i % 500,
-            (i + 7) % 500,
-            i % 20
-        ));
-    }
-    out.push_str(r#"],"Policies":["#);
-    for m in 0..500 {
-        if m > 0 {
-            out.push(',');
-        }
-        out.push_str(&format!(
-            r#"{{"PolicyName":"m-{m}","Arn":"arn:aws:iam::111111111111:policy/m-{m}","DefaultVersionId":"v2","PolicyVersionList":[{{"Document":{},"VersionId":"v2","IsDefaultVersion":true}},{{"Document":{},"VersionId":"v1","IsDefaultVersion":false}}]}}"#,
-            document(m, 4),
-            document(m, 2)
-        ));
-    }
-    out.push_str(r#"]},"resources":["#);
-    for r in 0..resources {
-        if r > 0 {
-            out.push(',');
-        }
-        out.push_str(&format!(
-            r#"{{"arn":"arn:aws:s3:::bucket-{r}","type":"AWS::S3::Bucket","policy":{},"tags":{{"owner":"team-{}","confidentiality":"Internal"}},"settings":{{"BlockPublicAcls":true,"kmsKeyArn":"arn:aws:kms:eu-west-1:111111111111:key/k-{}"}}}}"#,
-            document(r, 14),
-            r % 20,
-            r % 50
-        ));
-    }
-    out.push_str("]}");
-    out
-}
-
-/// The 5,000-role x 10,000-resource budget. Heavy (builds ~100 MB), so run on demand:
-/// `cargo test --release -p accessdrift-snapshot --test read_samples -- --ignored --nocapture`.
-#[test]
-#[ignore = "builds a 100 MB snapshot; run on demand in release"]
-fn a_100_mb_snapshot_reads_in_a_few_seconds() {
-    let text = synthetic_snapshot(5_000, 10_000);
-    let start = Instant::now();
-    serde_json::from_str::<serde::de::IgnoredAny>(&text).unwrap();
-    let scan = start.elapsed();
-    let start = Instant::now();
-    let s = read_snapshot(&text).unwrap();
-    let elapsed = start.elapsed();
-    eprintln!("one serde_json pass over the text: {scan:?}");
-    eprintln!(
-        "{} MB, {} principals, {} resources, {} problems: {elapsed:?}",
-        text.len() / 1_000_000,
-        s.principals.len(),
-        s.resources.len(),
-        s.problems.len()
-    );
-    assert!(
-        s.problems.is_empty(),
-        "{:?}",
-        &s.problems[..s.problems.len().min(5)]
-    );
-    assert_eq!(s.principals.len(), 5_000);
-    assert_eq!(s.resources.len(), 15_000);
-    assert_eq!(s.principals[0].policies.len(), 4);
-    assert!(elapsed.as_secs() < 10, "{elapsed:?}");
 }
