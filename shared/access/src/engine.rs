@@ -23,7 +23,7 @@ use accessdrift_evaluator::resource::{
     ElementMatch, PolicyType, RequestResource, resource_block_applies,
 };
 use accessdrift_evaluator::{
-    Decision, Formula, NamedPolicy, OrgLevel, PolicySet, Request, Settings, evaluate,
+    Decision, Formula, NamedPolicy, OrgLevel, PolicySet, Principal, Request, Settings, evaluate,
 };
 use accessdrift_policy::{Effect, Policy, Statement, parse_policy_value};
 use accessdrift_snapshot::{Resource, Snapshot};
@@ -183,6 +183,11 @@ impl Bits {
     fn any(&self) -> bool {
         self.0.iter().any(|w| *w != 0)
     }
+    fn union(&mut self, other: &Bits) {
+        for (a, b) in self.0.iter_mut().zip(&other.0) {
+            *a |= *b;
+        }
+    }
 }
 
 /// A statement with the kind's actions its `Action` block matches.
@@ -199,6 +204,8 @@ struct SubjectKindInfo<'s> {
     allows: Vec<MaskedStatement<'s>>,
     /// Per action: a group id over identity, boundary and SCP statement matches.
     signature: Vec<u32>,
+    /// Actions some identity allow statement matches.
+    allowed_any: Bits,
 }
 
 /// Settings of a run.
@@ -259,7 +266,7 @@ pub fn explain_pair(
         .kinds
         .get(&kind)
         .ok_or("resource kind has no classified actions")?;
-    let context = Engine::pair_context(subject, &ctx_res);
+    let context = engine.pair_context(subject, &ctx_res);
     for (i, ca) in info.actions.iter().enumerate() {
         // The first allowing unit, else the first unit's denial.
         let units: Vec<usize> = (0..info.unit_action.len())
@@ -291,7 +298,11 @@ pub fn explain_pair(
     Ok(PairExplanation {
         principal: subject.arn.clone(),
         resource: resource.arn.clone(),
-        rows: engine.rows_for_pair(subject, &ctx_res),
+        rows: {
+            let mut rows = engine.rows_for_pair(subject, &ctx_res);
+            engine.apply_key_requirement(subject, &ctx_res, &mut rows);
+            rows
+        },
         actions,
     })
 }
@@ -344,6 +355,9 @@ struct Engine<'s> {
     rcp: Vec<OrgLevel<'s>>,
     kinds: HashMap<ResourceKind, KindInfo>,
     subject_kinds: Vec<HashMap<ResourceKind, SubjectKindInfo<'s>>>,
+    /// Per IAM principal: an id shared by principals whose policies are the same and
+    /// never look at who the principal is; `None` when they do.
+    fingerprints: Vec<Option<u32>>,
     keys_by_arn: HashMap<&'s str, &'s Resource>,
     allow_all: Policy,
     bpa_account: bool,
@@ -371,6 +385,8 @@ struct ResourceCtx<'r> {
     keys: Vec<(String, ContextValue)>,
     /// Per action: group id over resource-policy statement matches.
     signature: Vec<u32>,
+    /// Actions some resource-policy allow statement matches.
+    allowed_any: Bits,
     settings: Settings,
 }
 
@@ -395,6 +411,12 @@ impl<'r> ResourceCtx<'r> {
             (Some(i), None) => vec![0; i.actions.len()],
             _ => Vec::new(),
         };
+        let mut allowed_any = Bits::new(info.map_or(0, |i| i.actions.len()));
+        if let (Some(i), Some(p)) = (info, policy) {
+            for st in p.statements.iter().filter(|st| st.effect == Effect::Allow) {
+                allowed_any.union(&action_mask(i, st));
+            }
+        }
         let bucket_restrict = resource
             .settings
             .pointer("/PublicAccessBlock/RestrictPublicBuckets")
@@ -412,12 +434,42 @@ impl<'r> ResourceCtx<'r> {
             requests,
             keys: resource_keys(resource, engine.snap.organization.as_ref()),
             signature,
+            allowed_any,
             settings: Settings {
                 s3_block_public_access: kind == ResourceKind::S3Bucket
                     && (engine.bpa_account || bucket_restrict),
             },
         }
     }
+}
+
+/// Whether a policy's decisions can depend on who the principal is beyond its policies:
+/// conditions on principal keys, or policy variables (which usually name them).
+fn depends_on_principal(policy: &Policy) -> bool {
+    policy.statements.iter().any(|st| {
+        st.conditions.iter().any(|c| {
+            let k = c.key_lower.as_str();
+            k.starts_with("aws:principal")
+                || matches!(k, "aws:username" | "aws:userid" | "aws:sourceidentity" | "aws:federatedprovider")
+                || c.values.iter().any(|v| v.contains("${"))
+        }) || st
+            .resource
+            .as_ref()
+            .is_some_and(|r| r.patterns.iter().any(|p| p.contains("${")))
+    })
+}
+
+/// How each resource-policy statement's principal element names the subject (0: not).
+fn rp_principal_signature(policy: Option<&Policy>, who: &Principal) -> Vec<u8> {
+    policy.map_or_else(Vec::new, |p| {
+        p.statements
+            .iter()
+            .map(|st| match &st.principal {
+                None => 0,
+                Some(b) => block_applies(b, who).map_or(0, |m| m as u8 + 1),
+            })
+            .collect()
+    })
 }
 
 /// Groups a kind's actions by which of the given statements match them: equal ids mean
@@ -567,7 +619,14 @@ impl<'s> Engine<'s> {
                     targets,
                     unit_action,
                     target_of,
-                    class_of: actions.iter().map(|a| action_class(&a.action)).collect(),
+                    class_of: actions
+                        .iter()
+                        .map(|a| {
+                            let c = action_class(&a.action);
+                            // Read-only vs modifying matters only for AWS-reserved roles.
+                            if kind == ResourceKind::IamRole { c } else { c & !8 }
+                        })
+                        .collect(),
                     request_actions: actions
                         .iter()
                         .map(|a| RequestAction::new(&a.action))
@@ -594,6 +653,7 @@ impl<'s> Engine<'s> {
             rcp,
             kinds,
             subject_kinds: Vec::new(),
+            fingerprints: Vec::new(),
             keys_by_arn: snap.resources.iter().map(|r| (r.arn.as_str(), r)).collect(),
             allow_all,
             bpa_account: snap
@@ -602,6 +662,7 @@ impl<'s> Engine<'s> {
                 .restrict_public_buckets,
             management,
         };
+        engine.fingerprints = engine.fingerprints();
         engine.subject_kinds = (0..engine.internal.len())
             .into_par_iter()
             .map(|s| engine.subject_kind_infos(s))
@@ -609,16 +670,62 @@ impl<'s> Engine<'s> {
         engine
     }
 
+    fn fingerprints(&self) -> Vec<Option<u32>> {
+        let guardrails_depend = self
+            .scp
+            .iter()
+            .chain(self.rcp.iter())
+            .flat_map(|l| l.policies.iter())
+            .any(|p| depends_on_principal(p.policy));
+        let mut ids: HashMap<(Vec<(usize, &str)>, Option<usize>, bool, u8), u32> = HashMap::new();
+        let mut dependent_cache: HashMap<usize, bool> = HashMap::new();
+        let mut depends = |p: &Policy| -> bool {
+            *dependent_cache
+                .entry(p as *const Policy as usize)
+                .or_insert_with(|| depends_on_principal(p))
+        };
+        self.snap
+            .principals
+            .iter()
+            .enumerate()
+            .map(|(i, _)| {
+                let subject = &self.internal[i];
+                if guardrails_depend
+                    || self.identity[i].iter().any(|np| depends(np.policy))
+                    || self.boundary[i].is_some_and(|b| depends(b.policy))
+                {
+                    return None;
+                }
+                let key = (
+                    self.identity[i]
+                        .iter()
+                        .map(|np| (np.policy as *const Policy as usize, np.name))
+                        .collect(),
+                    self.boundary[i].map(|b| b.policy as *const Policy as usize),
+                    subject.scp_governed,
+                    match subject.principal {
+                        Principal::User { .. } => 0,
+                        _ => 1,
+                    },
+                );
+                let next = ids.len() as u32;
+                Some(*ids.entry(key).or_insert(next))
+            })
+            .collect()
+    }
+
     fn subject_kind_infos(&self, s: usize) -> HashMap<ResourceKind, SubjectKindInfo<'s>> {
         let mut out = HashMap::new();
         for (kind, info) in &self.kinds {
             let mut allows = Vec::new();
+            let mut allowed_any = Bits::new(info.actions.len());
             for np in &self.identity[s] {
                 for st in &np.policy.statements {
                     if st.effect != Effect::Allow {
                         continue;
                     }
                     let mask = action_mask(info, st);
+                    allowed_any.union(&mask);
                     if mask.any() {
                         let mut targets = 0u32;
                         for (u, t) in info.target_of.iter().enumerate() {
@@ -655,6 +762,7 @@ impl<'s> Engine<'s> {
                 SubjectKindInfo {
                     allows,
                     signature: signature_over(info, statements),
+                    allowed_any,
                 },
             );
         }
@@ -720,17 +828,43 @@ impl<'s> Engine<'s> {
         };
         let ctx = ResourceCtx::new(self, resource, kind, policy);
         let mut lines: Vec<Line> = Vec::new();
+        // Subjects with the same policies decide alike on this resource (when no policy
+        // looks at who the principal is): evaluate once per (fingerprint, how the
+        // resource policy names them), reuse the rows for the others.
+        let cacheable = policy.is_none_or(|p| !depends_on_principal(p));
+        let mut cache: HashMap<(u32, Vec<u8>), Vec<Row>> = HashMap::new();
         for subject in &self.internal {
-            if self.is_candidate(subject, &ctx) {
-                lines.extend(self.rows_for_pair(subject, &ctx).into_iter().map(Line::Row));
-            }
+            let key = match (cacheable, subject.iam_index.and_then(|i| self.fingerprints[i])) {
+                (true, Some(fp)) => Some((fp, rp_principal_signature(policy, &subject.principal))),
+                _ => None,
+            };
+            let mut rows = match key.as_ref().and_then(|k| cache.get(k)) {
+                Some(template) => template
+                    .iter()
+                    .map(|r| Row {
+                        principal: subject.arn.clone(),
+                        ..r.clone()
+                    })
+                    .collect(),
+                None => {
+                    let rows = if self.is_candidate(subject, &ctx) {
+                        self.rows_for_pair(subject, &ctx)
+                    } else {
+                        Vec::new()
+                    };
+                    if let Some(k) = key {
+                        cache.insert(k, rows.clone());
+                    }
+                    rows
+                }
+            };
+            self.apply_key_requirement(subject, &ctx, &mut rows);
+            lines.extend(rows.into_iter().map(Line::Row));
         }
         for subject in self.external_subjects(&ctx) {
-            lines.extend(
-                self.rows_for_pair(&subject, &ctx)
-                    .into_iter()
-                    .map(Line::Row),
-            );
+            let mut rows = self.rows_for_pair(&subject, &ctx);
+            self.apply_key_requirement(&subject, &ctx, &mut rows);
+            lines.extend(rows.into_iter().map(Line::Row));
         }
         lines.sort_by(|a, b| a.key().cmp(&b.key()));
         lines
@@ -811,8 +945,12 @@ impl<'s> Engine<'s> {
 
     /// Evaluates one classified action for a pair.
     /// The subject's context with the resource's keys appended.
-    fn pair_context(subject: &Subject, ctx: &ResourceCtx<'_>) -> RequestContext {
+    fn pair_context(&self, subject: &Subject, ctx: &ResourceCtx<'_>) -> RequestContext {
         let mut context = subject.context.clone();
+        let regional = crate::subjects::resource_region(ctx.resource).is_some();
+        context.set_mode(accessdrift_evaluator::context::Mode::Discovery(std::sync::Arc::clone(
+            self.constraints.get(subject.family, regional),
+        )));
         for (k, v) in &ctx.keys {
             context.push_lower(k.clone(), v.clone());
         }
@@ -897,17 +1035,28 @@ impl<'s> Engine<'s> {
         let Some(info) = self.kinds.get(&ctx.kind) else {
             return Vec::new();
         };
-        let subject_sig = subject
+        let subject_info = subject
             .iam_index
             .and_then(|s| self.subject_kinds.get(s))
-            .and_then(|m| m.get(&ctx.kind))
-            .map(|i| i.signature.as_slice());
+            .and_then(|m| m.get(&ctx.kind));
+        let subject_sig = subject_info.map(|i| i.signature.as_slice());
+        // An action no allow statement matches (identity or resource policy) is denied
+        // without asking, except for the root user (implicit allow in its account) and a
+        // named external principal (its unseen identity policies are taken as allowing).
+        let can_skip = !matches!(subject.kind, SubjectKind::Root | SubjectKind::ExternalPrincipal(_));
+        let reachable = |a: usize| -> bool {
+            !can_skip || ctx.allowed_any.get(a) || subject_info.is_some_and(|i| i.allowed_any.get(a))
+        };
         // Group units the evaluator must decide alike.
         let mut groups: HashMap<(u32, u32, u16, u8), usize> = HashMap::new();
         let mut group_of = Vec::with_capacity(info.unit_action.len());
         let mut representatives: Vec<usize> = Vec::new();
         for u in 0..info.unit_action.len() {
             let a = info.unit_action[u] as usize;
+            if !reachable(a) {
+                group_of.push(usize::MAX);
+                continue;
+            }
             let key = (
                 subject_sig.map_or(0, |s| s[a]),
                 ctx.signature.get(a).copied().unwrap_or(0),
@@ -920,7 +1069,7 @@ impl<'s> Engine<'s> {
             });
             group_of.push(g);
         }
-        let context = Engine::pair_context(subject, ctx);
+        let context = self.pair_context(subject, ctx);
         let outcomes: Vec<Outcome> = representatives
             .iter()
             .map(|&u| self.decide(subject, ctx, &context, u))
@@ -928,7 +1077,7 @@ impl<'s> Engine<'s> {
         // Per action: the best of its units (allowed outright beats conditionally).
         let mut best: Vec<Option<&Outcome>> = vec![None; info.actions.len()];
         for (u, g) in group_of.iter().enumerate() {
-            let o = &outcomes[*g];
+            let Some(o) = outcomes.get(*g) else { continue };
             if o.decision != Decision::Allowed {
                 continue;
             }
@@ -976,7 +1125,7 @@ impl<'s> Engine<'s> {
             } else {
                 Access::Conditional
             };
-            let mut conditions = if acc.allowed {
+            let conditions = if acc.allowed {
                 None
             } else {
                 acc.conditions.to_json()
@@ -997,27 +1146,6 @@ impl<'s> Engine<'s> {
                 }
                 _ => {}
             }
-            if capability == Capability::ReadData
-                && let Some(key) = &ctx.resource.kms_key_arn
-            {
-                // Data behind a customer-managed key is readable only with decrypt on
-                // the key too (AWS KMS Developer Guide, "How AWS services use AWS KMS").
-                match self.decrypt(subject, key) {
-                    None => continue,
-                    Some((key_access, key_conditions)) => {
-                        requires.push(format!("kms:Decrypt on {key}"));
-                        if key_access == Access::Conditional {
-                            access = Access::Conditional;
-                            conditions = match (conditions, key_conditions) {
-                                (Some(a), Some(b)) => Some(
-                                    serde_json::json!({"conditionType": "group", "operator": "and", "conditions": [a, b]}),
-                                ),
-                                (a, b) => a.or(b),
-                            };
-                        }
-                    }
-                }
-            }
             rows.push(Row {
                 principal: subject.arn.clone(),
                 resource: ctx.resource.arn.clone(),
@@ -1032,6 +1160,34 @@ impl<'s> Engine<'s> {
         rows
     }
 
+    /// Data behind a customer-managed key is readable only with decrypt on the key too
+    /// (AWS KMS Developer Guide, "How AWS services use AWS KMS"): read-data rows are
+    /// dropped when the subject cannot decrypt, made Conditional when decrypt is.
+    fn apply_key_requirement(&self, subject: &Subject, ctx: &ResourceCtx<'_>, rows: &mut Vec<Row>) {
+        let Some(key) = &ctx.resource.kms_key_arn else {
+            return;
+        };
+        let Some(pos) = rows.iter().position(|r| r.capability == Capability::ReadData) else {
+            return;
+        };
+        match self.decrypt(subject, key) {
+            None => {
+                rows.remove(pos);
+            }
+            Some((key_access, key_conditions)) => {
+                let row = &mut rows[pos];
+                row.requires.push(format!("kms:Decrypt on {key}"));
+                if key_access == Access::Conditional {
+                    row.access = Access::Conditional;
+                    row.conditions = match (row.conditions.take(), key_conditions) {
+                        (Some(a), Some(b)) => Some(serde_json::json!({"conditionType": "group", "operator": "and", "conditions": [a, b]})),
+                        (a, b) => a.or(b),
+                    };
+                }
+            }
+        }
+    }
+
     /// Whether the subject can decrypt with the key: `None` when denied; Conditional
     /// when the key is not in the snapshot (its key policy decides, and it is unknown).
     fn decrypt(
@@ -1044,7 +1200,7 @@ impl<'s> Engine<'s> {
         };
         let policy = key.policy.as_ref().ok().and_then(|p| p.as_deref());
         let ctx = ResourceCtx::new(self, key, ResourceKind::KmsKey, policy);
-        let context = Engine::pair_context(subject, &ctx);
+        let context = self.pair_context(subject, &ctx);
         let identity: &[NamedPolicy<'_>] = match (&subject.kind, subject.iam_index) {
             (SubjectKind::Internal, Some(i)) => &self.identity[i],
             _ => &[],

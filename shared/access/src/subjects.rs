@@ -54,6 +54,8 @@ pub struct Subject {
     pub scp_governed: bool,
     /// Principal keys, Discovery mode with the shared constraints.
     pub context: RequestContext,
+    /// Which constraint set its requests use.
+    pub family: Family,
 }
 
 /// Keys the snapshot determines; their presence and value are known.
@@ -91,9 +93,25 @@ pub fn known_key_constraints() -> Arc<[KeyConstraint]> {
     out.into()
 }
 
+/// Which constraint set a subject's requests use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// Principal and resource facts known.
+    Known,
+    /// Only resource facts known.
+    Anyone,
+    /// The principal's account and resource facts known.
+    ExternalAccount,
+    /// The principal's ARN and account and resource facts known.
+    ExternalPrincipal,
+}
+
 /// The constraint sets subjects use, built once per run.
 #[derive(Debug, Clone)]
 pub struct Constraints {
+    /// The same four sets plus `aws:RequestedRegion`, for regional resources: a request
+    /// to a regional resource goes to that region's endpoint, so the key is a fact.
+    pub regional: [Arc<[KeyConstraint]>; 4],
     /// Internal principals, the root user and services: principal and resource facts.
     pub known: Arc<[KeyConstraint]>,
     /// `*`: only the resource's facts are known.
@@ -129,11 +147,50 @@ impl Constraints {
             });
             out.into()
         };
+        let known = known_key_constraints();
+        let anyone = resource_only(&[]);
+        let external_account = resource_only(&["aws:principalaccount"]);
+        let external_principal = resource_only(&["aws:principalaccount", "aws:principalarn"]);
+        let with_region = |base: &Arc<[KeyConstraint]>| -> Arc<[KeyConstraint]> {
+            let mut v: Vec<KeyConstraint> = base.to_vec();
+            v.push(KeyConstraint {
+                key: KeyMatcher::Exact("aws:requestedregion".to_string()),
+                presence_known: true,
+                value_known: true,
+            });
+            v.into()
+        };
         Constraints {
-            known: known_key_constraints(),
-            anyone: resource_only(&[]),
-            external_account: resource_only(&["aws:principalaccount"]),
-            external_principal: resource_only(&["aws:principalaccount", "aws:principalarn"]),
+            regional: [
+                with_region(&known),
+                with_region(&anyone),
+                with_region(&external_account),
+                with_region(&external_principal),
+            ],
+            known,
+            anyone,
+            external_account,
+            external_principal,
+        }
+    }
+
+    /// The set for a family, with or without the region as a known fact.
+    pub fn get(&self, family: Family, regional: bool) -> &Arc<[KeyConstraint]> {
+        let i = match family {
+            Family::Known => 0,
+            Family::Anyone => 1,
+            Family::ExternalAccount => 2,
+            Family::ExternalPrincipal => 3,
+        };
+        if regional {
+            &self.regional[i]
+        } else {
+            match family {
+                Family::Known => &self.known,
+                Family::Anyone => &self.anyone,
+                Family::ExternalAccount => &self.external_account,
+                Family::ExternalPrincipal => &self.external_principal,
+            }
         }
     }
 }
@@ -222,6 +279,7 @@ pub fn internal_subject(
         kind: SubjectKind::Internal,
         iam_index: Some(index),
         context: ctx,
+        family: Family::Known,
     }
 }
 
@@ -270,6 +328,7 @@ pub fn root_subject(
         iam_index: None,
         scp_governed: org.is_some() && !management,
         context: ctx,
+        family: Family::Known,
     }
 }
 
@@ -284,6 +343,7 @@ pub fn external_subject(entry: &str, account: &str, constraints: &Constraints) -
             iam_index: None,
             scp_governed: false,
             context: RequestContext::with_mode(Mode::Discovery(Arc::clone(&constraints.anyone))),
+            family: Family::Anyone,
         });
     }
     let principal = Principal::parse(entry);
@@ -306,6 +366,7 @@ pub fn external_subject(entry: &str, account: &str, constraints: &Constraints) -
                 iam_index: None,
                 scp_governed: false,
                 context: ctx,
+                family: Family::Known,
             })
         }
         Principal::Root { account: other } if other != account => {
@@ -321,6 +382,7 @@ pub fn external_subject(entry: &str, account: &str, constraints: &Constraints) -
                 iam_index: None,
                 scp_governed: false,
                 context: ctx,
+                family: Family::ExternalAccount,
             })
         }
         Principal::User { account: other, .. }
@@ -341,10 +403,24 @@ pub fn external_subject(entry: &str, account: &str, constraints: &Constraints) -
                 iam_index: None,
                 scp_governed: false,
                 context: ctx,
+                family: Family::ExternalPrincipal,
             })
         }
         _ => None,
     }
+}
+
+/// The region a request to the resource goes to: the ARN's, or for S3 buckets (whose
+/// ARNs carry none) `settings.region` / `settings.LocationConstraint` when the snapshot
+/// gives it. `None` for global resources (IAM roles) and unknown regions.
+pub fn resource_region(resource: &Resource) -> Option<&str> {
+    if !resource.region.is_empty() {
+        return Some(&resource.region);
+    }
+    ["/region", "/LocationConstraint"]
+        .iter()
+        .find_map(|p| resource.settings.pointer(p).and_then(serde_json::Value::as_str))
+        .filter(|r| !r.is_empty())
 }
 
 /// The resource's own keys, appended to a subject's context for each request.
@@ -366,6 +442,12 @@ pub fn resource_keys(
         keys.push((
             format!("aws:resourcetag/{}", k.to_ascii_lowercase()),
             ContextValue::Single(v.clone()),
+        ));
+    }
+    if let Some(region) = resource_region(resource) {
+        keys.push((
+            "aws:requestedregion".to_string(),
+            ContextValue::Single(region.to_string()),
         ));
     }
     if let Some(org) = org {

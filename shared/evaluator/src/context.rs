@@ -122,6 +122,11 @@ impl RequestContext {
         }
     }
 
+    /// Replaces the mode (the keys stay).
+    pub fn set_mode(&mut self, mode: Mode) {
+        self.mode = mode;
+    }
+
     /// The mode.
     pub fn mode(&self) -> &Mode {
         &self.mode
