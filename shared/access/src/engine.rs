@@ -208,6 +208,19 @@ struct SubjectKindInfo<'s> {
     allowed_any: Bits,
 }
 
+/// Which IAM principals' identity allow statements may reach a resource, by the literal
+/// prefix of their `Resource` patterns (the part before the first wildcard). A resource
+/// request `R` (literal part `L`) can be reached by a pattern with literal prefix `P`
+/// only if `P` is a prefix of `L` or starts with `L`: everything else is skipped without
+/// matching, which keeps big accounts from costing principals x resources.
+#[derive(Debug, Default)]
+struct CandidateIndex {
+    /// Subjects with a pattern that may reach anything (`*`, variables, NotResource).
+    always: Vec<usize>,
+    /// Literal prefix -> subjects.
+    by_prefix: BTreeMap<String, Vec<usize>>,
+}
+
 /// Settings of a run.
 #[derive(Debug, Clone, Default)]
 pub struct AccessOptions {}
@@ -355,9 +368,10 @@ struct Engine<'s> {
     rcp: Vec<OrgLevel<'s>>,
     kinds: HashMap<ResourceKind, KindInfo>,
     subject_kinds: Vec<HashMap<ResourceKind, SubjectKindInfo<'s>>>,
-    /// Per IAM principal: an id shared by principals whose policies are the same and
-    /// never look at who the principal is; `None` when they do.
-    fingerprints: Vec<Option<u32>>,
+    /// Per IAM principal: see [`Engine::fingerprints`].
+    fingerprints: Vec<(u32, BTreeSet<String>)>,
+    /// Per resource kind: which IAM principals may hold anything on a given resource.
+    candidates: HashMap<ResourceKind, CandidateIndex>,
     keys_by_arn: HashMap<&'s str, &'s Resource>,
     allow_all: Policy,
     bpa_account: bool,
@@ -443,20 +457,50 @@ impl<'r> ResourceCtx<'r> {
     }
 }
 
-/// Whether a policy's decisions can depend on who the principal is beyond its policies:
-/// conditions on principal keys, or policy variables (which usually name them).
-fn depends_on_principal(policy: &Policy) -> bool {
-    policy.statements.iter().any(|st| {
-        st.conditions.iter().any(|c| {
+/// The principal facts a policy reads: condition keys about the principal, and the keys
+/// named by `${...}` policy variables (which nearly always name principal facts). Two
+/// principals with the same policies and the same values for these keys get the same
+/// decisions, so their rows can be computed once.
+fn principal_refs(policy: &Policy, out: &mut BTreeSet<String>) {
+    fn variables(text: &str, out: &mut BTreeSet<String>) {
+        let mut rest = text;
+        while let Some(start) = rest.find("${") {
+            let after = &rest[start + 2..];
+            let Some(end) = after.find('}') else { break };
+            let name = after[..end].split(',').next().unwrap_or("").trim().to_ascii_lowercase();
+            out.insert(name);
+            rest = &after[end + 1..];
+        }
+    }
+    for st in &policy.statements {
+        for c in &st.conditions {
             let k = c.key_lower.as_str();
-            k.starts_with("aws:principal")
+            if k.starts_with("aws:principal")
                 || matches!(k, "aws:username" | "aws:userid" | "aws:sourceidentity" | "aws:federatedprovider")
-                || c.values.iter().any(|v| v.contains("${"))
-        }) || st
-            .resource
-            .as_ref()
-            .is_some_and(|r| r.patterns.iter().any(|p| p.contains("${")))
-    })
+            {
+                out.insert(k.to_string());
+            }
+            for v in &c.values {
+                variables(v, out);
+            }
+        }
+        if let Some(r) = &st.resource {
+            for p in &r.patterns {
+                variables(p, out);
+            }
+        }
+    }
+}
+
+/// The values of the given keys in a subject's context, as a cache-key part.
+fn fact_values(subject: &Subject, keys: &BTreeSet<String>) -> Vec<String> {
+    keys.iter()
+        .map(|k| match subject.context.given(k) {
+            Some(ContextValue::Single(v)) => v.clone(),
+            Some(ContextValue::Multi(v)) => v.join("\u{1}"),
+            None => "\u{0}".to_string(),
+        })
+        .collect()
 }
 
 /// How each resource-policy statement's principal element names the subject (0: not).
@@ -654,6 +698,7 @@ impl<'s> Engine<'s> {
             kinds,
             subject_kinds: Vec::new(),
             fingerprints: Vec::new(),
+            candidates: HashMap::new(),
             keys_by_arn: snap.resources.iter().map(|r| (r.arn.as_str(), r)).collect(),
             allow_all,
             bpa_account: snap
@@ -667,40 +712,33 @@ impl<'s> Engine<'s> {
             .into_par_iter()
             .map(|s| engine.subject_kind_infos(s))
             .collect();
+        engine.candidates = engine.candidate_indexes();
         engine
     }
 
-    fn fingerprints(&self) -> Vec<Option<u32>> {
-        let guardrails_depend = self
-            .scp
-            .iter()
-            .chain(self.rcp.iter())
-            .flat_map(|l| l.policies.iter())
-            .any(|p| depends_on_principal(p.policy));
+    /// Per IAM principal: an id shared by principals with the same policies (and
+    /// labels), and the principal facts those policies and the guardrails read.
+    fn fingerprints(&self) -> Vec<(u32, BTreeSet<String>)> {
+        let mut guardrail_refs = BTreeSet::new();
+        for p in self.scp.iter().chain(self.rcp.iter()).flat_map(|l| l.policies.iter()) {
+            principal_refs(p.policy, &mut guardrail_refs);
+        }
         let mut ids: HashMap<(Vec<(usize, &str)>, Option<usize>, bool, u8), u32> = HashMap::new();
-        let mut dependent_cache: HashMap<usize, bool> = HashMap::new();
-        let mut depends = |p: &Policy| -> bool {
-            *dependent_cache
-                .entry(p as *const Policy as usize)
-                .or_insert_with(|| depends_on_principal(p))
-        };
-        self.snap
-            .principals
-            .iter()
-            .enumerate()
-            .map(|(i, _)| {
+        let mut refs_cache: HashMap<usize, BTreeSet<String>> = HashMap::new();
+        (0..self.snap.principals.len())
+            .map(|i| {
                 let subject = &self.internal[i];
-                if guardrails_depend
-                    || self.identity[i].iter().any(|np| depends(np.policy))
-                    || self.boundary[i].is_some_and(|b| depends(b.policy))
-                {
-                    return None;
+                let mut refs = guardrail_refs.clone();
+                for p in self.identity[i].iter().chain(self.boundary[i].iter()) {
+                    let r = refs_cache.entry(p.policy as *const Policy as usize).or_insert_with(|| {
+                        let mut r = BTreeSet::new();
+                        principal_refs(p.policy, &mut r);
+                        r
+                    });
+                    refs.extend(r.iter().cloned());
                 }
                 let key = (
-                    self.identity[i]
-                        .iter()
-                        .map(|np| (np.policy as *const Policy as usize, np.name))
-                        .collect(),
+                    self.identity[i].iter().map(|np| (np.policy as *const Policy as usize, np.name)).collect(),
                     self.boundary[i].map(|b| b.policy as *const Policy as usize),
                     subject.scp_governed,
                     match subject.principal {
@@ -709,9 +747,104 @@ impl<'s> Engine<'s> {
                     },
                 );
                 let next = ids.len() as u32;
-                Some(*ids.entry(key).or_insert(next))
+                (*ids.entry(key).or_insert(next), refs)
             })
             .collect()
+    }
+
+    fn candidate_indexes(&self) -> HashMap<ResourceKind, CandidateIndex> {
+        let mut out: HashMap<ResourceKind, CandidateIndex> = HashMap::new();
+        for (s, kinds) in self.subject_kinds.iter().enumerate() {
+            for (kind, info) in kinds {
+                let index = out.entry(*kind).or_default();
+                let mut always = false;
+                let mut prefixes: BTreeSet<&str> = BTreeSet::new();
+                for m in &info.allows {
+                    match &m.statement.resource {
+                        Some(block) if !block.negated => {
+                            for p in &block.patterns {
+                                let literal = p.find(['*', '?']).map_or(p.as_str(), |i| &p[..i]);
+                                if literal.is_empty() || (m.version.supports_variables() && p.contains("${")) {
+                                    always = true;
+                                } else {
+                                    prefixes.insert(literal);
+                                }
+                            }
+                        }
+                        _ => always = true,
+                    }
+                }
+                if always {
+                    index.always.push(s);
+                } else {
+                    for p in prefixes {
+                        index.by_prefix.entry(p.to_string()).or_default().push(s);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The internal subjects worth evaluating on a resource, in subject order: the root
+    /// user, principals a resource policy names, and principals whose identity allow
+    /// patterns may reach one of the resource's request forms.
+    fn candidate_subjects(&self, ctx: &ResourceCtx<'_>) -> Vec<usize> {
+        let n = self.internal.len();
+        let mut mark = vec![false; n];
+        // The root user (last subject) has implicit access in its own account.
+        if let Some(last) = mark.last_mut() {
+            *last = true;
+        }
+        if let Some(policy) = ctx.policy {
+            let everyone = policy.statements.iter().any(|st| {
+                st.effect == Effect::Allow
+                    && st.principal.as_ref().is_some_and(|b| {
+                        b.negated
+                            || matches!(&b.principals, accessdrift_policy::Principals::Any)
+                            || matches!(&b.principals, accessdrift_policy::Principals::Map(m) if m.aws.iter().any(|a| a == "*"))
+                    })
+            });
+            for (s, subject) in self.internal.iter().enumerate() {
+                if everyone
+                    || policy.statements.iter().any(|st| {
+                        st.effect == Effect::Allow
+                            && st.principal.as_ref().is_some_and(|b| block_applies(b, &subject.principal).is_some())
+                    })
+                {
+                    mark[s] = true;
+                }
+            }
+        }
+        if let Some(index) = self.candidates.get(&ctx.kind) {
+            for s in &index.always {
+                mark[*s] = true;
+            }
+            for request in &ctx.requests {
+                let literal = request.find(['*', '?']).map_or(request.as_str(), |i| &request[..i]);
+                // Patterns whose literal prefix is a prefix of the request...
+                for (i, _) in literal.char_indices().skip(1).chain(std::iter::once((literal.len(), ' '))) {
+                    if let Some(subjects) = index.by_prefix.get(&literal[..i]) {
+                        for s in subjects {
+                            mark[*s] = true;
+                        }
+                    }
+                }
+                // ...or that start with the request's literal part (pattern requests).
+                if literal.len() < request.len() {
+                    for (_, subjects) in index
+                        .by_prefix
+                        .range::<str, _>((std::ops::Bound::Included(literal), std::ops::Bound::Unbounded))
+                        .take_while(|(p, _)| p.starts_with(literal))
+                    {
+                        for s in subjects {
+                            mark[*s] = true;
+                        }
+                    }
+                }
+            }
+        }
+        (0..n).filter(|s| mark[*s]).collect()
     }
 
     fn subject_kind_infos(&self, s: usize) -> HashMap<ResourceKind, SubjectKindInfo<'s>> {
@@ -828,16 +961,22 @@ impl<'s> Engine<'s> {
         };
         let ctx = ResourceCtx::new(self, resource, kind, policy);
         let mut lines: Vec<Line> = Vec::new();
-        // Subjects with the same policies decide alike on this resource (when no policy
-        // looks at who the principal is): evaluate once per (fingerprint, how the
-        // resource policy names them), reuse the rows for the others.
-        let cacheable = policy.is_none_or(|p| !depends_on_principal(p));
-        let mut cache: HashMap<(u32, Vec<u8>), Vec<Row>> = HashMap::new();
-        for subject in &self.internal {
-            let key = match (cacheable, subject.iam_index.and_then(|i| self.fingerprints[i])) {
-                (true, Some(fp)) => Some((fp, rp_principal_signature(policy, &subject.principal))),
-                _ => None,
-            };
+        // Subjects with the same policies and the same values of the principal facts
+        // those policies read decide alike on this resource: evaluate once per (policies,
+        // facts, how the resource policy names them) and reuse the rows for the others.
+        let mut rp_refs = BTreeSet::new();
+        if let Some(p) = policy {
+            principal_refs(p, &mut rp_refs);
+        }
+        let mut cache: HashMap<(u32, Vec<u8>, Vec<String>), Vec<Row>> = HashMap::new();
+        for s in self.candidate_subjects(&ctx) {
+            let subject = &self.internal[s];
+            let key = subject.iam_index.map(|i| {
+                let (fp, refs) = &self.fingerprints[i];
+                let mut keys = refs.clone();
+                keys.extend(rp_refs.iter().cloned());
+                (*fp, rp_principal_signature(policy, &subject.principal), fact_values(subject, &keys))
+            });
             let mut rows = match key.as_ref().and_then(|k| cache.get(k)) {
                 Some(template) => template
                     .iter()

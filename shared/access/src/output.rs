@@ -19,9 +19,16 @@ pub enum Format {
 /// The CSV header line.
 pub const CSV_HEADER: &str = "resource,principal,capability,access,actions";
 
+/// Appends `s` as a JSON string. ARNs and action names almost never need escaping, so
+/// the common case is one copy; anything else goes through serde_json's escaper.
 fn json_str(out: &mut String, s: &str) {
-    // serde_json's escaping, without building a Value.
-    let _ = write!(out, "{}", serde_json::Value::String(s.to_string()));
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    } else {
+        let _ = write!(out, "{}", serde_json::Value::String(s.to_string()));
+    }
 }
 
 /// Appends one line in the format (with its trailing newline).
@@ -181,4 +188,19 @@ pub fn table_header() -> String {
         "{:<60} {:<60} {:<20} {:<11} {}\n",
         "RESOURCE", "PRINCIPAL", "CAPABILITY", "ACCESS", "ACTIONS"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_needing_escapes_are_escaped() {
+        let mut out = String::new();
+        json_str(&mut out, "a\"b\\c\n");
+        assert_eq!(out, "\"a\\\"b\\\\c\\n\"");
+        let mut out = String::new();
+        json_str(&mut out, "arn:aws:s3:::bucket");
+        assert_eq!(out, "\"arn:aws:s3:::bucket\"");
+    }
 }
