@@ -1,6 +1,11 @@
 //! `accessdrift access`, `explain` and `score` as a user runs them.
 
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic, reason = "test code: a failure should stop loudly")]
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "test code: a failure should stop loudly"
+)]
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -34,25 +39,52 @@ fn small_account() -> serde_json::Value {
 #[test]
 fn access_prints_sorted_jsonl_rows_with_grants() {
     let path = write_snapshot("small.json", &small_account());
-    let out = bin().args(["access", "--snapshot"]).arg(&path).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = bin()
+        .args(["access", "--snapshot"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
-    let rows: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let rows: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     let ci: Vec<&serde_json::Value> = rows
         .iter()
-        .filter(|r| r["principal"] == "arn:aws:iam::111111111111:role/ci" && r["resource"] == "arn:aws:s3:::credit-applications")
+        .filter(|r| {
+            r["principal"] == "arn:aws:iam::111111111111:role/ci"
+                && r["resource"] == "arn:aws:s3:::credit-applications"
+        })
         .collect();
-    let caps: Vec<&str> = ci.iter().map(|r| r["capability"].as_str().unwrap()).collect();
+    let caps: Vec<&str> = ci
+        .iter()
+        .map(|r| r["capability"].as_str().unwrap())
+        .collect();
     assert_eq!(caps, ["read-data", "write-data"]);
     assert_eq!(ci[1]["actions"], serde_json::json!(["s3:PutObject"]));
     assert_eq!(ci[1]["grants"][0]["policy"], "inline:ci/Deploy");
     assert_eq!(ci[1]["grants"][0]["statement"], "Write");
     // The service in the (URL-encoded) trust policy can use the role.
-    assert!(rows.iter().any(|r| r["principal"] == "codebuild.amazonaws.com" && r["capability"] == "use-resource"));
+    assert!(
+        rows.iter()
+            .any(|r| r["principal"] == "codebuild.amazonaws.com"
+                && r["capability"] == "use-resource")
+    );
     let keys: Vec<(String, String, String)> = rows
         .iter()
         .filter(|r| r.get("error").is_none())
-        .map(|r| (r["resource"].to_string(), r["principal"].to_string(), r["capability"].to_string()))
+        .map(|r| {
+            (
+                r["resource"].to_string(),
+                r["principal"].to_string(),
+                r["capability"].to_string(),
+            )
+        })
         .collect();
     let mut sorted = keys.clone();
     sorted.sort();
@@ -62,9 +94,16 @@ fn access_prints_sorted_jsonl_rows_with_grants() {
 #[test]
 fn csv_has_the_documented_header() {
     let path = write_snapshot("small-csv.json", &small_account());
-    let out = bin().args(["access", "--format", "csv", "--snapshot"]).arg(&path).output().unwrap();
+    let out = bin()
+        .args(["access", "--format", "csv", "--snapshot"])
+        .arg(&path)
+        .output()
+        .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(text.lines().next(), Some("resource,principal,capability,access,actions"));
+    assert_eq!(
+        text.lines().next(),
+        Some("resource,principal,capability,access,actions")
+    );
     assert!(text.contains("arn:aws:s3:::credit-applications,arn:aws:iam::111111111111:role/ci,write-data,Allowed,s3:PutObject"), "{text}");
 }
 
@@ -72,21 +111,53 @@ fn csv_has_the_documented_header() {
 fn explain_names_the_granting_statement_and_what_blocks_the_rest() {
     let path = write_snapshot("small-explain.json", &small_account());
     let out = bin()
-        .args(["explain", "--capability", "delete-data", "--principal", "arn:aws:iam::111111111111:role/ci", "--resource", "arn:aws:s3:::credit-applications", "--snapshot"])
+        .args([
+            "explain",
+            "--capability",
+            "delete-data",
+            "--principal",
+            "arn:aws:iam::111111111111:role/ci",
+            "--resource",
+            "arn:aws:s3:::credit-applications",
+            "--snapshot",
+        ])
         .arg(&path)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("delete-data: denied"), "{text}");
-    assert!(text.contains("s3:DeleteObject") && text.contains("not allowed"), "{text}");
+    assert!(
+        text.contains("s3:DeleteObject") && text.contains("not allowed"),
+        "{text}"
+    );
     let out = bin()
-        .args(["explain", "--json", "--capability", "write-data", "--principal", "arn:aws:iam::111111111111:role/ci", "--resource", "arn:aws:s3:::credit-applications", "--snapshot"])
+        .args([
+            "explain",
+            "--json",
+            "--capability",
+            "write-data",
+            "--principal",
+            "arn:aws:iam::111111111111:role/ci",
+            "--resource",
+            "arn:aws:s3:::credit-applications",
+            "--snapshot",
+        ])
         .arg(&path)
         .output()
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let put = v["capabilities"][0]["actions"].as_array().unwrap().iter().find(|a| a["action"] == "s3:PutObject").unwrap().clone();
+    let put = v["capabilities"][0]["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["action"] == "s3:PutObject")
+        .unwrap()
+        .clone();
     assert_eq!(put["decision"], "Allowed");
     assert_eq!(put["grants"][0]["statement"], "Write");
 }
@@ -95,21 +166,44 @@ fn explain_names_the_granting_statement_and_what_blocks_the_rest() {
 fn explain_rejects_an_unknown_capability_with_the_valid_words() {
     let path = write_snapshot("small-bad.json", &small_account());
     let out = bin()
-        .args(["explain", "--capability", "read-everything", "--principal", "x", "--resource", "y", "--snapshot"])
+        .args([
+            "explain",
+            "--capability",
+            "read-everything",
+            "--principal",
+            "x",
+            "--resource",
+            "y",
+            "--snapshot",
+        ])
         .arg(&path)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("unknown capability") && err.contains("read-data"), "{err}");
+    assert!(
+        err.contains("unknown capability") && err.contains("read-data"),
+        "{err}"
+    );
 }
 
 #[test]
 fn score_ranks_by_points_with_the_documented_formula() {
     let path = write_snapshot("small-score.json", &small_account());
-    let out = bin().args(["score", "--format", "jsonl", "--snapshot"]).arg(&path).output().unwrap();
-    let scores: Vec<serde_json::Value> = String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    let ci = scores.iter().find(|s| s["principal"] == "arn:aws:iam::111111111111:role/ci").unwrap();
+    let out = bin()
+        .args(["score", "--format", "jsonl", "--snapshot"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let scores: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let ci = scores
+        .iter()
+        .find(|s| s["principal"] == "arn:aws:iam::111111111111:role/ci")
+        .unwrap();
     // read-data and write-data on a Confidential bucket: 2 x 3 x 2 = 12 points each.
     assert_eq!(ci["score"], 24.0);
 }
@@ -118,15 +212,33 @@ fn score_ranks_by_points_with_the_documented_formula() {
 fn a_bare_authorization_details_file_reads_with_an_account_id() {
     let gaad = small_account()["authorizationDetails"].clone();
     let path = write_snapshot("gaad.json", &gaad);
-    let out = bin().args(["access", "--account-id", "111111111111", "--snapshot"]).arg(&path).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = bin()
+        .args(["access", "--account-id", "111111111111", "--snapshot"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("\"resource\":\"arn:aws:iam::111111111111:role/ci\""), "{text}");
+    assert!(
+        text.contains("\"resource\":\"arn:aws:iam::111111111111:role/ci\""),
+        "{text}"
+    );
 }
 
 #[test]
 fn a_missing_snapshot_file_says_which_file() {
-    let out = bin().args(["access", "--snapshot", "/nonexistent/account.json"]).output().unwrap();
+    let out = bin()
+        .args(["access", "--snapshot", "/nonexistent/account.json"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8(out.stderr).unwrap().contains("/nonexistent/account.json"));
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("/nonexistent/account.json")
+    );
 }

@@ -372,6 +372,8 @@ struct Engine<'s> {
     fingerprints: Vec<(u32, BTreeSet<String>)>,
     /// Per resource kind: which IAM principals may hold anything on a given resource.
     candidates: HashMap<ResourceKind, CandidateIndex>,
+    /// Action masks of identity, boundary and guardrail statements (by address), per kind.
+    masks: HashMap<(usize, ResourceKind), Bits>,
     keys_by_arn: HashMap<&'s str, &'s Resource>,
     allow_all: Policy,
     bpa_account: bool,
@@ -467,7 +469,12 @@ fn principal_refs(policy: &Policy, out: &mut BTreeSet<String>) {
         while let Some(start) = rest.find("${") {
             let after = &rest[start + 2..];
             let Some(end) = after.find('}') else { break };
-            let name = after[..end].split(',').next().unwrap_or("").trim().to_ascii_lowercase();
+            let name = after[..end]
+                .split(',')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
             out.insert(name);
             rest = &after[end + 1..];
         }
@@ -476,7 +483,10 @@ fn principal_refs(policy: &Policy, out: &mut BTreeSet<String>) {
         for c in &st.conditions {
             let k = c.key_lower.as_str();
             if k.starts_with("aws:principal")
-                || matches!(k, "aws:username" | "aws:userid" | "aws:sourceidentity" | "aws:federatedprovider")
+                || matches!(
+                    k,
+                    "aws:username" | "aws:userid" | "aws:sourceidentity" | "aws:federatedprovider"
+                )
             {
                 out.insert(k.to_string());
             }
@@ -523,10 +533,22 @@ fn signature_over<'a>(
     statements: impl Iterator<Item = &'a Statement>,
 ) -> Vec<u32> {
     let masks: Vec<Bits> = statements.map(|st| action_mask(info, st)).collect();
-    let mut ids: HashMap<Vec<bool>, u32> = HashMap::new();
-    (0..info.actions.len())
+    signature_of(info.actions.len(), &masks)
+}
+
+/// Group ids per action from statement masks: actions matched by the same statements
+/// share an id.
+fn signature_of(actions: usize, masks: &[Bits]) -> Vec<u32> {
+    let mut ids: rustc_hash::FxHashMap<Vec<u64>, u32> = rustc_hash::FxHashMap::default();
+    let words = masks.len().div_ceil(64);
+    (0..actions)
         .map(|a| {
-            let key: Vec<bool> = masks.iter().map(|m| m.get(a)).collect();
+            let mut key = vec![0u64; words];
+            for (i, m) in masks.iter().enumerate() {
+                if m.get(a) {
+                    key[i / 64] |= 1 << (i % 64);
+                }
+            }
             let next = ids.len() as u32;
             *ids.entry(key).or_insert(next)
         })
@@ -668,7 +690,11 @@ impl<'s> Engine<'s> {
                         .map(|a| {
                             let c = action_class(&a.action);
                             // Read-only vs modifying matters only for AWS-reserved roles.
-                            if kind == ResourceKind::IamRole { c } else { c & !8 }
+                            if kind == ResourceKind::IamRole {
+                                c
+                            } else {
+                                c & !8
+                            }
                         })
                         .collect(),
                     request_actions: actions
@@ -699,6 +725,7 @@ impl<'s> Engine<'s> {
             subject_kinds: Vec::new(),
             fingerprints: Vec::new(),
             candidates: HashMap::new(),
+            masks: HashMap::new(),
             keys_by_arn: snap.resources.iter().map(|r| (r.arn.as_str(), r)).collect(),
             allow_all,
             bpa_account: snap
@@ -708,6 +735,7 @@ impl<'s> Engine<'s> {
             management,
         };
         engine.fingerprints = engine.fingerprints();
+        engine.masks = engine.statement_masks();
         engine.subject_kinds = (0..engine.internal.len())
             .into_par_iter()
             .map(|s| engine.subject_kind_infos(s))
@@ -720,7 +748,12 @@ impl<'s> Engine<'s> {
     /// labels), and the principal facts those policies and the guardrails read.
     fn fingerprints(&self) -> Vec<(u32, BTreeSet<String>)> {
         let mut guardrail_refs = BTreeSet::new();
-        for p in self.scp.iter().chain(self.rcp.iter()).flat_map(|l| l.policies.iter()) {
+        for p in self
+            .scp
+            .iter()
+            .chain(self.rcp.iter())
+            .flat_map(|l| l.policies.iter())
+        {
             principal_refs(p.policy, &mut guardrail_refs);
         }
         let mut ids: HashMap<(Vec<(usize, &str)>, Option<usize>, bool, u8), u32> = HashMap::new();
@@ -730,15 +763,20 @@ impl<'s> Engine<'s> {
                 let subject = &self.internal[i];
                 let mut refs = guardrail_refs.clone();
                 for p in self.identity[i].iter().chain(self.boundary[i].iter()) {
-                    let r = refs_cache.entry(p.policy as *const Policy as usize).or_insert_with(|| {
-                        let mut r = BTreeSet::new();
-                        principal_refs(p.policy, &mut r);
-                        r
-                    });
+                    let r = refs_cache
+                        .entry(p.policy as *const Policy as usize)
+                        .or_insert_with(|| {
+                            let mut r = BTreeSet::new();
+                            principal_refs(p.policy, &mut r);
+                            r
+                        });
                     refs.extend(r.iter().cloned());
                 }
                 let key = (
-                    self.identity[i].iter().map(|np| (np.policy as *const Policy as usize, np.name)).collect(),
+                    self.identity[i]
+                        .iter()
+                        .map(|np| (np.policy as *const Policy as usize, np.name))
+                        .collect(),
                     self.boundary[i].map(|b| b.policy as *const Policy as usize),
                     subject.scp_governed,
                     match subject.principal {
@@ -764,7 +802,9 @@ impl<'s> Engine<'s> {
                         Some(block) if !block.negated => {
                             for p in &block.patterns {
                                 let literal = p.find(['*', '?']).map_or(p.as_str(), |i| &p[..i]);
-                                if literal.is_empty() || (m.version.supports_variables() && p.contains("${")) {
+                                if literal.is_empty()
+                                    || (m.version.supports_variables() && p.contains("${"))
+                                {
                                     always = true;
                                 } else {
                                     prefixes.insert(literal);
@@ -809,7 +849,10 @@ impl<'s> Engine<'s> {
                 if everyone
                     || policy.statements.iter().any(|st| {
                         st.effect == Effect::Allow
-                            && st.principal.as_ref().is_some_and(|b| block_applies(b, &subject.principal).is_some())
+                            && st
+                                .principal
+                                .as_ref()
+                                .is_some_and(|b| block_applies(b, &subject.principal).is_some())
                     })
                 {
                     mark[s] = true;
@@ -821,9 +864,15 @@ impl<'s> Engine<'s> {
                 mark[*s] = true;
             }
             for request in &ctx.requests {
-                let literal = request.find(['*', '?']).map_or(request.as_str(), |i| &request[..i]);
+                let literal = request
+                    .find(['*', '?'])
+                    .map_or(request.as_str(), |i| &request[..i]);
                 // Patterns whose literal prefix is a prefix of the request...
-                for (i, _) in literal.char_indices().skip(1).chain(std::iter::once((literal.len(), ' '))) {
+                for (i, _) in literal
+                    .char_indices()
+                    .skip(1)
+                    .chain(std::iter::once((literal.len(), ' ')))
+                {
                     if let Some(subjects) = index.by_prefix.get(&literal[..i]) {
                         for s in subjects {
                             mark[*s] = true;
@@ -834,7 +883,10 @@ impl<'s> Engine<'s> {
                 if literal.len() < request.len() {
                     for (_, subjects) in index
                         .by_prefix
-                        .range::<str, _>((std::ops::Bound::Included(literal), std::ops::Bound::Unbounded))
+                        .range::<str, _>((
+                            std::ops::Bound::Included(literal),
+                            std::ops::Bound::Unbounded,
+                        ))
                         .take_while(|(p, _)| p.starts_with(literal))
                     {
                         for s in subjects {
@@ -847,6 +899,47 @@ impl<'s> Engine<'s> {
         (0..n).filter(|s| mark[*s]).collect()
     }
 
+    /// Action masks of every distinct identity, boundary, SCP and RCP statement, per kind:
+    /// a managed policy attached to 500 roles is matched against the catalog once.
+    fn statement_masks(&self) -> HashMap<(usize, ResourceKind), Bits> {
+        let mut seen: BTreeSet<usize> = BTreeSet::new();
+        let mut statements: Vec<&Statement> = Vec::new();
+        let policies = self
+            .identity
+            .iter()
+            .flatten()
+            .chain(self.boundary.iter().flatten())
+            .chain(
+                self.scp
+                    .iter()
+                    .chain(self.rcp.iter())
+                    .flat_map(|l| l.policies.iter()),
+            );
+        for np in policies {
+            if seen.insert(np.policy as *const Policy as usize) {
+                statements.extend(np.policy.statements.iter());
+            }
+        }
+        statements
+            .par_iter()
+            .flat_map_iter(|st| {
+                self.kinds.iter().map(move |(kind, info)| {
+                    (
+                        (*st as *const Statement as usize, *kind),
+                        action_mask(info, st),
+                    )
+                })
+            })
+            .collect()
+    }
+
+    fn mask(&self, st: &Statement, kind: ResourceKind, info: &KindInfo) -> Bits {
+        self.masks
+            .get(&(st as *const Statement as usize, kind))
+            .cloned()
+            .unwrap_or_else(|| action_mask(info, st))
+    }
+
     fn subject_kind_infos(&self, s: usize) -> HashMap<ResourceKind, SubjectKindInfo<'s>> {
         let mut out = HashMap::new();
         for (kind, info) in &self.kinds {
@@ -857,7 +950,7 @@ impl<'s> Engine<'s> {
                     if st.effect != Effect::Allow {
                         continue;
                     }
-                    let mask = action_mask(info, st);
+                    let mask = self.mask(st, *kind, info);
                     allowed_any.union(&mask);
                     if mask.any() {
                         let mut targets = 0u32;
@@ -894,7 +987,12 @@ impl<'s> Engine<'s> {
                 *kind,
                 SubjectKindInfo {
                     allows,
-                    signature: signature_over(info, statements),
+                    signature: signature_of(
+                        info.actions.len(),
+                        &statements
+                            .map(|st| self.mask(st, *kind, info))
+                            .collect::<Vec<_>>(),
+                    ),
                     allowed_any,
                 },
             );
@@ -968,14 +1066,19 @@ impl<'s> Engine<'s> {
         if let Some(p) = policy {
             principal_refs(p, &mut rp_refs);
         }
-        let mut cache: HashMap<(u32, Vec<u8>, Vec<String>), Vec<Row>> = HashMap::new();
+        let mut cache: rustc_hash::FxHashMap<(u32, Vec<u8>, Vec<String>), Vec<Row>> =
+            rustc_hash::FxHashMap::default();
         for s in self.candidate_subjects(&ctx) {
             let subject = &self.internal[s];
             let key = subject.iam_index.map(|i| {
                 let (fp, refs) = &self.fingerprints[i];
                 let mut keys = refs.clone();
                 keys.extend(rp_refs.iter().cloned());
-                (*fp, rp_principal_signature(policy, &subject.principal), fact_values(subject, &keys))
+                (
+                    *fp,
+                    rp_principal_signature(policy, &subject.principal),
+                    fact_values(subject, &keys),
+                )
             });
             let mut rows = match key.as_ref().and_then(|k| cache.get(k)) {
                 Some(template) => template
@@ -1087,9 +1190,9 @@ impl<'s> Engine<'s> {
     fn pair_context(&self, subject: &Subject, ctx: &ResourceCtx<'_>) -> RequestContext {
         let mut context = subject.context.clone();
         let regional = crate::subjects::resource_region(ctx.resource).is_some();
-        context.set_mode(accessdrift_evaluator::context::Mode::Discovery(std::sync::Arc::clone(
-            self.constraints.get(subject.family, regional),
-        )));
+        context.set_mode(accessdrift_evaluator::context::Mode::Discovery(
+            std::sync::Arc::clone(self.constraints.get(subject.family, regional)),
+        ));
         for (k, v) in &ctx.keys {
             context.push_lower(k.clone(), v.clone());
         }
@@ -1182,12 +1285,18 @@ impl<'s> Engine<'s> {
         // An action no allow statement matches (identity or resource policy) is denied
         // without asking, except for the root user (implicit allow in its account) and a
         // named external principal (its unseen identity policies are taken as allowing).
-        let can_skip = !matches!(subject.kind, SubjectKind::Root | SubjectKind::ExternalPrincipal(_));
+        let can_skip = !matches!(
+            subject.kind,
+            SubjectKind::Root | SubjectKind::ExternalPrincipal(_)
+        );
         let reachable = |a: usize| -> bool {
-            !can_skip || ctx.allowed_any.get(a) || subject_info.is_some_and(|i| i.allowed_any.get(a))
+            !can_skip
+                || ctx.allowed_any.get(a)
+                || subject_info.is_some_and(|i| i.allowed_any.get(a))
         };
         // Group units the evaluator must decide alike.
-        let mut groups: HashMap<(u32, u32, u16, u8), usize> = HashMap::new();
+        let mut groups: rustc_hash::FxHashMap<(u32, u32, u16, u8), usize> =
+            rustc_hash::FxHashMap::default();
         let mut group_of = Vec::with_capacity(info.unit_action.len());
         let mut representatives: Vec<usize> = Vec::new();
         for u in 0..info.unit_action.len() {
@@ -1306,7 +1415,10 @@ impl<'s> Engine<'s> {
         let Some(key) = &ctx.resource.kms_key_arn else {
             return;
         };
-        let Some(pos) = rows.iter().position(|r| r.capability == Capability::ReadData) else {
+        let Some(pos) = rows
+            .iter()
+            .position(|r| r.capability == Capability::ReadData)
+        else {
             return;
         };
         match self.decrypt(subject, key) {
@@ -1319,7 +1431,9 @@ impl<'s> Engine<'s> {
                 if key_access == Access::Conditional {
                     row.access = Access::Conditional;
                     row.conditions = match (row.conditions.take(), key_conditions) {
-                        (Some(a), Some(b)) => Some(serde_json::json!({"conditionType": "group", "operator": "and", "conditions": [a, b]})),
+                        (Some(a), Some(b)) => Some(
+                            serde_json::json!({"conditionType": "group", "operator": "and", "conditions": [a, b]}),
+                        ),
                         (a, b) => a.or(b),
                     };
                 }

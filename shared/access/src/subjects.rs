@@ -419,7 +419,12 @@ pub fn resource_region(resource: &Resource) -> Option<&str> {
     }
     ["/region", "/LocationConstraint"]
         .iter()
-        .find_map(|p| resource.settings.pointer(p).and_then(serde_json::Value::as_str))
+        .find_map(|p| {
+            resource
+                .settings
+                .pointer(p)
+                .and_then(serde_json::Value::as_str)
+        })
         .filter(|r| !r.is_empty())
 }
 

@@ -303,7 +303,11 @@ pub fn generate(spec: &SyntheticSpec) -> Value {
         } else {
             Value::Null
         };
-        let mut settings = if kind.service == "s3" { json!({"region": "us-east-1"}) } else { json!({}) };
+        let mut settings = if kind.service == "s3" {
+            json!({"region": "us-east-1"})
+        } else {
+            json!({})
+        };
         if kind.service != "kms" && rng.chance(25) {
             settings["kmsKeyArn"] = json!(arn(&KINDS[5], rng.below(per_kind)));
         }

@@ -219,6 +219,8 @@ struct Eval<'r, 'a> {
     req: &'r Request<'a>,
     action: RequestAction,
     resource: RequestResource<'a>,
+    /// The request resource as an ARN, parsed once (`None` for `*` or a non-ARN).
+    resource_arn: Option<crate::arn::Arn<'a>>,
     has_boundary: bool,
     matched: Vec<StatementRef<'a>>,
 }
@@ -245,6 +247,7 @@ pub fn evaluate<'a>(
         req,
         resource,
         action,
+        resource_arn: crate::arn::Arn::parse(req.resource),
         has_boundary: policies.boundary.is_some(),
         matched: Vec::with_capacity(8),
     };
@@ -309,6 +312,7 @@ fn narrow_pattern_request<'a>(
             req: &sub,
             resource: RequestResource::new(p, false),
             action: RequestAction::new(req.action),
+            resource_arn: crate::arn::Arn::parse(p),
             has_boundary: policies.boundary.is_some(),
             matched: Vec::new(),
         };
@@ -646,7 +650,7 @@ impl<'r, 'a> Eval<'r, 'a> {
     /// Writes to resources AWS owns: AWS-managed IAM policies, AWS-reserved roles and
     /// AWS-managed KMS aliases (`alias/aws/*`) cannot be changed by any policy.
     fn modifies_aws_owned_iam_resource(&self) -> bool {
-        let Some(arn) = crate::arn::Arn::parse(self.req.resource) else {
+        let Some(arn) = self.resource_arn else {
             return false;
         };
         let aws_owned = match self.action.service() {
@@ -674,14 +678,16 @@ impl<'r, 'a> Eval<'r, 'a> {
 
     fn is_kms_key(&self) -> bool {
         self.action.service() == "kms"
-            && crate::arn::Arn::parse(self.req.resource)
+            && self
+                .resource_arn
                 .is_some_and(|a| a.service == "kms" && a.resource.starts_with("key/"))
     }
 
     fn is_role_trust(&self) -> bool {
         self.action.service() == "sts"
             && self.action.name().starts_with("assumerole")
-            && crate::arn::Arn::parse(self.req.resource)
+            && self
+                .resource_arn
                 .is_some_and(|a| a.service == "iam" && a.resource.starts_with("role/"))
     }
 

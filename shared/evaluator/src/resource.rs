@@ -65,6 +65,8 @@ pub struct RequestResource<'a> {
     wildcard_only: bool,
     /// The request resource holds `*` or `?`: it stands for a set of resources.
     is_pattern: bool,
+    /// The text split at its first five colons, once per request.
+    segments: ([&'a str; 6], usize),
 }
 
 impl<'a> RequestResource<'a> {
@@ -75,6 +77,7 @@ impl<'a> RequestResource<'a> {
             text,
             wildcard_only,
             is_pattern: text.contains(['*', '?']),
+            segments: split6(text),
         }
     }
 
@@ -220,7 +223,7 @@ fn pattern_result(
     // Fast path: a literal request and a pattern without variables.
     let has_vars = version.supports_variables() && pattern.contains("${");
     if !request.is_pattern && !has_vars && pattern.is_ascii() && request.text.is_ascii() {
-        return match_literal_fast(pattern, request.text, policy_type);
+        return match_literal_fast(pattern, request.text, request.segments, policy_type);
     }
     let toks = match tokenize_pattern(pattern, version, ctx) {
         Ok(t) => t,
@@ -492,9 +495,13 @@ fn split6(text: &str) -> ([&str; 6], usize) {
 
 /// Fast path for ASCII literal requests and variable-free patterns, with the same
 /// rules as the token path.
-fn match_literal_fast(pattern: &str, request: &str, policy_type: PolicyType) -> PatternResult {
+fn match_literal_fast(
+    pattern: &str,
+    request: &str,
+    (r_segs, r_len): ([&str; 6], usize),
+    policy_type: PolicyType,
+) -> PatternResult {
     let (p_all, p_len) = split6(pattern);
-    let (r_segs, r_len) = split6(request);
     let p_segs = &p_all[..p_len];
     if r_len < 6 {
         return hit(glob_matches(pattern, request));
