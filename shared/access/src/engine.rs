@@ -208,6 +208,10 @@ struct SubjectKindInfo<'s> {
     allowed_any: Bits,
 }
 
+/// What makes two principals' policies the same: identity policies (address and label),
+/// boundary, whether SCPs govern it, user or role.
+type PolicyKey<'a> = (Vec<(usize, &'a str)>, Option<usize>, bool, u8);
+
 /// Which IAM principals' identity allow statements may reach a resource, by the literal
 /// prefix of their `Resource` patterns (the part before the first wildcard). A resource
 /// request `R` (literal part `L`) can be reached by a pattern with literal prefix `P`
@@ -756,7 +760,7 @@ impl<'s> Engine<'s> {
         {
             principal_refs(p.policy, &mut guardrail_refs);
         }
-        let mut ids: HashMap<(Vec<(usize, &str)>, Option<usize>, bool, u8), u32> = HashMap::new();
+        let mut ids: HashMap<PolicyKey<'_>, u32> = HashMap::new();
         let mut refs_cache: HashMap<usize, BTreeSet<String>> = HashMap::new();
         (0..self.snap.principals.len())
             .map(|i| {
