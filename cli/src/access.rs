@@ -230,10 +230,7 @@ pub fn score(args: &SnapshotArgs, format: FormatArg) -> anyhow::Result<ExitCode>
     }
     effective_access(&snapshot, &Default::default(), |line| {
         if let Line::Row(row) = line {
-            let (ty, conf) = types
-                .get(row.resource.as_str())
-                .copied()
-                .unwrap_or(("", false));
+            let (ty, conf) = types.get(&*row.resource).copied().unwrap_or(("", false));
             scorer.add(&row, ty, conf);
         }
     });

@@ -66,20 +66,21 @@ pub struct Grant {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
     /// The principal as AWS spells it.
-    pub principal: String,
+    pub principal: Arc<str>,
     /// The resource ARN.
-    pub resource: String,
+    pub resource: Arc<str>,
     /// The capability.
     pub capability: Capability,
     /// Allowed or Conditional.
     pub access: Access,
     /// For Conditional rows: the condition tree (simulate.md's shape), when the
     /// condition is a policy condition.
-    pub conditions: Option<serde_json::Value>,
+    pub conditions: Option<Arc<serde_json::Value>>,
     /// The allowed (or conditionally allowed) actions of the capability, sorted.
-    pub actions: Vec<String>,
+    /// Shared (`Arc`): principals with the same policies get the same lists.
+    pub actions: Arc<[String]>,
     /// The granting statements, sorted.
-    pub grants: Vec<Grant>,
+    pub grants: Arc<[Grant]>,
     /// Other things that must also hold, in words (the principal's own account must
     /// grant it; decrypt on the KMS key that protects the data).
     pub requires: Vec<String>,
@@ -398,6 +399,8 @@ struct Outcome {
 /// A resource, prepared once for all subjects.
 struct ResourceCtx<'r> {
     resource: &'r Resource,
+    /// The ARN, shared by every row of the resource.
+    arn: Arc<str>,
     kind: ResourceKind,
     policy: Option<&'r Policy>,
     /// Request resource per target.
@@ -449,6 +452,7 @@ impl<'r> ResourceCtx<'r> {
             .unwrap_or(false);
         ResourceCtx {
             resource,
+            arn: Arc::from(resource.arn.as_str()),
             kind,
             policy,
             requests,
@@ -1085,13 +1089,16 @@ impl<'s> Engine<'s> {
                 )
             });
             let mut rows = match key.as_ref().and_then(|k| cache.get(k)) {
-                Some(template) => template
-                    .iter()
-                    .map(|r| Row {
-                        principal: subject.arn.clone(),
-                        ..r.clone()
-                    })
-                    .collect(),
+                Some(template) => {
+                    let name: Arc<str> = Arc::from(subject.arn.as_str());
+                    template
+                        .iter()
+                        .map(|r| Row {
+                            principal: Arc::clone(&name),
+                            ..r.clone()
+                        })
+                        .collect()
+                }
                 None => {
                     let rows = if self.is_candidate(subject, &ctx) {
                         self.rows_for_pair(subject, &ctx)
@@ -1371,6 +1378,7 @@ impl<'s> Engine<'s> {
             }
         }
         let mut rows = Vec::with_capacity(per_cap.len());
+        let principal_name: Arc<str> = Arc::from(subject.arn.as_str());
         for (capability, acc) in per_cap {
             let mut access = if acc.allowed {
                 Access::Allowed
@@ -1399,11 +1407,11 @@ impl<'s> Engine<'s> {
                 _ => {}
             }
             rows.push(Row {
-                principal: subject.arn.clone(),
-                resource: ctx.resource.arn.clone(),
+                principal: Arc::clone(&principal_name),
+                resource: Arc::clone(&ctx.arn),
                 capability,
                 access,
-                conditions,
+                conditions: conditions.map(Arc::new),
                 actions: acc.actions.into_iter().collect(),
                 grants: acc.grants.into_iter().collect(),
                 requires,
@@ -1435,10 +1443,10 @@ impl<'s> Engine<'s> {
                 if key_access == Access::Conditional {
                     row.access = Access::Conditional;
                     row.conditions = match (row.conditions.take(), key_conditions) {
-                        (Some(a), Some(b)) => Some(
-                            serde_json::json!({"conditionType": "group", "operator": "and", "conditions": [a, b]}),
-                        ),
-                        (a, b) => a.or(b),
+                        (Some(a), Some(b)) => Some(Arc::new(
+                            serde_json::json!({"conditionType": "group", "operator": "and", "conditions": [*a, b]}),
+                        )),
+                        (a, b) => a.or(b.map(Arc::new)),
                     };
                 }
             }

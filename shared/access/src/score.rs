@@ -87,9 +87,9 @@ impl Scorer {
         let points = row_points(row, resource_type, confidential);
         let s = self
             .scores
-            .entry(row.principal.clone())
+            .entry(row.principal.to_string())
             .or_insert_with(|| Score {
-                principal: row.principal.clone(),
+                principal: row.principal.to_string(),
                 points: 0.0,
                 rows: 0,
                 by_capability: BTreeMap::new(),
@@ -134,8 +134,8 @@ mod tests {
             capability: cap,
             access,
             conditions: None,
-            actions: vec![],
-            grants: vec![],
+            actions: Vec::new().into(),
+            grants: Vec::new().into(),
             requires: vec![],
         }
     }

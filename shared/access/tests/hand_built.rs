@@ -57,7 +57,7 @@ fn rows<'a>(lines: &'a [Line], principal: &str, resource: &str) -> Vec<&'a Row> 
     lines
         .iter()
         .filter_map(|l| match l {
-            Line::Row(r) if r.principal == principal && r.resource == resource => Some(r),
+            Line::Row(r) if &*r.principal == principal && &*r.resource == resource => Some(r),
             _ => None,
         })
         .collect()
@@ -105,7 +105,7 @@ fn cross_account_bucket_policy_gives_conditional_rows_to_the_other_account() {
     assert_eq!(r.len(), 1, "{lines:#?}");
     assert_eq!(r[0].capability.as_str(), "read-data");
     assert_eq!(r[0].access, Access::Conditional);
-    assert_eq!(r[0].actions, vec!["s3:GetObject"]);
+    assert_eq!(*r[0].actions, ["s3:GetObject"]);
     assert_eq!(r[0].grants[0].policy, "resource");
     assert_eq!(r[0].grants[0].statement, "Partner");
     assert!(r[0].requires[0].contains("222222222222"));
@@ -473,8 +473,8 @@ fn output_is_sorted_and_deterministic() {
         .iter()
         .filter_map(|l| match l {
             Line::Row(r) => Some((
-                r.resource.clone(),
-                r.principal.clone(),
+                r.resource.to_string(),
+                r.principal.to_string(),
                 r.capability.as_str().to_string(),
             )),
             _ => None,
