@@ -78,7 +78,7 @@ pub struct Row {
     pub conditions: Option<Arc<serde_json::Value>>,
     /// The allowed (or conditionally allowed) actions of the capability, sorted.
     /// Shared (`Arc`): principals with the same policies get the same lists.
-    pub actions: Arc<[String]>,
+    pub actions: Arc<[&'static str]>,
     /// The granting statements, sorted.
     pub grants: Arc<[Grant]>,
     /// Other things that must also hold, in words (the principal's own account must
@@ -375,6 +375,8 @@ struct Engine<'s> {
     subject_kinds: Vec<HashMap<ResourceKind, SubjectKindInfo<'s>>>,
     /// Per IAM principal: see [`Engine::fingerprints`].
     fingerprints: Vec<(u32, BTreeSet<String>)>,
+    /// Per IAM principal: the values of the principal facts its policies read.
+    facts: Vec<Arc<[String]>>,
     /// Per resource kind: which IAM principals may hold anything on a given resource.
     candidates: HashMap<ResourceKind, CandidateIndex>,
     /// Action masks of identity, boundary and guardrail statements (by address), per kind.
@@ -732,6 +734,7 @@ impl<'s> Engine<'s> {
             kinds,
             subject_kinds: Vec::new(),
             fingerprints: Vec::new(),
+            facts: Vec::new(),
             candidates: HashMap::new(),
             masks: HashMap::new(),
             keys_by_arn: snap.resources.iter().map(|r| (r.arn.as_str(), r)).collect(),
@@ -743,6 +746,12 @@ impl<'s> Engine<'s> {
             management,
         };
         engine.fingerprints = engine.fingerprints();
+        engine.facts = engine
+            .fingerprints
+            .iter()
+            .enumerate()
+            .map(|(i, (_, refs))| Arc::from(fact_values(&engine.internal[i], refs)))
+            .collect();
         engine.masks = engine.statement_masks();
         engine.subject_kinds = (0..engine.internal.len())
             .into_par_iter()
@@ -1074,18 +1083,17 @@ impl<'s> Engine<'s> {
         if let Some(p) = policy {
             principal_refs(p, &mut rp_refs);
         }
-        let mut cache: rustc_hash::FxHashMap<(u32, Vec<u8>, Vec<String>), Vec<Row>> =
-            rustc_hash::FxHashMap::default();
+        type CacheKey = (u32, Vec<u8>, Arc<[String]>, Vec<String>);
+        let mut cache: rustc_hash::FxHashMap<CacheKey, Vec<Row>> = rustc_hash::FxHashMap::default();
         for s in self.candidate_subjects(&ctx) {
             let subject = &self.internal[s];
             let key = subject.iam_index.map(|i| {
-                let (fp, refs) = &self.fingerprints[i];
-                let mut keys = refs.clone();
-                keys.extend(rp_refs.iter().cloned());
+                let (fp, _) = &self.fingerprints[i];
                 (
                     *fp,
                     rp_principal_signature(policy, &subject.principal),
-                    fact_values(subject, &keys),
+                    Arc::clone(&self.facts[i]),
+                    if rp_refs.is_empty() { Vec::new() } else { fact_values(subject, &rp_refs) },
                 )
             });
             let mut rows = match key.as_ref().and_then(|k| cache.get(k)) {
@@ -1354,7 +1362,7 @@ impl<'s> Engine<'s> {
         struct Acc {
             allowed: bool,
             conditions: Formula,
-            actions: BTreeSet<String>,
+            actions: BTreeSet<&'static str>,
             grants: BTreeSet<Grant>,
         }
         let mut per_cap: BTreeMap<Capability, Acc> = BTreeMap::new();
@@ -1373,7 +1381,7 @@ impl<'s> Engine<'s> {
                     acc.conditions = std::mem::replace(&mut acc.conditions, Formula::False)
                         .or(o.conditions.clone());
                 }
-                acc.actions.insert(ca.action.clone());
+                acc.actions.insert(ca.action.as_str());
                 acc.grants.extend(o.grants.iter().cloned());
             }
         }

@@ -320,7 +320,7 @@ fn not_action_role_holds_everything_but_the_excluded_actions() {
     );
     for row in &r {
         assert!(
-            !row.actions.iter().any(|a| a == "s3:DeleteObject"),
+            !row.actions.iter().any(|a| *a == "s3:DeleteObject"),
             "{row:?}"
         );
     }
