@@ -165,6 +165,31 @@ fn action_targets(kind: ResourceKind, action: &ClassifiedAction) -> Vec<String> 
     out
 }
 
+/// The identity side of a principal outside the account, whose policies are not in
+/// the snapshot: taken as allowing everything (rows are then an upper bound, marked
+/// Conditional on that account's own grant).
+fn external_identity() -> &'static [NamedPolicy<'static>] {
+    static POLICY: std::sync::OnceLock<Policy> = std::sync::OnceLock::new();
+    static NAMED: std::sync::OnceLock<[NamedPolicy<'static>; 1]> = std::sync::OnceLock::new();
+    let policy = POLICY.get_or_init(|| {
+        parse_policy_value(&serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]
+        }))
+        .unwrap_or(Policy {
+            version: accessdrift_policy::Version::V2012_10_17,
+            id: None,
+            statements: Vec::new(),
+        })
+    });
+    NAMED.get_or_init(|| {
+        [NamedPolicy {
+            name: "identity policies of the principal's own account (not in the snapshot)",
+            policy,
+        }]
+    })
+}
+
 /// A bit set over one kind's actions.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 struct Bits(Vec<u64>);
@@ -308,8 +333,8 @@ pub fn explain_pair(
             decision: outcome.decision,
             conditions: outcome.conditions.to_json(),
             blocked_by: outcome.blocked_by.map(str::to_string),
-            allowed_by: outcome.grants.clone(),
-            denied_by: outcome.denied_by.clone(),
+            allowed_by: outcome.grants.iter().map(GrantRef::grant).collect(),
+            denied_by: outcome.denied_by.iter().map(GrantRef::grant).collect(),
             notes: outcome.notes.iter().map(|s| (*s).to_string()).collect(),
         });
     }
@@ -382,20 +407,41 @@ struct Engine<'s> {
     /// Action masks of identity, boundary and guardrail statements (by address), per kind.
     masks: HashMap<(usize, ResourceKind), Bits>,
     keys_by_arn: HashMap<&'s str, &'s Resource>,
-    allow_all: Policy,
     bpa_account: bool,
     management: bool,
 }
 
 /// The outcome of one evaluation, kept for every action of its group.
 #[derive(Debug, Clone)]
-struct Outcome {
+struct Outcome<'a> {
     decision: Decision,
     conditions: Formula,
     blocked_by: Option<&'static str>,
-    grants: Vec<Grant>,
-    denied_by: Vec<Grant>,
+    /// Granting statements (identity and resource policies), labelled only when a row
+    /// is built: most evaluations feed rows that share their grants.
+    grants: Vec<GrantRef<'a>>,
+    denied_by: Vec<GrantRef<'a>>,
     notes: Vec<&'static str>,
+}
+
+/// A statement named in a row, before its label is built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct GrantRef<'a> {
+    policy: &'a str,
+    sid: Option<&'a str>,
+    index: usize,
+}
+
+impl GrantRef<'_> {
+    fn grant(&self) -> Grant {
+        Grant {
+            policy: self.policy.to_string(),
+            statement: self
+                .sid
+                .filter(|x| !x.is_empty())
+                .map_or_else(|| self.index.to_string(), str::to_string),
+        }
+    }
 }
 
 /// A resource, prepared once for all subjects.
@@ -714,15 +760,6 @@ impl<'s> Engine<'s> {
                 },
             );
         }
-        let allow_all = parse_policy_value(&serde_json::json!({
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]
-        }))
-        .unwrap_or(Policy {
-            version: accessdrift_policy::Version::V2012_10_17,
-            id: None,
-            statements: Vec::new(),
-        });
         let mut engine = Engine {
             snap,
             constraints,
@@ -738,7 +775,6 @@ impl<'s> Engine<'s> {
             candidates: HashMap::new(),
             masks: HashMap::new(),
             keys_by_arn: snap.resources.iter().map(|r| (r.arn.as_str(), r)).collect(),
-            allow_all,
             bpa_account: snap
                 .account_settings
                 .s3_block_public_access
@@ -1218,13 +1254,13 @@ impl<'s> Engine<'s> {
         context
     }
 
-    fn decide(
-        &self,
-        subject: &Subject,
-        ctx: &ResourceCtx<'_>,
-        context: &RequestContext,
+    fn decide<'x>(
+        &'x self,
+        subject: &'x Subject,
+        ctx: &'x ResourceCtx<'x>,
+        context: &'x RequestContext,
         unit: usize,
-    ) -> Outcome {
+    ) -> Outcome<'x> {
         let Some(info) = self.kinds.get(&ctx.kind) else {
             return Outcome {
                 decision: Decision::ImplicitlyDenied,
@@ -1235,14 +1271,11 @@ impl<'s> Engine<'s> {
                 notes: Vec::new(),
             };
         };
-        let external_identity = [NamedPolicy {
-            name: "identity policies of the principal's own account (not in the snapshot)",
-            policy: &self.allow_all,
-        }];
+        let external_identity = external_identity();
         let (identity, boundary): (&[NamedPolicy<'_>], Option<NamedPolicy<'_>>) =
             match (&subject.kind, subject.iam_index) {
                 (SubjectKind::Internal, Some(i)) => (&self.identity[i], self.boundary[i]),
-                (SubjectKind::ExternalPrincipal(_), _) => (&external_identity, None),
+                (SubjectKind::ExternalPrincipal(_), _) => (external_identity, None),
                 _ => (&[], None),
             };
         let rp = ctx.policy.map(|p| NamedPolicy {
@@ -1268,23 +1301,20 @@ impl<'s> Engine<'s> {
             wildcard_only_action: Some(false),
         };
         let ev = evaluate(&request, &set, &ctx.settings);
-        let label = |s: &accessdrift_evaluator::StatementRef<'_>| Grant {
-            policy: s.policy.to_string(),
-            statement: s
-                .sid
-                .filter(|x| !x.is_empty())
-                .map_or_else(|| s.index.to_string(), str::to_string),
+        let label = |s: &accessdrift_evaluator::StatementRef<'x>| GrantRef {
+            policy: s.policy,
+            sid: s.sid,
+            index: s.index,
         };
         Outcome {
             decision: ev.decision,
             grants: ev
-                .allowed_by
-                .iter()
+                .allowed_by()
                 .filter(|s| matches!(s.policy_type, PolicyType::Identity | PolicyType::Resource))
                 .filter(|s| s.policy != external_identity[0].name)
                 .map(label)
                 .collect(),
-            denied_by: ev.denied_by.iter().map(label).collect(),
+            denied_by: ev.denied_by().map(label).collect(),
             blocked_by: ev.blocked_by.map(|b| b.name()),
             conditions: ev.conditions,
             notes: ev.notes.clone(),
@@ -1359,13 +1389,13 @@ impl<'s> Engine<'s> {
         }
 
         // Aggregate per capability.
-        struct Acc {
+        struct Acc<'g> {
             allowed: bool,
             conditions: Formula,
             actions: BTreeSet<&'static str>,
-            grants: BTreeSet<Grant>,
+            grants: BTreeSet<GrantRef<'g>>,
         }
-        let mut per_cap: BTreeMap<Capability, Acc> = BTreeMap::new();
+        let mut per_cap: BTreeMap<Capability, Acc<'_>> = BTreeMap::new();
         for (a, ca) in info.actions.iter().enumerate() {
             let Some(o) = best[a] else { continue };
             for cap in &ca.capabilities {
@@ -1382,7 +1412,7 @@ impl<'s> Engine<'s> {
                         .or(o.conditions.clone());
                 }
                 acc.actions.insert(ca.action.as_str());
-                acc.grants.extend(o.grants.iter().cloned());
+                acc.grants.extend(o.grants.iter().copied());
             }
         }
         let mut rows = Vec::with_capacity(per_cap.len());
@@ -1421,7 +1451,12 @@ impl<'s> Engine<'s> {
                 access,
                 conditions: conditions.map(Arc::new),
                 actions: acc.actions.into_iter().collect(),
-                grants: acc.grants.into_iter().collect(),
+                grants: {
+                    let mut grants: Vec<Grant> = acc.grants.iter().map(GrantRef::grant).collect();
+                    grants.sort();
+                    grants.dedup();
+                    grants.into()
+                },
                 requires,
             });
         }

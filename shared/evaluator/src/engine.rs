@@ -118,6 +118,18 @@ impl Decision {
     }
 }
 
+impl<'a> Evaluation<'a> {
+    /// Allow statements that matched.
+    pub fn allowed_by(&self) -> impl Iterator<Item = &StatementRef<'a>> {
+        self.matched.iter().filter(|s| s.effect == Effect::Allow)
+    }
+
+    /// Deny statements that matched (or may match, when conditional).
+    pub fn denied_by(&self) -> impl Iterator<Item = &StatementRef<'a>> {
+        self.matched.iter().filter(|s| s.effect == Effect::Deny)
+    }
+}
+
 /// The layer that stopped a request (simulate.md's words).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Blocker {
@@ -191,10 +203,9 @@ pub struct Evaluation<'a> {
     pub conditions: Formula,
     /// For denials: the layer that stopped the request.
     pub blocked_by: Option<Blocker>,
-    /// Allow statements that matched.
-    pub allowed_by: Vec<StatementRef<'a>>,
-    /// Deny statements that matched (or may match, when conditional).
-    pub denied_by: Vec<StatementRef<'a>>,
+    /// Every statement that matched (allow and deny), in evaluation order; see
+    /// [`Evaluation::allowed_by`] and [`Evaluation::denied_by`].
+    pub matched: Vec<StatementRef<'a>>,
     /// Rules that decided, in words (e.g. a direct session-ARN grant bypassing the boundary).
     pub notes: Vec<&'static str>,
 }
@@ -271,11 +282,13 @@ fn narrow_pattern_request<'a>(
     first: Evaluation<'a>,
 ) -> Evaluation<'a> {
     let mut narrower: Vec<&'a str> = Vec::new();
-    for s in &first.allowed_by {
-        if !matches!(s.policy_type, PolicyType::Identity | PolicyType::Resource) {
-            continue;
-        }
-        let Some(block) = &s.statement.resource else {
+    let granting: Vec<&'a Statement> = first
+        .allowed_by()
+        .filter(|s| matches!(s.policy_type, PolicyType::Identity | PolicyType::Resource))
+        .map(|s| s.statement)
+        .collect();
+    for statement in granting {
+        let Some(block) = &statement.resource else {
             return first;
         };
         if block.negated {
@@ -600,8 +613,6 @@ impl<'r, 'a> Eval<'r, 'a> {
         notes: Vec<&'static str>,
     ) -> Evaluation<'a> {
         let matched = std::mem::take(&mut self.matched);
-        let (denied_by, allowed_by): (Vec<_>, Vec<_>) =
-            matched.into_iter().partition(|s| s.effect == Effect::Deny);
         Evaluation {
             decision,
             conditions: if decision == Decision::Allowed {
@@ -610,8 +621,7 @@ impl<'r, 'a> Eval<'r, 'a> {
                 Formula::False
             },
             blocked_by,
-            allowed_by,
-            denied_by,
+            matched,
             notes,
         }
     }

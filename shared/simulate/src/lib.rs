@@ -618,8 +618,8 @@ pub fn explain_json(e: &Evaluation<'_>) -> Value {
     };
     let mut v = json!({
         "decision": e.decision.name(),
-        "allowedBy": e.allowed_by.iter().map(stmt).collect::<Vec<_>>(),
-        "deniedBy": e.denied_by.iter().map(stmt).collect::<Vec<_>>(),
+        "allowedBy": e.allowed_by().map(stmt).collect::<Vec<_>>(),
+        "deniedBy": e.denied_by().map(stmt).collect::<Vec<_>>(),
     });
     if let Some(obj) = v.as_object_mut() {
         if let Some(b) = e.blocked_by {
