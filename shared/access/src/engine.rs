@@ -300,6 +300,7 @@ pub fn explain_pair(
         Some(s) => s,
         None => {
             external = external_subject(principal_arn, &snapshot.account_id, &engine.constraints)
+                .map(Subject::share_keys)
                 .ok_or_else(|| format!("principal `{principal_arn}` is neither in the snapshot nor an external principal"))?;
             &external
         }
@@ -453,7 +454,7 @@ struct ResourceCtx<'r> {
     policy: Option<&'r Policy>,
     /// Request resource per target.
     requests: Vec<String>,
-    keys: Vec<(String, ContextValue)>,
+    keys: accessdrift_evaluator::context::SharedKeys,
     /// Per action: group id over resource-policy statement matches.
     signature: Vec<u32>,
     /// Actions some resource-policy allow statement matches.
@@ -504,7 +505,7 @@ impl<'r> ResourceCtx<'r> {
             kind,
             policy,
             requests,
-            keys: resource_keys(resource, engine.snap.organization.as_ref()),
+            keys: resource_keys(resource, engine.snap.organization.as_ref()).into(),
             signature,
             allowed_any,
             settings: Settings {
@@ -662,9 +663,9 @@ impl<'s> Engine<'s> {
             .principals
             .iter()
             .enumerate()
-            .map(|(i, p)| internal_subject(i, p, account, org, &constraints.known))
+            .map(|(i, p)| internal_subject(i, p, account, org, &constraints.known).share_keys())
             .collect();
-        internal.push(root_subject(account, org, &constraints.known));
+        internal.push(root_subject(account, org, &constraints.known).share_keys());
         let mut identity: Vec<Vec<NamedPolicy<'s>>> = snap
             .principals
             .iter()
@@ -1129,7 +1130,11 @@ impl<'s> Engine<'s> {
                     *fp,
                     rp_principal_signature(policy, &subject.principal),
                     Arc::clone(&self.facts[i]),
-                    if rp_refs.is_empty() { Vec::new() } else { fact_values(subject, &rp_refs) },
+                    if rp_refs.is_empty() {
+                        Vec::new()
+                    } else {
+                        fact_values(subject, &rp_refs)
+                    },
                 )
             });
             let mut rows = match key.as_ref().and_then(|k| cache.get(k)) {
@@ -1195,6 +1200,7 @@ impl<'s> Engine<'s> {
         names
             .iter()
             .filter_map(|n| external_subject(n, &self.snap.account_id, &self.constraints))
+            .map(Subject::share_keys)
             .collect()
     }
 
@@ -1241,17 +1247,17 @@ impl<'s> Engine<'s> {
     }
 
     /// Evaluates one classified action for a pair.
-    /// The subject's context with the resource's keys appended.
+    /// The subject's context with the resource's keys, as two shared layers: building
+    /// it costs two reference counts, not a copy of every key.
     fn pair_context(&self, subject: &Subject, ctx: &ResourceCtx<'_>) -> RequestContext {
-        let mut context = subject.context.clone();
         let regional = crate::subjects::resource_region(ctx.resource).is_some();
-        context.set_mode(accessdrift_evaluator::context::Mode::Discovery(
-            std::sync::Arc::clone(self.constraints.get(subject.family, regional)),
-        ));
-        for (k, v) in &ctx.keys {
-            context.push_lower(k.clone(), v.clone());
-        }
-        context
+        RequestContext::layered(
+            accessdrift_evaluator::context::Mode::Discovery(std::sync::Arc::clone(
+                self.constraints.get(subject.family, regional),
+            )),
+            Arc::clone(&subject.keys),
+            Arc::clone(&ctx.keys),
+        )
     }
 
     fn decide<'x>(

@@ -56,6 +56,16 @@ pub struct Subject {
     pub context: RequestContext,
     /// Which constraint set its requests use.
     pub family: Family,
+    /// The context's keys as a shared layer (filled by [`Subject::share_keys`]).
+    pub keys: accessdrift_evaluator::context::SharedKeys,
+}
+
+impl Subject {
+    /// Freezes the context's keys into the shared layer used for every request.
+    pub fn share_keys(mut self) -> Subject {
+        self.keys = self.context.to_shared();
+        self
+    }
 }
 
 /// Keys the snapshot determines; their presence and value are known.
@@ -280,6 +290,7 @@ pub fn internal_subject(
         iam_index: Some(index),
         context: ctx,
         family: Family::Known,
+        keys: Vec::new().into(),
     }
 }
 
@@ -329,6 +340,7 @@ pub fn root_subject(
         scp_governed: org.is_some() && !management,
         context: ctx,
         family: Family::Known,
+        keys: Vec::new().into(),
     }
 }
 
@@ -344,6 +356,7 @@ pub fn external_subject(entry: &str, account: &str, constraints: &Constraints) -
             scp_governed: false,
             context: RequestContext::with_mode(Mode::Discovery(Arc::clone(&constraints.anyone))),
             family: Family::Anyone,
+            keys: Vec::new().into(),
         });
     }
     let principal = Principal::parse(entry);
@@ -367,6 +380,7 @@ pub fn external_subject(entry: &str, account: &str, constraints: &Constraints) -
                 scp_governed: false,
                 context: ctx,
                 family: Family::Known,
+                keys: Vec::new().into(),
             })
         }
         Principal::Root { account: other } if other != account => {
@@ -383,6 +397,7 @@ pub fn external_subject(entry: &str, account: &str, constraints: &Constraints) -
                 scp_governed: false,
                 context: ctx,
                 family: Family::ExternalAccount,
+                keys: Vec::new().into(),
             })
         }
         Principal::User { account: other, .. }
@@ -404,6 +419,7 @@ pub fn external_subject(entry: &str, account: &str, constraints: &Constraints) -
                 scp_governed: false,
                 context: ctx,
                 family: Family::ExternalPrincipal,
+                keys: Vec::new().into(),
             })
         }
         _ => None,

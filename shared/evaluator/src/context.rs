@@ -100,11 +100,17 @@ impl KeyMatcher {
     }
 }
 
+/// Keys shared by many requests (one principal's facts, one resource's facts).
+pub type SharedKeys = Arc<[(String, ContextValue)]>;
+
 /// The condition keys of one request. A request carries a handful of keys, so a small
-/// vector searched linearly beats hashing every lookup.
+/// vector searched linearly beats hashing every lookup. Keys common to many requests can
+/// sit in up to two shared layers, searched after the request's own keys, so building
+/// the context of one (principal, resource) pair allocates nothing.
 #[derive(Debug, Clone, Default)]
 pub struct RequestContext {
     values: Vec<(String, ContextValue)>,
+    shared: [Option<SharedKeys>; 2],
     mode: Mode,
 }
 
@@ -118,8 +124,26 @@ impl RequestContext {
     pub fn with_mode(mode: Mode) -> RequestContext {
         RequestContext {
             values: Vec::new(),
+            shared: [None, None],
             mode,
         }
+    }
+
+    /// A context whose keys are two shared layers (e.g. the principal's and the
+    /// resource's), no copy made. The layers must not repeat a key.
+    pub fn layered(mode: Mode, first: SharedKeys, second: SharedKeys) -> RequestContext {
+        RequestContext {
+            values: Vec::new(),
+            shared: [Some(first), Some(second)],
+            mode,
+        }
+    }
+
+    /// This context's own keys, for sharing as a layer of others.
+    pub fn to_shared(&self) -> SharedKeys {
+        self.iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
     }
 
     /// Replaces the mode (the keys stay).
@@ -177,13 +201,17 @@ impl RequestContext {
     pub fn given(&self, key_lower: &str) -> Option<&ContextValue> {
         self.values
             .iter()
+            .chain(self.shared.iter().flatten().flat_map(|l| l.iter()))
             .find(|(k, _)| k == key_lower)
             .map(|(_, v)| v)
     }
 
     /// Iterates the given keys (lowercase) and values.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &ContextValue)> {
-        self.values.iter().map(|(k, v)| (k.as_str(), v))
+        self.values
+            .iter()
+            .chain(self.shared.iter().flatten().flat_map(|l| l.iter()))
+            .map(|(k, v)| (k.as_str(), v))
     }
 
     /// Discovery mode treats a value given for a key that no constraint covers as a
