@@ -211,6 +211,18 @@ impl Default for Constraints {
     }
 }
 
+/// `aws:PrincipalOrgID` and `aws:PrincipalOrgPaths` of a principal of the account.
+fn push_principal_org(ctx: &mut RequestContext, org: &Organization) {
+    ctx.push_lower(
+        "aws:principalorgid".into(),
+        ContextValue::Single(org.id.clone()),
+    );
+    ctx.push_lower(
+        "aws:principalorgpaths".into(),
+        ContextValue::Multi(org_paths(org)),
+    );
+}
+
 fn org_paths(org: &Organization) -> Vec<String> {
     // aws:PrincipalOrgPaths: "o-id/r-root/ou-1/ou-2/" (IAM UG, global condition keys).
     let mut path = format!("{}/", org.id);
@@ -272,14 +284,7 @@ pub fn internal_subject(
         );
     }
     if let Some(org) = org {
-        ctx.push_lower(
-            "aws:principalorgid".into(),
-            ContextValue::Single(org.id.clone()),
-        );
-        ctx.push_lower(
-            "aws:principalorgpaths".into(),
-            ContextValue::Multi(org_paths(org)),
-        );
+        push_principal_org(&mut ctx, org);
     }
     let management = org.is_some_and(|o| o.management_account_id == account);
     Subject {
@@ -320,14 +325,7 @@ pub fn root_subject(
         ContextValue::Single(account.to_string()),
     );
     if let Some(org) = org {
-        ctx.push_lower(
-            "aws:principalorgid".into(),
-            ContextValue::Single(org.id.clone()),
-        );
-        ctx.push_lower(
-            "aws:principalorgpaths".into(),
-            ContextValue::Multi(org_paths(org)),
-        );
+        push_principal_org(&mut ctx, org);
     }
     let management = org.is_some_and(|o| o.management_account_id == account);
     Subject {

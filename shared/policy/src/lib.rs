@@ -17,4 +17,7 @@ mod parse;
 
 pub use error::PolicyError;
 pub use model::*;
-pub use parse::{decode_url_encoded, parse_action_pattern, parse_policy_text, parse_policy_value};
+pub use parse::{
+    decode_url_encoded, json_type, parse_action_pattern, parse_policy_text, parse_policy_value,
+    short,
+};

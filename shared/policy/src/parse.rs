@@ -378,7 +378,8 @@ fn string_list(value: &Value) -> Result<Vec<String>, String> {
     }
 }
 
-fn json_type(value: &Value) -> &'static str {
+/// `a string`, `an object`... for error messages about JSON input.
+pub fn json_type(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -389,7 +390,8 @@ fn json_type(value: &Value) -> &'static str {
     }
 }
 
-fn short(value: &Value) -> String {
+/// A value rendered for an error message, cut to about 40 characters.
+pub fn short(value: &Value) -> String {
     let text = value.to_string();
     if text.len() > 40 {
         format!("{}...", &text[..text.floor_char_boundary(40)])

@@ -401,27 +401,7 @@ fn is_account_id(s: &str) -> bool {
     s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// `a string`, `an object`... for messages.
-pub(crate) fn json_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
-    }
-}
-
-/// A short rendering of a value for messages.
-fn short(value: &Value) -> String {
-    let text = value.to_string();
-    if text.len() > 40 {
-        format!("{}...", &text[..text.floor_char_boundary(40)])
-    } else {
-        text
-    }
-}
+pub(crate) use accessdrift_policy::{json_type, short};
 
 #[cfg(test)]
 mod tests {
