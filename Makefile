@@ -42,10 +42,22 @@ unit:
 build:
 	$(CARGO) build --release --locked -p accessdrift-cli
 
-## demo: decide a handful of requests the way AWS does, with the reasons
+## demo: what runs today, on embedded examples (the full loop on the AWS emulator comes
+## with the drift and sensor issues): single decisions, then the effective access of a
+## small credit-processing account, why one role cannot read the data, and the scores.
 demo: build
-	@echo "==> accessdrift simulate --explain < examples/simulate-cases.json"
+	@echo "==> 1. decide single requests the way AWS does, with the reasons"
 	./target/release/accessdrift simulate --explain < examples/simulate-cases.json
+	@echo
+	@echo "==> 2. effective access in the example account (examples/credit-account.json)"
+	./target/release/accessdrift access --snapshot examples/credit-account.json --format table
+	@echo
+	@echo "==> 3. why can the ci role not read credit-applications?"
+	./target/release/accessdrift explain --snapshot examples/credit-account.json \
+	    --principal arn:aws:iam::111111111111:role/ci --resource arn:aws:s3:::credit-applications --capability read-data
+	@echo
+	@echo "==> 4. least-privilege scores (lowest wins)"
+	./target/release/accessdrift score --snapshot examples/credit-account.json
 
 bench:
 	$(CARGO) bench --locked -p accessdrift-simulate

@@ -145,7 +145,8 @@ pub fn explain(
             }));
         }
         out.push_str(&serde_json::to_string_pretty(&serde_json::json!({
-            "principal": ex.principal, "resource": ex.resource, "capabilities": rows
+            "principal": ex.principal, "resource": ex.resource, "capabilities": rows,
+            "dataKey": ex.data_key.as_ref().map(|(k, ok)| serde_json::json!({"key": k, "decryptAllowed": ok})),
         }))?);
         out.push('\n');
     } else {
@@ -169,6 +170,11 @@ pub fn explain(
                 for q in &r.requires {
                     out.push_str(&format!("  requires {q}\n"));
                 }
+            }
+            if *cap == Capability::ReadData
+                && let Some((key, false)) = &ex.data_key
+            {
+                out.push_str(&format!("  the data is encrypted with {key}: reading it needs kms:Decrypt on that key, which is not allowed\n"));
             }
             for a in actions {
                 let grants: Vec<String> = a

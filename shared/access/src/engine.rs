@@ -342,6 +342,10 @@ pub fn explain_pair(
     Ok(PairExplanation {
         principal: subject.arn.clone(),
         resource: resource.arn.clone(),
+        data_key: resource
+            .kms_key_arn
+            .as_ref()
+            .map(|k| (k.clone(), engine.decrypt(subject, k).is_some())),
         rows: {
             let mut rows = engine.rows_for_pair(subject, &ctx_res);
             engine.apply_key_requirement(subject, &ctx_res, &mut rows);
@@ -362,6 +366,9 @@ pub struct PairExplanation {
     pub rows: Vec<Row>,
     /// Every classified action with its decision and reasons.
     pub actions: Vec<ActionExplanation>,
+    /// The customer-managed KMS key protecting the resource's data, and whether the
+    /// principal may decrypt with it (read-data needs both).
+    pub data_key: Option<(String, bool)>,
 }
 
 /// The decision for one action, with its reasons.
