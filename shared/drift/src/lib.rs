@@ -1,0 +1,18 @@
+//! The controller of the access control loop, as pure logic: desired state (what each
+//! team intends), drift (actual effective access versus intent) and the text of the
+//! notices the owning team receives.
+//!
+//! What it is for: deciding *what* differs and *what to say*. What it is not for:
+//! storing findings or sending notices; the AWS adapters do that behind narrow traits.
+//!
+//! Key design choice: findings carry a stable id derived from what they are about, so
+//! the same drift found on the next sweep is recognised as the same finding and never
+//! notified twice.
+
+pub mod model;
+
+pub use model::*;
+pub mod desired;
+pub mod drift;
+pub mod notice;
+pub mod severity;
