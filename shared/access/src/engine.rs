@@ -414,6 +414,9 @@ struct Engine<'s> {
     candidates: HashMap<ResourceKind, CandidateIndex>,
     /// Action masks of identity, boundary and guardrail statements (by address), per kind.
     masks: HashMap<(usize, ResourceKind), Bits>,
+    /// Internal subjects by ARN, and roles by (account, name).
+    by_arn: HashMap<String, usize>,
+    roles_by_name: HashMap<(String, String), Vec<usize>>,
     keys_by_arn: HashMap<&'s str, &'s Resource>,
     bpa_account: bool,
     management: bool,
@@ -782,6 +785,8 @@ impl<'s> Engine<'s> {
             facts: Vec::new(),
             candidates: HashMap::new(),
             masks: HashMap::new(),
+            by_arn: HashMap::new(),
+            roles_by_name: HashMap::new(),
             keys_by_arn: snap.resources.iter().map(|r| (r.arn.as_str(), r)).collect(),
             bpa_account: snap
                 .account_settings
@@ -797,6 +802,16 @@ impl<'s> Engine<'s> {
             .map(|(i, (_, refs))| Arc::from(fact_values(&engine.internal[i], refs)))
             .collect();
         engine.masks = engine.statement_masks();
+        for (i, subject) in engine.internal.iter().enumerate() {
+            engine.by_arn.insert(subject.arn.clone(), i);
+            if let Principal::Role { account, name, .. } = &subject.principal {
+                engine
+                    .roles_by_name
+                    .entry((account.clone(), name.clone()))
+                    .or_default()
+                    .push(i);
+            }
+        }
         engine.subject_kinds = (0..engine.internal.len())
             .into_par_iter()
             .map(|s| engine.subject_kind_infos(s))
@@ -906,17 +921,24 @@ impl<'s> Engine<'s> {
                             || matches!(&b.principals, accessdrift_policy::Principals::Map(m) if m.aws.iter().any(|a| a == "*"))
                     })
             });
-            for (s, subject) in self.internal.iter().enumerate() {
-                if everyone
-                    || policy.statements.iter().any(|st| {
-                        st.effect == Effect::Allow
-                            && st
-                                .principal
-                                .as_ref()
-                                .is_some_and(|b| block_applies(b, &subject.principal).is_some())
-                    })
-                {
-                    mark[s] = true;
+            if everyone {
+                mark.iter_mut().for_each(|m| *m = true);
+            } else {
+                // Principals the policy names by ARN; account-level entries delegate to
+                // identity policies, which the index below covers.
+                for st in &policy.statements {
+                    let Some(block) = st.principal.as_ref().filter(|_| st.effect == Effect::Allow)
+                    else {
+                        continue;
+                    };
+                    let accessdrift_policy::Principals::Map(m) = &block.principals else {
+                        continue;
+                    };
+                    for entry in &m.aws {
+                        for s in self.named_subjects(entry) {
+                            mark[s] = true;
+                        }
+                    }
                 }
             }
         }
@@ -999,6 +1021,29 @@ impl<'s> Engine<'s> {
             .get(&(st as *const Statement as usize, kind))
             .cloned()
             .unwrap_or_else(|| action_mask(info, st))
+    }
+
+    /// The internal subjects a resource-policy `AWS` entry names: a user or role by ARN,
+    /// a role (by account and name, paths aside) through its ARN or a session ARN.
+    fn named_subjects(&self, entry: &str) -> Vec<usize> {
+        let Some(arn) = accessdrift_evaluator::arn::Arn::parse(entry) else {
+            return Vec::new();
+        };
+        let role_name = match (arn.service, arn.resource) {
+            ("iam", r) if r.starts_with("role/") => r.rsplit('/').next(),
+            ("sts", r) if r.starts_with("assumed-role/") => {
+                r["assumed-role/".len()..].split('/').next()
+            }
+            _ => None,
+        };
+        if let Some(name) = role_name {
+            return self
+                .roles_by_name
+                .get(&(arn.account.to_string(), name.to_string()))
+                .cloned()
+                .unwrap_or_default();
+        }
+        self.by_arn.get(entry).map(|s| vec![*s]).unwrap_or_default()
     }
 
     fn subject_kind_infos(&self, s: usize) -> HashMap<ResourceKind, SubjectKindInfo<'s>> {
