@@ -902,19 +902,7 @@ fn named(value: Option<&str>) -> Option<&str> {
     value.map(str::trim).filter(|v| !v.is_empty())
 }
 
-/// The six `:`-separated parts of an ARN.
-fn arn_parts(arn: &str) -> Option<[&str; 6]> {
-    let mut it = arn.splitn(6, ':');
-    let parts = [
-        it.next()?,
-        it.next()?,
-        it.next()?,
-        it.next()?,
-        it.next()?,
-        it.next()?,
-    ];
-    (parts[0] == "arn").then_some(parts)
-}
+use accessdrift_evaluator::arn::arn_parts;
 
 /// The account of a principal ARN (`None` for `*`, service principals and ARNs without
 /// one).

@@ -36,6 +36,21 @@ impl<'a> Arn<'a> {
     }
 }
 
+/// The six parts of a full ARN (`arn`, partition, service, region, account, resource;
+/// the resource keeps any further colons); `None` when the text is not an ARN.
+pub fn arn_parts(text: &str) -> Option<[&str; 6]> {
+    let mut it = text.splitn(6, ':');
+    let parts = [
+        it.next()?,
+        it.next()?,
+        it.next()?,
+        it.next()?,
+        it.next()?,
+        it.next()?,
+    ];
+    (parts[0] == "arn").then_some(parts)
+}
+
 /// Splits ARN-like text into its colon-separated parts, at most six (the sixth keeps
 /// its colons). Used for patterns, which may be shorter than a full ARN.
 pub fn arn_segments(text: &str) -> Vec<&str> {

@@ -289,7 +289,7 @@ impl<'r> RequestValue<'r> {
             Bool => RequestValue::Bool(parse_bool(s)?),
             IpAddress | NotIpAddress => RequestValue::Ip(s.parse().ok()?),
             ArnEquals | ArnLike | ArnNotEquals | ArnNotLike => {
-                RequestValue::Arn(split_request_arn(s)?)
+                RequestValue::Arn(crate::arn::arn_parts(s)?)
             }
             Null => RequestValue::Null,
             Unknown => return None,
@@ -482,21 +482,6 @@ fn parse_date(s: &str) -> Option<Timestamp> {
             .ok();
     }
     None
-}
-
-/// Splits a request ARN into `arn`, partition, service, region, account, resource. The
-/// resource keeps any further colons. `None` when it is not an ARN.
-fn split_request_arn(s: &str) -> Option<[&str; 6]> {
-    let mut it = s.splitn(6, ':');
-    let parts = [
-        it.next()?,
-        it.next()?,
-        it.next()?,
-        it.next()?,
-        it.next()?,
-        it.next()?,
-    ];
-    (parts[0] == "arn").then_some(parts)
 }
 
 /// `ArnLike`/`ArnEquals` (which behave the same): "Each of the six colon-delimited
