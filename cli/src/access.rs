@@ -35,7 +35,7 @@ pub enum FormatArg {
     Table,
 }
 
-fn load(args: &SnapshotArgs) -> anyhow::Result<Snapshot> {
+pub fn load(args: &SnapshotArgs) -> anyhow::Result<Snapshot> {
     let text = std::fs::read_to_string(&args.snapshot)
         .with_context(|| format!("reading the snapshot `{}`", args.snapshot.display()))?;
     let is_gaad = !text.contains("\"authorizationDetails\"")

@@ -11,6 +11,7 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
 mod access;
+mod drift;
 
 // A batch allocates many small policy objects on two threads; mimalloc is markedly
 // faster than the system allocator for that (measured in the simulate benchmark).
@@ -113,6 +114,36 @@ enum Command {
         format: access::FormatArg,
     },
 
+    /// Desired state: what each team intends (validate a file, or baseline today's access).
+    #[command(subcommand)]
+    Desired(DesiredCommand),
+
+    /// Drift: findings of an account snapshot against a desired-state file (offline).
+    ///
+    /// Exit codes: 0 no drift (or drift without --fail-on-drift), 3 drift found with
+    /// --fail-on-drift (use it as a delivery-pipeline gate), 2 invalid desired-state file.
+    ///
+    /// Examples:
+    ///   accessdrift drift --snapshot account.json --desired desired/credit.yaml
+    ///   accessdrift drift --snapshot account.json --desired desired/credit.yaml --json --fail-on-drift
+    #[command(verbatim_doc_comment)]
+    Drift {
+        #[command(flatten)]
+        snapshot: access::SnapshotArgs,
+        /// The desired-state file (YAML or JSON).
+        #[arg(long, value_name = "FILE")]
+        desired: std::path::PathBuf,
+        /// Other accounts of the Organization (principals of accounts not listed count as external).
+        #[arg(long = "org-account", value_name = "ID")]
+        org_accounts: Vec<String>,
+        /// One JSON object per finding instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Exit with status 3 when there is any finding.
+        #[arg(long)]
+        fail_on_drift: bool,
+    },
+
     /// Write a synthetic account snapshot (for benchmarks and trying things out).
     ///
     /// Example:
@@ -128,6 +159,39 @@ enum Command {
         /// Random seed.
         #[arg(long, default_value_t = 7)]
         seed: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum DesiredCommand {
+    /// Check a desired-state file; every error is listed with its file, line and field.
+    ///
+    /// Example:
+    ///   accessdrift desired validate desired/credit.yaml
+    #[command(verbatim_doc_comment)]
+    Validate {
+        /// The desired-state file (YAML or JSON).
+        file: std::path::PathBuf,
+    },
+    /// Today's effective access of the chosen resources, as a desired-state file: the
+    /// usual first step for an existing account. Review it, then commit it.
+    ///
+    /// Examples:
+    ///   accessdrift desired baseline --snapshot account.json --owner credit-team > desired/credit.yaml
+    ///   accessdrift desired baseline --snapshot account.json --arn arn:aws:s3:::credit-applications
+    #[command(verbatim_doc_comment)]
+    Baseline {
+        #[command(flatten)]
+        snapshot: access::SnapshotArgs,
+        /// Only resources whose owner tag has this value.
+        #[arg(long)]
+        owner: Option<String>,
+        /// Only resources of this account.
+        #[arg(long = "resource-account")]
+        resource_account: Option<String>,
+        /// Only these resources (repeatable).
+        #[arg(long = "arn")]
+        arns: Vec<String>,
     },
 }
 
@@ -197,6 +261,27 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             resources,
             seed,
         } => access::generate(roles, resources, seed),
+        Command::Desired(DesiredCommand::Validate { file }) => drift::validate(&file),
+        Command::Desired(DesiredCommand::Baseline {
+            snapshot,
+            owner,
+            resource_account,
+            arns,
+        }) => drift::baseline_cmd(
+            &snapshot,
+            accessdrift_drift::desired::BaselineSelect {
+                owner,
+                account: resource_account,
+                arns,
+            },
+        ),
+        Command::Drift {
+            snapshot,
+            desired,
+            org_accounts,
+            json,
+            fail_on_drift,
+        } => drift::drift_cmd(&snapshot, &desired, &org_accounts, json, fail_on_drift),
         Command::Simulate { explain } => {
             let input =
                 read_stdin().context("reading cases from standard input (is it UTF-8 text?)")?;

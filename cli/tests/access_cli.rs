@@ -242,3 +242,125 @@ fn a_missing_snapshot_file_says_which_file() {
             .contains("/nonexistent/account.json")
     );
 }
+
+fn examples() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples")
+}
+
+#[test]
+fn desired_validate_accepts_the_example_and_lists_every_error_of_a_bad_file() {
+    let out = bin()
+        .args(["desired", "validate"])
+        .arg(examples().join("desired-state.yaml"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bad = std::env::temp_dir().join(format!("accessdrift-bad-{}.yaml", std::process::id()));
+    std::fs::write(
+        &bad,
+        "version: 1\nresources:\n  - arn: not-an-arn\n    capabilities:\n      read-everything: [arn:aws:iam::111111111111:role/x]\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args(["desired", "validate"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains(":3:") && err.contains(":5:"),
+        "both errors with their lines: {err}"
+    );
+    assert!(err.contains("read-everything"), "{err}");
+}
+
+#[test]
+fn drift_is_a_pipeline_gate_with_fail_on_drift() {
+    let snapshot = examples().join("credit-account.json");
+    let desired = examples().join("desired-state.yaml");
+    let out = bin()
+        .args(["drift", "--json", "--fail-on-drift", "--snapshot"])
+        .arg(&snapshot)
+        .arg("--desired")
+        .arg(&desired)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let findings: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // The example admin role holds data capabilities the desired state does not give it.
+    assert!(findings.iter().any(|f| f["kind"] == "unexpected-access"
+        && f["principal"] == "arn:aws:iam::111111111111:role/admin"
+        && f["capability"] == "read-data"
+        && f["resource"] == "arn:aws:s3:::credit-applications"));
+    // Without the gate the same drift exits 0.
+    let out = bin()
+        .args(["drift", "--snapshot"])
+        .arg(&snapshot)
+        .arg("--desired")
+        .arg(&desired)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn desired_baseline_round_trips_through_validate() {
+    let out = bin()
+        .args([
+            "desired",
+            "baseline",
+            "--owner",
+            "credit-team",
+            "--snapshot",
+        ])
+        .arg(examples().join("credit-account.json"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let yaml = String::from_utf8(out.stdout).unwrap();
+    assert!(yaml.contains("arn:aws:s3:::credit-applications"), "{yaml}");
+    let file =
+        std::env::temp_dir().join(format!("accessdrift-baseline-{}.yaml", std::process::id()));
+    std::fs::write(&file, &yaml).unwrap();
+    let out = bin()
+        .args(["desired", "validate"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // And a baseline has no drift against the account it came from.
+    let out = bin()
+        .args(["drift", "--fail-on-drift", "--snapshot"])
+        .arg(examples().join("credit-account.json"))
+        .arg("--desired")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        !text.contains("unexpected-access") && !text.contains("missing-access"),
+        "{text}"
+    );
+}

@@ -1,0 +1,171 @@
+//! `desired validate`, `desired baseline` and `drift`: the controller's pure logic on
+//! files, offline (storing desired state and findings in DynamoDB comes with the AWS
+//! adapters).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use accessdrift_access::{Line, effective_access};
+use accessdrift_drift::desired::{BaselineSelect, baseline, parse_desired, to_yaml};
+use accessdrift_drift::drift::{DriftConfig, DriftInput, ResourceFacts, drift};
+use accessdrift_drift::{DesiredState, Finding};
+use anyhow::Context as _;
+
+use crate::access::{SnapshotArgs, load};
+
+fn read_desired(file: &Path) -> anyhow::Result<Result<DesiredState, String>> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading `{}`", file.display()))?;
+    Ok(parse_desired(&text, &file.display().to_string()).map_err(|e| e.to_string()))
+}
+
+/// `desired validate FILE`: exit 0 when valid, 2 with every error listed otherwise.
+pub fn validate(file: &Path) -> anyhow::Result<ExitCode> {
+    match read_desired(file)? {
+        Ok(state) => {
+            println!(
+                "{}: valid ({} resources, {} constraints)",
+                file.display(),
+                state.resources.len(),
+                state.constraints.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(errors) => {
+            eprintln!("{errors}");
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
+/// Tag value of the first present key (key case ignored).
+fn tag<'a>(tags: &'a BTreeMap<String, String>, keys: &[String]) -> Option<&'a String> {
+    keys.iter().find_map(|k| {
+        tags.iter()
+            .find(|(t, _)| t.eq_ignore_ascii_case(k))
+            .map(|(_, v)| v)
+    })
+}
+
+/// `desired baseline`: today's effective access of the chosen resources as YAML.
+pub fn baseline_cmd(args: &SnapshotArgs, select: BaselineSelect) -> anyhow::Result<ExitCode> {
+    let snapshot = load(args)?;
+    let config = DriftConfig::default();
+    let mut owners = BTreeMap::new();
+    let mut classifications = BTreeMap::new();
+    for r in &snapshot.resources {
+        if let Some(o) = tag(&r.tags, &config.owner_tag_keys) {
+            owners.insert(r.arn.clone(), o.clone());
+        }
+        if let Some(c) = tag(&r.tags, &config.classification_tag_keys) {
+            classifications.insert(r.arn.clone(), c.clone());
+        }
+    }
+    let mut rows = Vec::new();
+    effective_access(&snapshot, &Default::default(), |line| {
+        if let Line::Row(r) = line
+            && select.selects(&r.resource, &owners)
+        {
+            rows.push(r);
+        }
+    });
+    let state = baseline(&rows, &select, &owners, &classifications);
+    std::io::stdout()
+        .lock()
+        .write_all(to_yaml(&state).as_bytes())
+        .context("writing the desired state")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `drift`: findings of the snapshot against a desired-state file. Exit 0 with no
+/// findings, 3 with findings when `fail_on_drift` (a pipeline gate), 2 for an invalid file.
+pub fn drift_cmd(
+    args: &SnapshotArgs,
+    desired_file: &Path,
+    org_accounts: &[String],
+    json: bool,
+    fail_on_drift: bool,
+) -> anyhow::Result<ExitCode> {
+    let desired = match read_desired(desired_file)? {
+        Ok(d) => d,
+        Err(errors) => {
+            eprintln!("{errors}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let snapshot = load(args)?;
+    let mut lines = Vec::new();
+    effective_access(&snapshot, &Default::default(), |l| lines.push(l));
+    let mut org: BTreeSet<String> = org_accounts.iter().cloned().collect();
+    org.insert(snapshot.account_id.clone());
+    if let Some(o) = &snapshot.organization {
+        org.insert(o.management_account_id.clone());
+    }
+    let resources: Vec<ResourceFacts> = snapshot
+        .resources
+        .iter()
+        .map(|r| ResourceFacts {
+            arn: r.arn.clone(),
+            account: r.account.clone(),
+            tags: r.tags.clone(),
+        })
+        .collect();
+    let findings = drift(
+        &DriftInput {
+            account: &snapshot.account_id,
+            org_accounts: &org,
+            lines: &lines,
+            desired: &desired,
+            resources: &resources,
+        },
+        &DriftConfig::default(),
+    );
+    let mut out = String::new();
+    for f in &findings {
+        if json {
+            out.push_str(&finding_json(f).to_string());
+        } else {
+            out.push_str(&format!(
+                "[{}] {} {}\n  {}\n  fix: {}",
+                f.severity.as_str(),
+                f.kind.as_str(),
+                f.resource,
+                f.summary,
+                f.remedy
+            ));
+        }
+        out.push('\n');
+    }
+    if !json {
+        out.push_str(&format!("{} findings\n", findings.len()));
+    }
+    std::io::stdout()
+        .lock()
+        .write_all(out.as_bytes())
+        .context("writing findings")?;
+    Ok(if fail_on_drift && !findings.is_empty() {
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn finding_json(f: &Finding) -> serde_json::Value {
+    serde_json::json!({
+        "id": f.id,
+        "kind": f.kind.as_str(),
+        "severity": f.severity.as_str(),
+        "account": f.account,
+        "resource": f.resource,
+        "owner": f.owner,
+        "classification": f.classification,
+        "principal": f.principal,
+        "capability": f.capability.map(|c| c.as_str()),
+        "access": f.access.map(|a| a.as_str()),
+        "grants": f.grants.iter().map(|g| serde_json::json!({"policy": g.policy, "statement": g.statement})).collect::<Vec<_>>(),
+        "summary": f.summary,
+        "remedy": f.remedy,
+    })
+}
