@@ -8,9 +8,9 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use accessdrift_access::{Line, effective_access};
+use accessdrift_drift::DesiredState;
 use accessdrift_drift::desired::{BaselineSelect, baseline, parse_desired, to_yaml};
 use accessdrift_drift::drift::{DriftConfig, DriftInput, ResourceFacts, drift};
-use accessdrift_drift::{DesiredState, Finding};
 use anyhow::Context as _;
 
 use crate::access::{SnapshotArgs, load};
@@ -125,7 +125,7 @@ pub fn drift_cmd(
     let mut out = String::new();
     for f in &findings {
         if json {
-            out.push_str(&finding_json(f).to_string());
+            out.push_str(&f.to_json().to_string());
         } else {
             out.push_str(&format!(
                 "[{}] {} {}\n  {}\n  fix: {}",
@@ -149,23 +149,5 @@ pub fn drift_cmd(
         ExitCode::from(3)
     } else {
         ExitCode::SUCCESS
-    })
-}
-
-fn finding_json(f: &Finding) -> serde_json::Value {
-    serde_json::json!({
-        "id": f.id,
-        "kind": f.kind.as_str(),
-        "severity": f.severity.as_str(),
-        "account": f.account,
-        "resource": f.resource,
-        "owner": f.owner,
-        "classification": f.classification,
-        "principal": f.principal,
-        "capability": f.capability.map(|c| c.as_str()),
-        "access": f.access.map(|a| a.as_str()),
-        "grants": f.grants.iter().map(|g| serde_json::json!({"policy": g.policy, "statement": g.statement})).collect::<Vec<_>>(),
-        "summary": f.summary,
-        "remedy": f.remedy,
     })
 }

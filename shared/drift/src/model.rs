@@ -171,3 +171,28 @@ pub struct Finding {
     /// How to fix it or accept it: the exact command or desired-state line.
     pub remedy: String,
 }
+
+impl Finding {
+    /// The finding as JSON (the shape `drift --json`, notices and the findings table share).
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "id": self.id,
+            "kind": self.kind.as_str(),
+            "severity": self.severity.as_str(),
+            "account": self.account,
+            "resource": self.resource,
+            "owner": self.owner,
+            "classification": self.classification,
+            "principal": self.principal,
+            "capability": self.capability.map(|c| c.as_str()),
+            "access": self.access.map(|a| a.as_str()),
+            "grants": self
+                .grants
+                .iter()
+                .map(|g| serde_json::json!({"policy": g.policy, "statement": g.statement}))
+                .collect::<Vec<_>>(),
+            "summary": self.summary,
+            "remedy": self.remedy,
+        })
+    }
+}

@@ -361,23 +361,14 @@ pub fn sqs_json(owner: &str, account: &str, items: &[NoticeItem]) -> String {
 }
 
 fn item_json(item: &NoticeItem) -> Value {
-    let f = &item.finding;
-    json!({
-        "change": item.change.as_str(),
-        "id": f.id,
-        "kind": f.kind.as_str(),
-        "severity": f.severity.as_str(),
-        "account": f.account,
-        "resource": f.resource,
-        "owner": f.owner,
-        "classification": f.classification,
-        "principal": f.principal,
-        "capability": f.capability.map(|c| c.as_str()),
-        "access": f.access.map(|a| a.as_str()),
-        "grants": f.grants.iter().map(|g| json!({"policy": g.policy, "statement": g.statement})).collect::<Vec<_>>(),
-        "summary": f.summary,
-        "remedy": f.remedy,
-    })
+    let mut v = item.finding.to_json();
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert(
+            "change".into(),
+            Value::String(item.change.as_str().to_string()),
+        );
+    }
+    v
 }
 
 /// The message sent when a resource's owner tag changes: to the old owner, the new
