@@ -14,5 +14,6 @@ pub mod model;
 pub use model::*;
 pub mod desired;
 pub mod drift;
+pub mod lifecycle;
 pub mod notice;
 pub mod severity;

@@ -1,0 +1,428 @@
+//! The findings lifecycle, as a pure function from (what is stored, what a sweep found,
+//! now) to (what to write, what to notify).
+//!
+//! `open` -> `resolved` when the drift disappears -> `open` again (reopened) if it
+//! returns; `suppressed` with a reason, who and an expiry (an expired suppression
+//! reopens a finding that is still there). Only new, changed, reopened and resolved
+//! findings notify; the same open drift on the next sweep changes `last_seen` and nothing
+//! else, so it never notifies twice.
+//!
+//! Key design choice: no I/O here. The store adapter loads one account's findings,
+//! calls [`reconcile`], and writes the returned records with a condition on the version
+//! it read, so two concurrent sweeps cannot lose an update (the loser re-reads and
+//! reconciles again). A record whose notice could not be sent keeps `notice_pending`, and
+//! the next reconcile hands it back for sending: never lost, never sent twice.
+
+use std::collections::BTreeMap;
+
+use crate::model::Finding;
+use crate::notice::{Change, NoticeItem};
+
+/// Where a finding is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    /// The drift is there.
+    Open,
+    /// The drift went away.
+    Resolved,
+    /// Accepted for now by someone, until an expiry.
+    Suppressed,
+}
+
+impl Status {
+    /// The word stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::Resolved => "resolved",
+            Status::Suppressed => "suppressed",
+        }
+    }
+}
+
+/// Who accepted a finding, why, and until when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suppression {
+    /// Why it is acceptable.
+    pub reason: String,
+    /// Who decided.
+    pub by: String,
+    /// Until when (RFC 3339 UTC; compared as text, which orders correctly for that form).
+    pub until: String,
+}
+
+/// One step of a finding's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusChange {
+    /// When (RFC 3339 UTC).
+    pub at: String,
+    /// The new status.
+    pub status: Status,
+    /// What happened, in words (`opened`, `resolved`, `reopened`, `changed`,
+    /// `suppressed by x: reason`, `suppression expired`).
+    pub note: String,
+}
+
+/// A finding as the findings table keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredFinding {
+    /// The latest version of the finding.
+    pub finding: Finding,
+    /// Its status.
+    pub status: Status,
+    /// First sweep that found it (RFC 3339 UTC).
+    pub first_seen: String,
+    /// Last sweep that found it.
+    pub last_seen: String,
+    /// Status changes, oldest first.
+    pub history: Vec<StatusChange>,
+    /// The suppression, while suppressed.
+    pub suppression: Option<Suppression>,
+    /// A notice about the last change has not been sent yet.
+    pub notice_pending: Option<Change>,
+    /// Optimistic-concurrency version: writes are conditional on the version read.
+    pub version: u64,
+}
+
+/// What one sweep changes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Reconciled {
+    /// Records to write (each with `version` one more than what was read; new records
+    /// have version 1 and must not exist yet).
+    pub writes: Vec<StoredFinding>,
+    /// Notices to send (new, changed, reopened, resolved, and earlier ones still pending).
+    pub notices: Vec<NoticeItem>,
+}
+
+/// Whether two versions of a finding differ in what a team would want to know: the
+/// access (Allowed vs Conditional), severity or granting statements.
+fn changed(old: &Finding, new: &Finding) -> bool {
+    old.access != new.access || old.severity != new.severity || old.grants != new.grants
+}
+
+/// Reconciles one account's stored findings with the findings of a sweep of that
+/// account, at `now` (RFC 3339 UTC).
+pub fn reconcile(stored: &[StoredFinding], found: &[Finding], now: &str) -> Reconciled {
+    let mut out = Reconciled::default();
+    let stored_by_id: BTreeMap<&str, &StoredFinding> =
+        stored.iter().map(|s| (s.finding.id.as_str(), s)).collect();
+    let found_by_id: BTreeMap<&str, &Finding> = found.iter().map(|f| (f.id.as_str(), f)).collect();
+
+    for (id, finding) in &found_by_id {
+        match stored_by_id.get(id) {
+            None => {
+                let record = StoredFinding {
+                    finding: (*finding).clone(),
+                    status: Status::Open,
+                    first_seen: now.to_string(),
+                    last_seen: now.to_string(),
+                    history: vec![StatusChange {
+                        at: now.to_string(),
+                        status: Status::Open,
+                        note: "opened".to_string(),
+                    }],
+                    suppression: None,
+                    notice_pending: Some(Change::New),
+                    version: 1,
+                };
+                out.notices.push(NoticeItem {
+                    change: Change::New,
+                    finding: (*finding).clone(),
+                });
+                out.writes.push(record);
+            }
+            Some(old) => {
+                let mut record = (*old).clone();
+                record.version = old.version + 1;
+                record.last_seen = now.to_string();
+                record.finding = (*finding).clone();
+                let mut change = None;
+                match old.status {
+                    Status::Resolved => {
+                        record.status = Status::Open;
+                        record.history.push(StatusChange {
+                            at: now.to_string(),
+                            status: Status::Open,
+                            note: "reopened".to_string(),
+                        });
+                        change = Some(Change::Reopened);
+                    }
+                    Status::Suppressed => {
+                        let expired = old
+                            .suppression
+                            .as_ref()
+                            .is_none_or(|s| s.until.as_str() <= now);
+                        if expired {
+                            record.status = Status::Open;
+                            record.suppression = None;
+                            record.history.push(StatusChange {
+                                at: now.to_string(),
+                                status: Status::Open,
+                                note: "suppression expired".to_string(),
+                            });
+                            change = Some(Change::Reopened);
+                        }
+                    }
+                    Status::Open => {
+                        if changed(&old.finding, finding) {
+                            record.history.push(StatusChange {
+                                at: now.to_string(),
+                                status: Status::Open,
+                                note: "changed".to_string(),
+                            });
+                            change = Some(Change::Changed);
+                        }
+                    }
+                }
+                // A notice not sent last time is still owed; a newer change replaces it.
+                let owed = change.or(old.notice_pending);
+                if let Some(c) = owed {
+                    record.notice_pending = Some(c);
+                    out.notices.push(NoticeItem {
+                        change: c,
+                        finding: (*finding).clone(),
+                    });
+                }
+                // Replaying a sweep writes nothing: only a record that differs is written.
+                let unchanged = StoredFinding {
+                    version: old.version,
+                    ..record.clone()
+                } == **old;
+                if !unchanged {
+                    out.writes.push(record);
+                }
+            }
+        }
+    }
+
+    for old in stored {
+        if found_by_id.contains_key(old.finding.id.as_str()) {
+            continue;
+        }
+        match old.status {
+            Status::Open | Status::Suppressed => {
+                let mut record = old.clone();
+                record.version = old.version + 1;
+                record.status = Status::Resolved;
+                record.suppression = None;
+                record.history.push(StatusChange {
+                    at: now.to_string(),
+                    status: Status::Resolved,
+                    note: "resolved".to_string(),
+                });
+                record.notice_pending = Some(Change::Resolved);
+                out.notices.push(NoticeItem {
+                    change: Change::Resolved,
+                    finding: old.finding.clone(),
+                });
+                out.writes.push(record);
+            }
+            Status::Resolved => {
+                // Still resolved; only a resolved notice that was never sent is owed.
+                if let Some(c) = old.notice_pending {
+                    out.notices.push(NoticeItem {
+                        change: c,
+                        finding: old.finding.clone(),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Marks the notices of `ids` as sent: the records to write back (version bumped).
+pub fn mark_notified(records: &[StoredFinding], ids: &[&str]) -> Vec<StoredFinding> {
+    records
+        .iter()
+        .filter(|r| r.notice_pending.is_some() && ids.contains(&r.finding.id.as_str()))
+        .map(|r| StoredFinding {
+            notice_pending: None,
+            version: r.version + 1,
+            ..r.clone()
+        })
+        .collect()
+}
+
+/// Suppresses a finding: the record to write, or `None` when it is not open.
+pub fn suppress(
+    record: &StoredFinding,
+    suppression: Suppression,
+    now: &str,
+) -> Option<StoredFinding> {
+    if record.status != Status::Open {
+        return None;
+    }
+    let mut r = record.clone();
+    r.version += 1;
+    r.status = Status::Suppressed;
+    r.history.push(StatusChange {
+        at: now.to_string(),
+        status: Status::Suppressed,
+        note: format!(
+            "suppressed by {} until {}: {}",
+            suppression.by, suppression.until, suppression.reason
+        ),
+    });
+    r.suppression = Some(suppression);
+    Some(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{FindingKind, GrantRef, Severity};
+
+    fn finding(id: &str, severity: Severity) -> Finding {
+        Finding {
+            id: id.to_string(),
+            kind: FindingKind::UnexpectedAccess,
+            severity,
+            account: "111111111111".into(),
+            resource: "arn:aws:s3:::credit-applications".into(),
+            owner: Some("credit-team".into()),
+            classification: Some("Confidential".into()),
+            principal: Some("arn:aws:iam::111111111111:role/ci".into()),
+            capability: None,
+            access: None,
+            grants: vec![GrantRef {
+                policy: "inline:ci/Deploy".into(),
+                statement: "Write".into(),
+            }],
+            summary: "role/ci gained write-data".into(),
+            remedy: "remove it".into(),
+        }
+    }
+
+    /// Applies the writes of a reconcile to a stored set, checking the versions the way
+    /// the conditional writes do.
+    fn apply(stored: &mut Vec<StoredFinding>, writes: Vec<StoredFinding>) {
+        for w in writes {
+            match stored.iter_mut().find(|s| s.finding.id == w.finding.id) {
+                Some(s) => {
+                    assert_eq!(w.version, s.version + 1, "conditional on the version read");
+                    *s = w;
+                }
+                None => {
+                    assert_eq!(w.version, 1);
+                    stored.push(w);
+                }
+            }
+        }
+    }
+
+    fn changes(r: &Reconciled) -> Vec<Change> {
+        r.notices.iter().map(|n| n.change).collect()
+    }
+
+    #[test]
+    fn new_then_same_drift_notifies_once() {
+        let mut stored = Vec::new();
+        let f = finding("a", Severity::High);
+        let r = reconcile(&stored, std::slice::from_ref(&f), "2026-11-24T00:00:00Z");
+        assert_eq!(changes(&r), [Change::New]);
+        apply(&mut stored, r.writes);
+        let sent = mark_notified(&stored, &["a"]);
+        apply(&mut stored, sent);
+
+        let r = reconcile(&stored, std::slice::from_ref(&f), "2026-11-25T00:00:00Z");
+        assert!(
+            r.notices.is_empty(),
+            "the same open drift never notifies again"
+        );
+        apply(&mut stored, r.writes);
+        assert_eq!(stored[0].last_seen, "2026-11-25T00:00:00Z");
+        assert_eq!(stored[0].first_seen, "2026-11-24T00:00:00Z");
+    }
+
+    #[test]
+    fn resolved_then_reopened_with_history() {
+        let mut stored = Vec::new();
+        let f = finding("a", Severity::High);
+        let r = reconcile(&stored, std::slice::from_ref(&f), "t1");
+        apply(&mut stored, r.writes);
+        let r = reconcile(&stored, &[], "t2");
+        assert_eq!(changes(&r), [Change::Resolved]);
+        apply(&mut stored, r.writes);
+        assert_eq!(stored[0].status, Status::Resolved);
+        let r = reconcile(&stored, std::slice::from_ref(&f), "t3");
+        assert_eq!(changes(&r), [Change::Reopened]);
+        apply(&mut stored, r.writes);
+        let notes: Vec<&str> = stored[0].history.iter().map(|h| h.note.as_str()).collect();
+        assert_eq!(notes, ["opened", "resolved", "reopened"]);
+    }
+
+    #[test]
+    fn a_change_in_severity_or_grants_notifies_as_changed() {
+        let mut stored = Vec::new();
+        let r = reconcile(&stored, &[finding("a", Severity::Medium)], "t1");
+        apply(&mut stored, r.writes);
+        let sent = mark_notified(&stored, &["a"]);
+        apply(&mut stored, sent);
+        let r = reconcile(&stored, &[finding("a", Severity::High)], "t2");
+        assert_eq!(changes(&r), [Change::Changed]);
+    }
+
+    #[test]
+    fn a_notice_that_failed_is_owed_until_sent_and_never_twice() {
+        let mut stored = Vec::new();
+        let f = finding("a", Severity::High);
+        let r = reconcile(&stored, std::slice::from_ref(&f), "t1");
+        apply(&mut stored, r.writes);
+        // The send failed: nothing marked. The next sweep owes it still.
+        let r = reconcile(&stored, std::slice::from_ref(&f), "t2");
+        assert_eq!(changes(&r), [Change::New]);
+        apply(&mut stored, r.writes);
+        let sent = mark_notified(&stored, &["a"]);
+        apply(&mut stored, sent);
+        let r = reconcile(&stored, std::slice::from_ref(&f), "t3");
+        assert!(r.notices.is_empty());
+    }
+
+    #[test]
+    fn suppression_holds_until_it_expires_then_reopens() {
+        let mut stored = Vec::new();
+        let f = finding("a", Severity::High);
+        let r = reconcile(&stored, std::slice::from_ref(&f), "2026-11-24T00:00:00Z");
+        apply(&mut stored, r.writes);
+        let sent = mark_notified(&stored, &["a"]);
+        apply(&mut stored, sent);
+        let s = suppress(
+            &stored[0],
+            Suppression {
+                reason: "migration in progress".into(),
+                by: "alice".into(),
+                until: "2026-12-01T00:00:00Z".into(),
+            },
+            "2026-11-24T01:00:00Z",
+        )
+        .unwrap();
+        apply(&mut stored, vec![s]);
+        let r = reconcile(&stored, std::slice::from_ref(&f), "2026-11-25T00:00:00Z");
+        assert!(r.notices.is_empty(), "suppressed drift is quiet");
+        apply(&mut stored, r.writes);
+        assert_eq!(stored[0].status, Status::Suppressed);
+        let r = reconcile(&stored, std::slice::from_ref(&f), "2026-12-02T00:00:00Z");
+        assert_eq!(changes(&r), [Change::Reopened]);
+        apply(&mut stored, r.writes);
+        assert_eq!(stored[0].status, Status::Open);
+        assert!(stored[0].suppression.is_none());
+    }
+
+    #[test]
+    fn replaying_the_same_sweep_changes_nothing_notifiable() {
+        let mut stored = Vec::new();
+        let f = finding("a", Severity::High);
+        let r = reconcile(&stored, std::slice::from_ref(&f), "t1");
+        apply(&mut stored, r.writes);
+        let sent = mark_notified(&stored, &["a"]);
+        apply(&mut stored, sent);
+        let r = reconcile(&stored, std::slice::from_ref(&f), "t1");
+        assert!(r.notices.is_empty());
+        assert!(
+            r.writes.is_empty(),
+            "a replay writes nothing: {:?}",
+            r.writes
+        );
+    }
+}
