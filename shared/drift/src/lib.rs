@@ -14,6 +14,7 @@ pub mod model;
 pub use model::*;
 pub mod desired;
 pub mod drift;
+pub mod events;
 pub mod lifecycle;
 pub mod notice;
 pub mod severity;
