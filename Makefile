@@ -5,8 +5,13 @@ SHELL := /bin/bash
 CARGO ?= cargo
 # Where the shared conformance corpus lives (beside the repo by default).
 export ACCESSDRIFT_CONFORMANCE ?= $(abspath ../shared/conformance)
+# The AWS emulator (moto server) for the adapter tests, installed in a venv inside the
+# repo (ignored by git) by the `emulator` target.
+MOTO_VERSION := 5.2.5
+MOTO_VENV := $(CURDIR)/.venv-moto
+export ACCESSDRIFT_MOTO_SERVER ?= $(MOTO_VENV)/bin/moto_server
 
-.PHONY: test demo build lint fmt-check clippy unit deps-check bench iam-data fuzz help
+.PHONY: test demo build lint fmt-check clippy unit deps-check bench iam-data fuzz help emulator
 
 help:
 	@echo "make demo      run accessdrift locally on the embedded example (no AWS account)"
@@ -16,7 +21,7 @@ help:
 	@echo "make fuzz      fuzz parse+evaluate for 60 s (installs cargo-fuzz on first use)"
 
 ## test: everything CI runs (.ci/run calls exactly this)
-test: fmt-check clippy deps-check unit
+test: fmt-check clippy deps-check emulator unit
 	@echo "make test: all checks passed"
 
 fmt-check:
@@ -30,13 +35,23 @@ clippy:
 ## The pure crates must not pull in the AWS SDK, tokio or tracing (STYLE.md).
 deps-check:
 	@echo "==> dependency direction: pure crates have no AWS SDK, tokio or tracing"
-	@for c in accessdrift-policy accessdrift-evaluator accessdrift-iam-data; do \
+	@for c in accessdrift-policy accessdrift-evaluator accessdrift-iam-data accessdrift-snapshot \
+	          accessdrift-capabilities accessdrift-access accessdrift-drift; do \
 	  if $(CARGO) tree -p $$c -e normal --prefix none --locked | grep -E '^(aws-|tokio |tracing )'; then \
 	    echo "error: $$c depends on an I/O crate (see above)"; exit 1; fi; \
 	done
 
+## emulator: moto server in a venv inside the repo (PyPI), for the AWS adapter tests
+emulator: $(MOTO_VENV)/.installed-$(MOTO_VERSION)
+
+$(MOTO_VENV)/.installed-$(MOTO_VERSION):
+	@echo "==> installing the AWS emulator (moto[server]==$(MOTO_VERSION)) in $(MOTO_VENV)"
+	python3 -m venv $(MOTO_VENV)
+	$(MOTO_VENV)/bin/pip install --quiet --disable-pip-version-check 'moto[server]==$(MOTO_VERSION)'
+	@touch $@
+
 unit:
-	@echo "==> cargo test (unit, conformance corpus, property tests)"
+	@echo "==> cargo test (unit, conformance corpus, property tests, emulator tests)"
 	PROPTEST_CASES=$${PROPTEST_CASES:-256} $(CARGO) test --workspace --locked
 
 build:

@@ -1,0 +1,12 @@
+//! AWS adapters: the only crate besides the Lambda functions that talks to AWS.
+//!
+//! What it is for: keeping findings in DynamoDB (and, next, desired state, notices on
+//! SNS, events on EventBridge, Security Hub). What it is not for: deciding anything; the
+//! drift crate decides, these adapters store and send. Each adapter implements a narrow
+//! port trait with an in-memory fake, and is tested against the AWS emulator.
+
+pub mod findings;
+
+pub use findings::{
+    DynamoFindingStore, FindingStore, StoreError, create_findings_table, findings_table,
+};
