@@ -6,7 +6,9 @@
 //! port trait with an in-memory fake, and is tested against the AWS emulator.
 
 pub mod findings;
+pub mod notices;
 
 pub use findings::{
     DynamoFindingStore, FindingStore, StoreError, create_findings_table, findings_table,
 };
+pub use notices::{Notifier, NotifyError, SnsNotifier};

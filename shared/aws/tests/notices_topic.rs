@@ -1,0 +1,165 @@
+//! Owner notices through a real SNS topic on the AWS emulator, read back from SQS
+//! subscriptions with filter policies: what a team would receive, and what it would not.
+//!
+//! Emulator gap: moto delivers only the `sqs` (or `default`) variant of a
+//! `MessageStructure=json` message to an SQS subscriber, never the `email` or `https`
+//! (Chatbot) variants; those are checked by the renderer snapshot tests in the drift crate.
+
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "test code: a failure should stop loudly"
+)]
+
+mod emulator;
+
+use accessdrift_aws::{Notifier, SnsNotifier};
+use accessdrift_drift::notice::{Change, NoticeItem, digest};
+use accessdrift_drift::{Finding, FindingKind, GrantRef, Severity};
+use emulator::Emulator;
+
+fn finding(severity: Severity) -> Finding {
+    Finding {
+        id: "0123456789abcdef0123456789abcdef".into(),
+        kind: FindingKind::UnexpectedAccess,
+        severity,
+        account: "111111111111".into(),
+        resource: "arn:aws:s3:::credit-applications".into(),
+        owner: Some("credit-team".into()),
+        classification: Some("Confidential".into()),
+        principal: Some("arn:aws:iam::111111111111:role/ci".into()),
+        capability: Some(accessdrift_capabilities::Capability::ReadData),
+        access: Some(accessdrift_access::Access::Allowed),
+        grants: vec![GrantRef {
+            policy: "resource".into(),
+            statement: "CiRead".into(),
+        }],
+        summary: "role/ci gained read-data on s3 credit-applications".into(),
+        remedy: "remove statement `CiRead` from the bucket policy".into(),
+    }
+}
+
+/// A queue subscribed to the topic with a filter policy; returns its URL.
+async fn subscribe(em: &Emulator, topic: &str, name: &str, filter: &str) -> String {
+    let sqs = em.sqs();
+    let url = sqs
+        .create_queue()
+        .queue_name(name)
+        .send()
+        .await
+        .unwrap()
+        .queue_url()
+        .unwrap()
+        .to_string();
+    let arn = sqs
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes()
+        .unwrap()
+        .get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .unwrap()
+        .clone();
+    em.sns()
+        .subscribe()
+        .topic_arn(topic)
+        .protocol("sqs")
+        .endpoint(arn)
+        .attributes("FilterPolicy", filter)
+        .send()
+        .await
+        .unwrap();
+    url
+}
+
+async fn receive(em: &Emulator, url: &str) -> Vec<serde_json::Value> {
+    let out = em
+        .sqs()
+        .receive_message()
+        .queue_url(url)
+        .max_number_of_messages(10)
+        .send()
+        .await
+        .unwrap();
+    out.messages()
+        .iter()
+        .map(|m| serde_json::from_str(m.body().unwrap()).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_digest_reaches_the_owner_and_security_by_filter_and_no_other_team() {
+    let em = Emulator::start();
+    let topic = em
+        .sns()
+        .create_topic()
+        .name("accessdrift-notices")
+        .send()
+        .await
+        .unwrap()
+        .topic_arn()
+        .unwrap()
+        .to_string();
+    let credit = subscribe(&em, &topic, "credit-team", r#"{"owner": ["credit-team"]}"#).await;
+    let risk = subscribe(&em, &topic, "risk-team", r#"{"owner": ["risk-team"]}"#).await;
+    let security = subscribe(
+        &em,
+        &topic,
+        "security",
+        r#"{"severity": ["high", "critical"]}"#,
+    )
+    .await;
+    let notifier = SnsNotifier::new(em.sns(), &topic);
+
+    let notice = digest(
+        "credit-team",
+        "111111111111",
+        &[NoticeItem {
+            change: Change::New,
+            finding: finding(Severity::High),
+        }],
+    );
+    let id = notifier.send(&notice).await.unwrap();
+    assert!(!id.is_empty());
+
+    let got = receive(&em, &credit).await;
+    assert_eq!(got.len(), 1, "the owner's subscription gets the digest");
+    let envelope = &got[0];
+    assert_eq!(
+        envelope["MessageAttributes"]["owner"]["Value"],
+        "credit-team"
+    );
+    assert_eq!(envelope["MessageAttributes"]["severity"]["Value"], "high");
+    // The sqs variant is machine JSON listing the finding.
+    let message = envelope["Message"].as_str().unwrap();
+    assert!(
+        message.contains("0123456789abcdef0123456789abcdef"),
+        "{message}"
+    );
+    assert!(
+        receive(&em, &risk).await.is_empty(),
+        "another team's filter keeps it out"
+    );
+    assert_eq!(
+        receive(&em, &security).await.len(),
+        1,
+        "security gets high severity"
+    );
+
+    // A low-severity digest reaches the owner but not security.
+    let low = digest(
+        "credit-team",
+        "111111111111",
+        &[NoticeItem {
+            change: Change::New,
+            finding: finding(Severity::Low),
+        }],
+    );
+    notifier.send(&low).await.unwrap();
+    assert_eq!(receive(&em, &credit).await.len(), 1);
+    assert!(receive(&em, &security).await.is_empty());
+}
