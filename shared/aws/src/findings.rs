@@ -8,49 +8,18 @@
 //! [`StoreError::Conflict`], re-reads and reconciles again.
 
 use std::collections::HashMap;
-use std::future::Future;
 
 use accessdrift_access::Access;
 use accessdrift_capabilities::Capability;
 use accessdrift_drift::lifecycle::{Status, StatusChange, StoredFinding, Suppression};
 use accessdrift_drift::notice::Change;
+pub use accessdrift_drift::sweep::{FindingStore, StoreError};
 use accessdrift_drift::{Finding, FindingKind, GrantRef, Severity};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
     KeyType, Projection, ProjectionType, ScalarAttributeType,
 };
-
-/// Why a store operation failed.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// Someone else wrote the finding since it was read: re-read and reconcile again.
-    #[error("finding `{0}` changed since it was read")]
-    Conflict(String),
-    /// The service refused or failed (throttling is retried by the SDK first).
-    #[error("findings table: {0}")]
-    Service(String),
-    /// An item in the table is not a finding this version can read.
-    #[error("findings table item `{id}` is malformed: {problem}")]
-    Malformed {
-        /// The item's id.
-        id: String,
-        /// What is wrong.
-        problem: String,
-    },
-}
-
-/// Where findings are kept: the controller's port, with an in-memory fake for unit tests
-/// and DynamoDB for real.
-pub trait FindingStore {
-    /// Every finding of an account.
-    fn load_account(
-        &self,
-        account: &str,
-    ) -> impl Future<Output = Result<Vec<StoredFinding>, StoreError>> + Send;
-    /// Writes one record, conditional on the version before it (`record.version - 1`).
-    fn write(&self, record: &StoredFinding) -> impl Future<Output = Result<(), StoreError>> + Send;
-}
 
 /// The table's key schema and indexes, the one definition the template and the tests
 /// share: `id` (hash); GSIs `by-owner-status` (owner, status), `by-account` (account,

@@ -5,25 +5,10 @@
 //! message attributes (owner, account, severity, kinds as `String.Array`) let each team
 //! subscribe with a filter policy.
 
-use std::future::Future;
-
 use accessdrift_drift::notice::Notice;
+pub use accessdrift_drift::sweep::{Notifier, NotifyError};
 use aws_sdk_sns::Client;
 use aws_sdk_sns::types::MessageAttributeValue;
-
-/// Why a notice could not be sent (the finding then stays "notice pending").
-#[derive(Debug, thiserror::Error)]
-pub enum NotifyError {
-    /// The service refused or failed (throttling is retried by the SDK first).
-    #[error("notice topic: {0}")]
-    Service(String),
-}
-
-/// Where notices go: the controller's port.
-pub trait Notifier {
-    /// Sends one notice; returns the message id.
-    fn send(&self, notice: &Notice) -> impl Future<Output = Result<String, NotifyError>> + Send;
-}
 
 /// Notices published on an SNS topic.
 #[derive(Debug, Clone)]

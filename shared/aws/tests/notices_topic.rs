@@ -163,3 +163,77 @@ async fn a_digest_reaches_the_owner_and_security_by_filter_and_no_other_team() {
     assert_eq!(receive(&em, &credit).await.len(), 1);
     assert!(receive(&em, &security).await.is_empty());
 }
+
+#[tokio::test]
+async fn a_sweep_on_dynamodb_and_sns_notifies_new_drift_once_and_its_resolution() {
+    use accessdrift_aws::{DynamoFindingStore, create_findings_table};
+    use accessdrift_drift::sweep::sweep;
+
+    let em = Emulator::start();
+    create_findings_table(&em.dynamodb(), "findings")
+        .await
+        .unwrap();
+    let store = DynamoFindingStore::new(em.dynamodb(), "findings");
+    let topic = em
+        .sns()
+        .create_topic()
+        .name("accessdrift-notices")
+        .send()
+        .await
+        .unwrap()
+        .topic_arn()
+        .unwrap()
+        .to_string();
+    let credit = subscribe(&em, &topic, "credit-team", r#"{"owner": ["credit-team"]}"#).await;
+    let notifier = SnsNotifier::new(em.sns(), &topic);
+    let found = [finding(Severity::High)];
+
+    let r = sweep(
+        &store,
+        &notifier,
+        "111111111111",
+        &found,
+        "2026-11-24T00:00:00Z",
+    )
+    .await
+    .unwrap();
+    assert_eq!((r.written, r.sent), (1, 1));
+    assert_eq!(
+        receive(&em, &credit).await.len(),
+        1,
+        "one notice for the new drift"
+    );
+
+    let r = sweep(
+        &store,
+        &notifier,
+        "111111111111",
+        &found,
+        "2026-11-25T00:00:00Z",
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.sent, 0);
+    assert!(
+        receive(&em, &credit).await.is_empty(),
+        "the same drift the next night is quiet"
+    );
+
+    let r = sweep(
+        &store,
+        &notifier,
+        "111111111111",
+        &[],
+        "2026-11-26T00:00:00Z",
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.sent, 1);
+    let got = receive(&em, &credit).await;
+    assert_eq!(got.len(), 1);
+    assert!(
+        got[0]["Message"].as_str().unwrap().contains("resolved"),
+        "{}",
+        got[0]["Message"]
+    );
+}

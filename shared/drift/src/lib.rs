@@ -18,3 +18,4 @@ pub mod events;
 pub mod lifecycle;
 pub mod notice;
 pub mod severity;
+pub mod sweep;

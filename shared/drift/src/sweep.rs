@@ -1,0 +1,319 @@
+//! One sweep of one account, end to end on the controller's side: reconcile the findings
+//! with what is stored, write the changes conditionally, send one digest per owner, and
+//! mark what was sent.
+//!
+//! The ports are traits ([`FindingStore`], [`Notifier`]) so this logic runs the same on
+//! the in-memory fakes of the tests and on DynamoDB and SNS (`accessdrift-aws`).
+//! Concurrency: a write that loses to another sweep ([`StoreError::Conflict`]) makes
+//! the whole reconcile start again from a fresh read (a few times, then the error is
+//! returned). Delivery: a digest that cannot be sent leaves its findings "notice
+//! pending", so the next sweep sends it; a sent digest is marked, so it is never sent twice.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use crate::lifecycle::{StoredFinding, mark_notified, reconcile};
+use crate::model::Finding;
+use crate::notice::{Notice, NoticeItem, digest};
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Someone else wrote the finding since it was read: re-read and reconcile again.
+    #[error("finding `{0}` changed since it was read")]
+    Conflict(String),
+    /// The service refused or failed.
+    #[error("findings store: {0}")]
+    Service(String),
+    /// A stored item is not a finding this version can read.
+    #[error("findings store item `{id}` is malformed: {problem}")]
+    Malformed {
+        /// The item's id.
+        id: String,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+/// Where findings are kept.
+pub trait FindingStore {
+    /// Every finding of an account.
+    fn load_account(
+        &self,
+        account: &str,
+    ) -> impl Future<Output = Result<Vec<StoredFinding>, StoreError>> + Send;
+    /// Writes one record, conditional on the version before it (`record.version - 1`;
+    /// version 1 means "must not exist yet").
+    fn write(&self, record: &StoredFinding) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// Why a notice could not be sent (its findings stay "notice pending").
+#[derive(Debug, thiserror::Error)]
+pub enum NotifyError {
+    /// The service refused or failed.
+    #[error("notices: {0}")]
+    Service(String),
+}
+
+/// Where notices go.
+pub trait Notifier {
+    /// Sends one notice; returns the message id.
+    fn send(&self, notice: &Notice) -> impl Future<Output = Result<String, NotifyError>> + Send;
+}
+
+/// What a sweep did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SweepReport {
+    /// Records written.
+    pub written: usize,
+    /// Digests sent.
+    pub sent: usize,
+    /// Owners whose digest could not be sent (their notices stay pending).
+    pub pending_owners: Vec<String>,
+    /// How many times the reconcile started again after losing a write.
+    pub retries: usize,
+}
+
+/// How many times a sweep re-reads after a conflicting write before giving up.
+pub const MAX_CONFLICT_RETRIES: usize = 3;
+
+/// Runs one sweep of `account` with the `found` findings at `now` (RFC 3339 UTC).
+pub async fn sweep<S: FindingStore, N: Notifier>(
+    store: &S,
+    notifier: &N,
+    account: &str,
+    found: &[Finding],
+    now: &str,
+) -> Result<SweepReport, StoreError> {
+    let mut report = SweepReport::default();
+    let (written, notices) = loop {
+        let stored = store.load_account(account).await?;
+        let outcome = reconcile(&stored, found, now);
+        let mut conflict = None;
+        let mut written: Vec<StoredFinding> = Vec::new();
+        for w in &outcome.writes {
+            match store.write(w).await {
+                Ok(()) => written.push(w.clone()),
+                Err(StoreError::Conflict(id)) => {
+                    conflict = Some(id);
+                    break;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        match conflict {
+            None => {
+                report.written = written.len();
+                // Records not rewritten this time may still owe a notice.
+                let mut current: BTreeMap<String, StoredFinding> = stored
+                    .into_iter()
+                    .map(|s| (s.finding.id.clone(), s))
+                    .collect();
+                for w in written {
+                    current.insert(w.finding.id.clone(), w);
+                }
+                break (current, outcome.notices);
+            }
+            Some(id) if report.retries < MAX_CONFLICT_RETRIES => {
+                report.retries += 1;
+                let _ = id;
+            }
+            Some(id) => return Err(StoreError::Conflict(id)),
+        }
+    };
+
+    // One digest per owner.
+    let mut by_owner: BTreeMap<String, Vec<NoticeItem>> = BTreeMap::new();
+    for item in notices {
+        let owner = item
+            .finding
+            .owner
+            .clone()
+            .unwrap_or_else(|| "unowned".to_string());
+        by_owner.entry(owner).or_default().push(item);
+    }
+    for (owner, items) in by_owner {
+        let notice = digest(&owner, account, &items);
+        match notifier.send(&notice).await {
+            Ok(_) => {
+                report.sent += 1;
+                let ids: Vec<&str> = items.iter().map(|i| i.finding.id.as_str()).collect();
+                let records: Vec<StoredFinding> = ids
+                    .iter()
+                    .filter_map(|id| written.get(*id).cloned())
+                    .collect();
+                for r in mark_notified(&records, &ids) {
+                    // Losing this write only means the notice is re-sent as pending later;
+                    // a sweep racing us has already reconciled past it.
+                    match store.write(&r).await {
+                        Ok(()) | Err(StoreError::Conflict(_)) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+            Err(_) => report.pending_owners.push(owner),
+        }
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::lifecycle::Status;
+    use crate::model::{FindingKind, Severity};
+
+    /// Runs a future whose awaits complete at once (the fakes never wait).
+    fn block_on<F: Future>(f: F) -> F::Output {
+        let mut f = std::pin::pin!(f);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        loop {
+            if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+                return v;
+            }
+        }
+    }
+
+    /// In-memory findings store with the same conditional-write rule as DynamoDB, and a
+    /// hook to make another sweep win one write.
+    #[derive(Default)]
+    struct MemoryStore {
+        items: Mutex<HashMap<String, StoredFinding>>,
+        steal_next_write: Mutex<bool>,
+    }
+
+    impl FindingStore for MemoryStore {
+        async fn load_account(&self, account: &str) -> Result<Vec<StoredFinding>, StoreError> {
+            let items = self
+                .items
+                .lock()
+                .map_err(|e| StoreError::Service(e.to_string()))?;
+            let mut out: Vec<StoredFinding> = items
+                .values()
+                .filter(|r| r.finding.account == account)
+                .cloned()
+                .collect();
+            out.sort_by(|a, b| a.finding.id.cmp(&b.finding.id));
+            Ok(out)
+        }
+
+        async fn write(&self, record: &StoredFinding) -> Result<(), StoreError> {
+            let mut items = self
+                .items
+                .lock()
+                .map_err(|e| StoreError::Service(e.to_string()))?;
+            let mut steal = self
+                .steal_next_write
+                .lock()
+                .map_err(|e| StoreError::Service(e.to_string()))?;
+            if *steal {
+                // Another sweep bumps the record first.
+                *steal = false;
+                if let Some(r) = items.get_mut(&record.finding.id) {
+                    r.version += 1;
+                }
+            }
+            let current = items.get(&record.finding.id).map(|r| r.version);
+            let ok = match current {
+                None => record.version == 1,
+                Some(v) => record.version == v + 1,
+            };
+            if !ok {
+                return Err(StoreError::Conflict(record.finding.id.clone()));
+            }
+            items.insert(record.finding.id.clone(), record.clone());
+            Ok(())
+        }
+    }
+
+    #[derive(Default)]
+    struct MemoryNotifier {
+        sent: Mutex<Vec<Notice>>,
+        fail: AtomicUsize,
+    }
+
+    impl Notifier for MemoryNotifier {
+        async fn send(&self, notice: &Notice) -> Result<String, NotifyError> {
+            if self.fail.load(Ordering::SeqCst) > 0 {
+                self.fail.fetch_sub(1, Ordering::SeqCst);
+                return Err(NotifyError::Service("throttled".into()));
+            }
+            let mut sent = self
+                .sent
+                .lock()
+                .map_err(|e| NotifyError::Service(e.to_string()))?;
+            sent.push(notice.clone());
+            Ok(format!("m{}", sent.len()))
+        }
+    }
+
+    fn finding(id: &str, owner: &str) -> Finding {
+        Finding {
+            id: id.into(),
+            kind: FindingKind::UnexpectedAccess,
+            severity: Severity::High,
+            account: "111111111111".into(),
+            resource: format!("arn:aws:s3:::{owner}-bucket"),
+            owner: Some(owner.into()),
+            classification: None,
+            principal: Some("arn:aws:iam::111111111111:role/ci".into()),
+            capability: None,
+            access: None,
+            grants: vec![],
+            summary: format!("{id} drifted"),
+            remedy: "fix it".into(),
+        }
+    }
+
+    #[test]
+    fn one_digest_per_owner_then_quiet_on_the_next_sweep() {
+        let store = MemoryStore::default();
+        let notifier = MemoryNotifier::default();
+        let found = [
+            finding("a", "credit-team"),
+            finding("b", "credit-team"),
+            finding("c", "risk-team"),
+        ];
+        let r = block_on(sweep(&store, &notifier, "111111111111", &found, "t1")).unwrap();
+        assert_eq!((r.written, r.sent), (3, 2), "two owners, two digests");
+        let r = block_on(sweep(&store, &notifier, "111111111111", &found, "t2")).unwrap();
+        assert_eq!(r.sent, 0, "the same drift never notifies twice");
+        assert_eq!(notifier.sent.lock().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_failed_notice_is_sent_by_the_next_sweep_and_only_once() {
+        let store = MemoryStore::default();
+        let notifier = MemoryNotifier::default();
+        notifier.fail.store(1, Ordering::SeqCst);
+        let found = [finding("a", "credit-team")];
+        let r = block_on(sweep(&store, &notifier, "111111111111", &found, "t1")).unwrap();
+        assert_eq!(r.pending_owners, ["credit-team"]);
+        let r = block_on(sweep(&store, &notifier, "111111111111", &found, "t2")).unwrap();
+        assert_eq!(r.sent, 1, "the pending notice goes out now");
+        let r = block_on(sweep(&store, &notifier, "111111111111", &found, "t3")).unwrap();
+        assert_eq!(r.sent, 0);
+        assert_eq!(notifier.sent.lock().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn losing_a_write_to_another_sweep_starts_again_without_losing_the_update() {
+        let store = MemoryStore::default();
+        let notifier = MemoryNotifier::default();
+        let found = [finding("a", "credit-team")];
+        block_on(sweep(&store, &notifier, "111111111111", &found, "t1")).unwrap();
+        *store.steal_next_write.lock().unwrap() = true;
+        let r = block_on(sweep(&store, &notifier, "111111111111", &[], "t2")).unwrap();
+        assert_eq!(r.retries, 1);
+        let items = store.items.lock().unwrap();
+        assert_eq!(
+            items["a"].status,
+            Status::Resolved,
+            "the resolution still landed"
+        );
+    }
+}
