@@ -73,6 +73,10 @@ demo: build
 	@echo
 	@echo "==> 4. least-privilege scores (lowest wins)"
 	./target/release/accessdrift score --snapshot examples/credit-account.json
+	@echo
+	@echo "==> 5. drift against the team's desired state (examples/desired-state.yaml), offline"
+	./target/release/accessdrift desired validate examples/desired-state.yaml
+	./target/release/accessdrift drift --snapshot examples/credit-account.json --desired examples/desired-state.yaml
 
 bench:
 	$(CARGO) bench --locked -p accessdrift-simulate
