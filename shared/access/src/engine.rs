@@ -44,6 +44,13 @@ pub enum Access {
 }
 
 impl Access {
+    /// Reads the word.
+    pub fn parse(word: &str) -> Option<Access> {
+        [Access::Allowed, Access::Conditional]
+            .into_iter()
+            .find(|a| a.as_str() == word)
+    }
+
     /// The word in output.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -292,7 +299,7 @@ pub fn explain_pair(
         .ok_or_else(|| format!("resource `{resource_arn}` is not in the snapshot"))?;
     let kind = ResourceKind::from_type_name(&resource.type_name)
         .ok_or_else(|| format!("resource type `{}` is not supported", resource.type_name))?;
-    let rp = resource_policy(resource)?;
+    let rp = resource.policy.clone()?;
     let ctx_res = ResourceCtx::new(&engine, resource, kind, rp.as_deref());
     let subject = engine.internal.iter().find(|s| s.arn == principal_arn);
     let external;
@@ -390,10 +397,6 @@ pub struct ActionExplanation {
     pub denied_by: Vec<Grant>,
     /// Rules that decided, in words.
     pub notes: Vec<String>,
-}
-
-fn resource_policy(resource: &Resource) -> Result<Option<Arc<Policy>>, String> {
-    resource.policy.clone()
 }
 
 struct Engine<'s> {

@@ -264,12 +264,6 @@ pub fn to_item(r: &StoredFinding) -> HashMap<String, AttributeValue> {
     item
 }
 
-fn status(word: &str) -> Option<Status> {
-    [Status::Open, Status::Resolved, Status::Suppressed]
-        .into_iter()
-        .find(|s| s.as_str() == word)
-}
-
 /// A DynamoDB item back as a record.
 pub fn from_item(item: &HashMap<String, AttributeValue>) -> Result<StoredFinding, StoreError> {
     let id = item
@@ -284,28 +278,11 @@ pub fn from_item(item: &HashMap<String, AttributeValue>) -> Result<StoredFinding
     let get = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).cloned();
     let need = |k: &str| get(k).ok_or_else(|| bad(&format!("missing `{k}`")));
     let kind_word = need("kind")?;
-    let kind = [
-        FindingKind::UnexpectedAccess,
-        FindingKind::MissingAccess,
-        FindingKind::ConstraintViolated,
-        FindingKind::PublicOrExternalAccess,
-        FindingKind::NoOwner,
-        FindingKind::TagMismatch,
-        FindingKind::CouldNotEvaluate,
-    ]
-    .into_iter()
-    .find(|k| k.as_str() == kind_word)
-    .ok_or_else(|| bad(&format!("unknown kind `{kind_word}`")))?;
+    let kind = FindingKind::parse(&kind_word)
+        .ok_or_else(|| bad(&format!("unknown kind `{kind_word}`")))?;
     let sev_word = need("severity")?;
-    let severity = [
-        Severity::Low,
-        Severity::Medium,
-        Severity::High,
-        Severity::Critical,
-    ]
-    .into_iter()
-    .find(|s| s.as_str() == sev_word)
-    .ok_or_else(|| bad(&format!("unknown severity `{sev_word}`")))?;
+    let severity =
+        Severity::parse(&sev_word).ok_or_else(|| bad(&format!("unknown severity `{sev_word}`")))?;
     let owner = need("owner")?;
     let split = |text: &str| -> Vec<String> { text.split('\u{1f}').map(str::to_string).collect() };
     let list = |k: &str| -> Vec<String> {
@@ -330,7 +307,7 @@ pub fn from_item(item: &HashMap<String, AttributeValue>) -> Result<StoredFinding
             let p = split(h);
             Some(StatusChange {
                 at: p.first()?.clone(),
-                status: status(p.get(1)?)?,
+                status: Status::parse(p.get(1)?)?,
                 note: p.get(2).cloned().unwrap_or_default(),
             })
         })
@@ -347,16 +324,12 @@ pub fn from_item(item: &HashMap<String, AttributeValue>) -> Result<StoredFinding
             classification: get("classification"),
             principal: get("principal"),
             capability: get("capability").and_then(|c| Capability::parse(&c)),
-            access: get("access").and_then(|a| match a.as_str() {
-                "Allowed" => Some(Access::Allowed),
-                "Conditional" => Some(Access::Conditional),
-                _ => None,
-            }),
+            access: get("access").and_then(|a| Access::parse(&a)),
             grants,
             summary: get("summary").unwrap_or_default(),
             remedy: get("remedy").unwrap_or_default(),
         },
-        status: status(&status_word)
+        status: Status::parse(&status_word)
             .ok_or_else(|| bad(&format!("unknown status `{status_word}`")))?,
         first_seen: need("first_seen")?,
         last_seen: need("last_seen")?,
@@ -369,16 +342,7 @@ pub fn from_item(item: &HashMap<String, AttributeValue>) -> Result<StoredFinding
             (Some(reason), Some(by), Some(until)) => Some(Suppression { reason, by, until }),
             _ => None,
         },
-        notice_pending: get("notice_pending").and_then(|c| {
-            [
-                Change::New,
-                Change::Changed,
-                Change::Reopened,
-                Change::Resolved,
-            ]
-            .into_iter()
-            .find(|x| x.as_str() == c)
-        }),
+        notice_pending: get("notice_pending").and_then(|c| Change::parse(&c)),
         version: item
             .get("version")
             .and_then(|v| v.as_n().ok())

@@ -30,6 +30,13 @@ pub enum Status {
 }
 
 impl Status {
+    /// Reads a status's word.
+    pub fn parse(word: &str) -> Option<Status> {
+        [Status::Open, Status::Resolved, Status::Suppressed]
+            .into_iter()
+            .find(|s| s.as_str() == word)
+    }
+
     /// The word stored and shown.
     pub fn as_str(self) -> &'static str {
         match self {

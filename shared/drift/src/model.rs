@@ -92,6 +92,22 @@ pub enum FindingKind {
 }
 
 impl FindingKind {
+    /// Every kind.
+    pub const ALL: [FindingKind; 7] = [
+        FindingKind::UnexpectedAccess,
+        FindingKind::MissingAccess,
+        FindingKind::ConstraintViolated,
+        FindingKind::PublicOrExternalAccess,
+        FindingKind::NoOwner,
+        FindingKind::TagMismatch,
+        FindingKind::CouldNotEvaluate,
+    ];
+
+    /// Reads a kind's word.
+    pub fn parse(word: &str) -> Option<FindingKind> {
+        FindingKind::ALL.into_iter().find(|k| k.as_str() == word)
+    }
+
     /// The kind's word in findings and notices.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -120,6 +136,18 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// Reads a severity's word.
+    pub fn parse(word: &str) -> Option<Severity> {
+        [
+            Severity::Low,
+            Severity::Medium,
+            Severity::High,
+            Severity::Critical,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == word)
+    }
+
     /// The word.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -50,6 +50,11 @@ pub enum Change {
 }
 
 impl Change {
+    /// Reads a change's word.
+    pub fn parse(word: &str) -> Option<Change> {
+        Change::ALL.into_iter().find(|c| c.as_str() == word)
+    }
+
     /// Every change, in the order a digest lists them.
     pub const ALL: [Change; 4] = [
         Change::New,
