@@ -12,12 +12,10 @@
     reason = "test code: a failure should stop loudly"
 )]
 
-mod emulator;
-
 use accessdrift_aws::{DynamoFindingStore, FindingStore, StoreError, create_findings_table};
 use accessdrift_drift::lifecycle::{Status, mark_notified, reconcile};
 use accessdrift_drift::{Finding, FindingKind, GrantRef, Severity};
-use emulator::Emulator;
+use accessdrift_emulator::Emulator;
 
 fn finding(id: &str, owner: Option<&str>) -> Finding {
     Finding {
@@ -43,7 +41,7 @@ fn finding(id: &str, owner: Option<&str>) -> Finding {
 #[tokio::test]
 async fn findings_round_trip_and_follow_their_lifecycle_through_the_table() {
     let emulator = Emulator::start();
-    let client = emulator.dynamodb();
+    let client = aws_sdk_dynamodb::Client::new(&emulator.sdk_config().await);
     create_findings_table(&client, "findings").await.unwrap();
     let store = DynamoFindingStore::new(client.clone(), "findings");
 
@@ -112,7 +110,7 @@ async fn findings_round_trip_and_follow_their_lifecycle_through_the_table() {
 #[tokio::test]
 async fn two_sweeps_writing_the_same_finding_cannot_lose_an_update() {
     let emulator = Emulator::start();
-    let client = emulator.dynamodb();
+    let client = aws_sdk_dynamodb::Client::new(&emulator.sdk_config().await);
     create_findings_table(&client, "findings").await.unwrap();
     let store = DynamoFindingStore::new(client, "findings");
 

@@ -12,12 +12,10 @@
     reason = "test code: a failure should stop loudly"
 )]
 
-mod emulator;
-
 use accessdrift_aws::{Notifier, SnsNotifier};
 use accessdrift_drift::notice::{Change, NoticeItem, digest};
 use accessdrift_drift::{Finding, FindingKind, GrantRef, Severity};
-use emulator::Emulator;
+use accessdrift_emulator::Emulator;
 
 fn finding(severity: Severity) -> Finding {
     Finding {
@@ -42,7 +40,7 @@ fn finding(severity: Severity) -> Finding {
 
 /// A queue subscribed to the topic with a filter policy; returns its URL.
 async fn subscribe(em: &Emulator, topic: &str, name: &str, filter: &str) -> String {
-    let sqs = em.sqs();
+    let sqs = aws_sdk_sqs::Client::new(&em.sdk_config().await);
     let url = sqs
         .create_queue()
         .queue_name(name)
@@ -64,7 +62,7 @@ async fn subscribe(em: &Emulator, topic: &str, name: &str, filter: &str) -> Stri
         .get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn)
         .unwrap()
         .clone();
-    em.sns()
+    aws_sdk_sns::Client::new(&em.sdk_config().await)
         .subscribe()
         .topic_arn(topic)
         .protocol("sqs")
@@ -77,8 +75,7 @@ async fn subscribe(em: &Emulator, topic: &str, name: &str, filter: &str) -> Stri
 }
 
 async fn receive(em: &Emulator, url: &str) -> Vec<serde_json::Value> {
-    let out = em
-        .sqs()
+    let out = aws_sdk_sqs::Client::new(&em.sdk_config().await)
         .receive_message()
         .queue_url(url)
         .max_number_of_messages(10)
@@ -94,8 +91,7 @@ async fn receive(em: &Emulator, url: &str) -> Vec<serde_json::Value> {
 #[tokio::test]
 async fn a_digest_reaches_the_owner_and_security_by_filter_and_no_other_team() {
     let em = Emulator::start();
-    let topic = em
-        .sns()
+    let topic = aws_sdk_sns::Client::new(&em.sdk_config().await)
         .create_topic()
         .name("accessdrift-notices")
         .send()
@@ -113,7 +109,7 @@ async fn a_digest_reaches_the_owner_and_security_by_filter_and_no_other_team() {
         r#"{"severity": ["high", "critical"]}"#,
     )
     .await;
-    let notifier = SnsNotifier::new(em.sns(), &topic);
+    let notifier = SnsNotifier::new(aws_sdk_sns::Client::new(&em.sdk_config().await), &topic);
 
     let notice = digest(
         "credit-team",
@@ -170,12 +166,17 @@ async fn a_sweep_on_dynamodb_and_sns_notifies_new_drift_once_and_its_resolution(
     use accessdrift_drift::sweep::sweep;
 
     let em = Emulator::start();
-    create_findings_table(&em.dynamodb(), "findings")
-        .await
-        .unwrap();
-    let store = DynamoFindingStore::new(em.dynamodb(), "findings");
-    let topic = em
-        .sns()
+    create_findings_table(
+        &aws_sdk_dynamodb::Client::new(&em.sdk_config().await),
+        "findings",
+    )
+    .await
+    .unwrap();
+    let store = DynamoFindingStore::new(
+        aws_sdk_dynamodb::Client::new(&em.sdk_config().await),
+        "findings",
+    );
+    let topic = aws_sdk_sns::Client::new(&em.sdk_config().await)
         .create_topic()
         .name("accessdrift-notices")
         .send()
@@ -185,7 +186,7 @@ async fn a_sweep_on_dynamodb_and_sns_notifies_new_drift_once_and_its_resolution(
         .unwrap()
         .to_string();
     let credit = subscribe(&em, &topic, "credit-team", r#"{"owner": ["credit-team"]}"#).await;
-    let notifier = SnsNotifier::new(em.sns(), &topic);
+    let notifier = SnsNotifier::new(aws_sdk_sns::Client::new(&em.sdk_config().await), &topic);
     let found = [finding(Severity::High)];
 
     let r = sweep(

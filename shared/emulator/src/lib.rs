@@ -1,0 +1,114 @@
+//! The AWS emulator for tests: a moto server started on a free 127.0.0.1 port and
+//! stopped when dropped, and an [`SdkConfig`] that points every AWS SDK client at it.
+//!
+//! The emulator is required, never optional: `make test` installs moto server in
+//! `.venv-moto` and exports `ACCESSDRIFT_MOTO_SERVER`. When it is missing,
+//! [`Emulator::start`] fails with that advice, so a test that needs it fails loudly
+//! instead of skipping. Its gaps are listed in `../shared/reference/emulator.md`.
+
+#![allow(
+    clippy::panic,
+    reason = "a test harness: failing to start the emulator must stop the test loudly"
+)]
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+
+/// The account moto uses when a request names none.
+pub const DEFAULT_ACCOUNT: &str = "123456789012";
+
+/// A moto server on a free local port, stopped when dropped.
+pub struct Emulator {
+    child: Child,
+    url: String,
+}
+
+/// Where the moto server binary is: `ACCESSDRIFT_MOTO_SERVER`, else the repo's venv.
+pub fn server_binary() -> PathBuf {
+    match std::env::var_os("ACCESSDRIFT_MOTO_SERVER") {
+        Some(path) => PathBuf::from(path),
+        None => PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../.venv-moto/bin/moto_server"
+        )),
+    }
+}
+
+impl Emulator {
+    /// Starts a fresh emulator and waits until it answers (panics with advice if it
+    /// cannot: the tests that call this need it).
+    pub fn start() -> Emulator {
+        let binary = server_binary();
+        if !binary.exists() {
+            panic!(
+                "the AWS emulator is missing at {}: run `make test` (it installs moto[server] in \
+                 .venv-moto), or set ACCESSDRIFT_MOTO_SERVER to a moto_server binary",
+                binary.display()
+            );
+        }
+        let port = match TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()) {
+            Ok(addr) => addr.port(),
+            Err(e) => panic!("no free local port for the emulator: {e}"),
+        };
+        let child = match Command::new(&binary)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+        {
+            Ok(child) => child,
+            Err(e) => panic!("could not start {}: {e}", binary.display()),
+        };
+        let emulator = Emulator {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
+                let _ = s.write_all(b"GET /moto-api/ HTTP/1.0\r\n\r\n");
+                let mut buf = [0u8; 12];
+                if s.read(&mut buf).is_ok_and(|n| n > 0) {
+                    break;
+                }
+            }
+            if Instant::now() > deadline {
+                panic!("the AWS emulator did not answer on port {port} within 30 s");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        emulator
+    }
+
+    /// The endpoint URL (what `AWS_ENDPOINT_URL` would be).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// An SDK config for region `us-east-1` with dummy credentials, reaching the emulator.
+    pub async fn sdk_config(&self) -> SdkConfig {
+        self.sdk_config_in("us-east-1").await
+    }
+
+    /// An SDK config for `region`, reaching the emulator.
+    pub async fn sdk_config_in(&self, region: &str) -> SdkConfig {
+        aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(region.to_string()))
+            .endpoint_url(&self.url)
+            .test_credentials()
+            .load()
+            .await
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
