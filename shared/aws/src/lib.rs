@@ -5,9 +5,15 @@
 //! drift crate decides, these adapters store and send. Each adapter implements a narrow
 //! port trait with an in-memory fake, and is tested against the AWS emulator.
 
+pub mod desired;
 pub mod findings;
 pub mod notices;
+pub mod table;
 
+pub use desired::{
+    DesiredStoreError, DynamoDesiredStore, ImportReport, LoadedDesired, SourceInfo,
+    create_desired_table, desired_table,
+};
 pub use findings::{
     DynamoFindingStore, FindingStore, StoreError, create_findings_table, findings_table,
 };

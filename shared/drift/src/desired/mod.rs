@@ -70,6 +70,7 @@
 mod arn;
 mod baseline;
 mod export;
+mod merge;
 mod parse;
 mod tree;
 
@@ -78,6 +79,7 @@ use std::fmt;
 pub use arn::principal_matches;
 pub use baseline::{BaselineSelect, baseline};
 pub use export::{normalized, to_yaml};
+pub use merge::{Merged, Overlap, merge, overlaps};
 pub use parse::parse_desired;
 
 /// One mistake in a desired-state file.
