@@ -3,9 +3,9 @@
 //!
 //! `open` -> `resolved` when the drift disappears -> `open` again (reopened) if it
 //! returns; `suppressed` with a reason, who and an expiry (an expired suppression
-//! reopens a finding that is still there). Only new, changed, reopened and resolved
-//! findings notify; the same open drift on the next sweep changes `last_seen` and nothing
-//! else, so it never notifies twice.
+//! reopens a finding that is still there, as does [`unsuppress`]). Only new, changed,
+//! reopened and resolved findings notify; the same open drift on the next sweep changes
+//! `last_seen` and nothing else, so it never notifies twice.
 //!
 //! Key design choice: no I/O here. The store adapter loads one account's findings,
 //! calls [`reconcile`], and writes the returned records with a condition on the version
@@ -275,6 +275,27 @@ pub fn suppress(
     Some(r)
 }
 
+/// Lifts a suppression before it expires: the record to write, or `None` when the
+/// finding is not suppressed. The finding is open again and owes a `reopened` notice,
+/// exactly as when a suppression expires, so the owner hears at the next sweep (which
+/// resolves it instead if the drift is gone by then).
+pub fn unsuppress(record: &StoredFinding, by: &str, now: &str) -> Option<StoredFinding> {
+    if record.status != Status::Suppressed {
+        return None;
+    }
+    let mut r = record.clone();
+    r.version += 1;
+    r.status = Status::Open;
+    r.suppression = None;
+    r.notice_pending = Some(Change::Reopened);
+    r.history.push(StatusChange {
+        at: now.to_string(),
+        status: Status::Open,
+        note: format!("unsuppressed by {by}"),
+    });
+    Some(r)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -431,5 +452,46 @@ mod tests {
             "a replay writes nothing: {:?}",
             r.writes
         );
+    }
+
+    #[test]
+    fn unsuppress_reopens_with_history_and_a_notice_owed() {
+        let mut stored = Vec::new();
+        let f = finding("a", Severity::High);
+        let r = reconcile(&stored, std::slice::from_ref(&f), "2026-11-24T00:00:00Z");
+        apply(&mut stored, r.writes);
+        let sent = mark_notified(&stored, &["a"]);
+        apply(&mut stored, sent);
+        assert!(
+            unsuppress(&stored[0], "bob", "2026-11-24T01:00:00Z").is_none(),
+            "an open finding has nothing to lift"
+        );
+        let s = suppress(
+            &stored[0],
+            Suppression {
+                reason: "migration in progress".into(),
+                by: "alice".into(),
+                until: "2026-12-01T00:00:00Z".into(),
+            },
+            "2026-11-24T01:00:00Z",
+        )
+        .unwrap();
+        apply(&mut stored, vec![s]);
+        let u = unsuppress(&stored[0], "bob", "2026-11-24T02:00:00Z").unwrap();
+        apply(&mut stored, vec![u]);
+        let r = &stored[0];
+        assert_eq!(r.status, Status::Open);
+        assert!(r.suppression.is_none());
+        assert_eq!(r.notice_pending, Some(Change::Reopened));
+        let last = r.history.last().unwrap();
+        assert_eq!(
+            (last.at.as_str(), last.status, last.note.as_str()),
+            ("2026-11-24T02:00:00Z", Status::Open, "unsuppressed by bob")
+        );
+        assert!(unsuppress(r, "bob", "2026-11-24T03:00:00Z").is_none());
+
+        // The next sweep sends the owed notice once.
+        let r = reconcile(&stored, std::slice::from_ref(&f), "2026-11-25T00:00:00Z");
+        assert_eq!(changes(&r), [Change::Reopened]);
     }
 }
