@@ -6,6 +6,7 @@
 //! port trait with an in-memory fake, and is tested against the AWS emulator.
 
 pub mod desired;
+pub mod feeds;
 pub mod findings;
 pub mod notices;
 pub mod table;
@@ -14,6 +15,7 @@ pub use desired::{
     DesiredStoreError, DynamoDesiredStore, ImportReport, LoadedDesired, SourceInfo,
     create_desired_table, desired_table,
 };
+pub use feeds::{EventBridgeFeed, FindingFeed, SecurityHubFeed};
 pub use findings::{
     DynamoFindingStore, FindingStore, StoreError, create_findings_table, findings_table,
 };

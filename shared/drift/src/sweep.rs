@@ -14,7 +14,7 @@ use std::future::Future;
 
 use crate::lifecycle::{StoredFinding, mark_notified, reconcile};
 use crate::model::Finding;
-use crate::notice::{Notice, NoticeItem, digest};
+use crate::notice::{Change, Notice, NoticeItem, digest};
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +61,44 @@ pub trait Notifier {
     fn send(&self, notice: &Notice) -> impl Future<Output = Result<String, NotifyError>> + Send;
 }
 
+/// Where finding state changes go for machines: an EventBridge bus, Security Hub
+/// (`accessdrift-aws`), or nowhere (`()`). Optional by configuration, so a failure here
+/// is reported in [`SweepReport::feed_errors`] and never stops the sweep or its notices.
+pub trait FindingFeed {
+    /// Publishes the changes of one sweep (each record as stored after the change);
+    /// returns how many were accepted.
+    fn publish(
+        &self,
+        changes: &[(StoredFinding, Change)],
+    ) -> impl Future<Output = Result<usize, NotifyError>> + Send;
+}
+
+/// No feed.
+impl FindingFeed for () {
+    async fn publish(&self, _: &[(StoredFinding, Change)]) -> Result<usize, NotifyError> {
+        Ok(0)
+    }
+}
+
+/// A feed that may be switched off.
+impl<T: FindingFeed + Sync> FindingFeed for Option<T> {
+    async fn publish(&self, changes: &[(StoredFinding, Change)]) -> Result<usize, NotifyError> {
+        match self {
+            Some(feed) => feed.publish(changes).await,
+            None => Ok(0),
+        }
+    }
+}
+
+/// Two feeds, both always tried (the first failure is returned after both ran).
+impl<A: FindingFeed + Sync, B: FindingFeed + Sync> FindingFeed for (A, B) {
+    async fn publish(&self, changes: &[(StoredFinding, Change)]) -> Result<usize, NotifyError> {
+        let a = self.0.publish(changes).await;
+        let b = self.1.publish(changes).await;
+        Ok(a? + b?)
+    }
+}
+
 /// What a sweep did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SweepReport {
@@ -72,6 +110,10 @@ pub struct SweepReport {
     pub pending_owners: Vec<String>,
     /// How many times the reconcile started again after losing a write.
     pub retries: usize,
+    /// State changes accepted by the feeds.
+    pub published: usize,
+    /// Why the feeds refused changes (the sweep went on).
+    pub feed_errors: Vec<String>,
 }
 
 /// How many times a sweep re-reads after a conflicting write before giving up.
@@ -81,6 +123,18 @@ pub const MAX_CONFLICT_RETRIES: usize = 3;
 pub async fn sweep<S: FindingStore, N: Notifier>(
     store: &S,
     notifier: &N,
+    account: &str,
+    found: &[Finding],
+    now: &str,
+) -> Result<SweepReport, StoreError> {
+    sweep_with_feed(store, notifier, &(), account, found, now).await
+}
+
+/// [`sweep`], also publishing every state change to `feed`.
+pub async fn sweep_with_feed<S: FindingStore, N: Notifier, F: FindingFeed>(
+    store: &S,
+    notifier: &N,
+    feed: &F,
     account: &str,
     found: &[Finding],
     now: &str,
@@ -121,6 +175,22 @@ pub async fn sweep<S: FindingStore, N: Notifier>(
             Some(id) => return Err(StoreError::Conflict(id)),
         }
     };
+
+    // State changes for machines, each with the record as stored now.
+    let changes: Vec<(StoredFinding, Change)> = notices
+        .iter()
+        .filter_map(|item| {
+            written
+                .get(&item.finding.id)
+                .map(|r| (r.clone(), item.change))
+        })
+        .collect();
+    if !changes.is_empty() {
+        match feed.publish(&changes).await {
+            Ok(n) => report.published = n,
+            Err(e) => report.feed_errors.push(e.to_string()),
+        }
+    }
 
     // One digest per owner.
     let mut by_owner: BTreeMap<String, Vec<NoticeItem>> = BTreeMap::new();
@@ -298,6 +368,65 @@ mod tests {
         let r = block_on(sweep(&store, &notifier, "111111111111", &found, "t3")).unwrap();
         assert_eq!(r.sent, 0);
         assert_eq!(notifier.sent.lock().unwrap().len(), 1);
+    }
+
+    #[derive(Default)]
+    struct MemoryFeed {
+        got: Mutex<Vec<(String, Change)>>,
+        fail: bool,
+    }
+
+    impl FindingFeed for MemoryFeed {
+        async fn publish(&self, changes: &[(StoredFinding, Change)]) -> Result<usize, NotifyError> {
+            if self.fail {
+                return Err(NotifyError::Service("bus is gone".into()));
+            }
+            let mut got = self
+                .got
+                .lock()
+                .map_err(|e| NotifyError::Service(e.to_string()))?;
+            got.extend(changes.iter().map(|(r, c)| (r.finding.id.clone(), *c)));
+            Ok(changes.len())
+        }
+    }
+
+    #[test]
+    fn every_state_change_reaches_the_feed_once_and_a_broken_feed_does_not_stop_notices() {
+        let store = MemoryStore::default();
+        let notifier = MemoryNotifier::default();
+        let feed = MemoryFeed::default();
+        let a = [finding("a", "credit-team")];
+        let account = "111111111111";
+        block_on(sweep_with_feed(&store, &notifier, &feed, account, &a, "t1")).unwrap();
+        block_on(sweep_with_feed(&store, &notifier, &feed, account, &a, "t2")).unwrap();
+        let r = block_on(sweep_with_feed(
+            &store,
+            &notifier,
+            &feed,
+            account,
+            &[],
+            "t3",
+        ))
+        .unwrap();
+        assert_eq!(r.published, 1);
+        assert_eq!(
+            *feed.got.lock().unwrap(),
+            [
+                ("a".to_string(), Change::New),
+                ("a".to_string(), Change::Resolved)
+            ]
+        );
+
+        let broken = MemoryFeed {
+            fail: true,
+            ..MemoryFeed::default()
+        };
+        let r = block_on(sweep_with_feed(
+            &store, &notifier, &broken, account, &a, "t4",
+        ))
+        .unwrap();
+        assert_eq!(r.feed_errors, ["notices: bus is gone"]);
+        assert_eq!(r.sent, 1, "the reopened notice still went out");
     }
 
     #[test]
