@@ -143,7 +143,10 @@ mod tests {
         let arns: Vec<&str> = m.state.resources.iter().map(|r| r.arn.as_str()).collect();
         assert_eq!(
             arns,
-            ["arn:aws:s3:::credit-applications", "arn:aws:s3:::risk-models"]
+            [
+                "arn:aws:s3:::credit-applications",
+                "arn:aws:s3:::risk-models"
+            ]
         );
         assert_eq!(m.state.constraints.len(), 2, "{:?}", m.state.constraints);
         assert!(m.state.constraints.iter().any(|c| c.rule
