@@ -15,6 +15,7 @@ pub use model::*;
 pub mod desired;
 pub mod drift;
 pub mod events;
+pub mod fakes;
 pub mod lifecycle;
 pub mod notice;
 pub mod severity;

@@ -229,11 +229,10 @@ pub async fn sweep_with_feed<S: FindingStore, N: Notifier, F: FindingFeed>(
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-    use std::sync::Mutex;
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::atomic::Ordering;
 
     use super::*;
+    use crate::fakes::{MemoryFeed, MemoryNotifier, MemoryStore};
     use crate::lifecycle::Status;
     use crate::model::{FindingKind, Severity};
 
@@ -245,79 +244,6 @@ mod tests {
             if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
                 return v;
             }
-        }
-    }
-
-    /// In-memory findings store with the same conditional-write rule as DynamoDB, and a
-    /// hook to make another sweep win one write.
-    #[derive(Default)]
-    struct MemoryStore {
-        items: Mutex<HashMap<String, StoredFinding>>,
-        steal_next_write: Mutex<bool>,
-    }
-
-    impl FindingStore for MemoryStore {
-        async fn load_account(&self, account: &str) -> Result<Vec<StoredFinding>, StoreError> {
-            let items = self
-                .items
-                .lock()
-                .map_err(|e| StoreError::Service(e.to_string()))?;
-            let mut out: Vec<StoredFinding> = items
-                .values()
-                .filter(|r| r.finding.account == account)
-                .cloned()
-                .collect();
-            out.sort_by(|a, b| a.finding.id.cmp(&b.finding.id));
-            Ok(out)
-        }
-
-        async fn write(&self, record: &StoredFinding) -> Result<(), StoreError> {
-            let mut items = self
-                .items
-                .lock()
-                .map_err(|e| StoreError::Service(e.to_string()))?;
-            let mut steal = self
-                .steal_next_write
-                .lock()
-                .map_err(|e| StoreError::Service(e.to_string()))?;
-            if *steal {
-                // Another sweep bumps the record first.
-                *steal = false;
-                if let Some(r) = items.get_mut(&record.finding.id) {
-                    r.version += 1;
-                }
-            }
-            let current = items.get(&record.finding.id).map(|r| r.version);
-            let ok = match current {
-                None => record.version == 1,
-                Some(v) => record.version == v + 1,
-            };
-            if !ok {
-                return Err(StoreError::Conflict(record.finding.id.clone()));
-            }
-            items.insert(record.finding.id.clone(), record.clone());
-            Ok(())
-        }
-    }
-
-    #[derive(Default)]
-    struct MemoryNotifier {
-        sent: Mutex<Vec<Notice>>,
-        fail: AtomicUsize,
-    }
-
-    impl Notifier for MemoryNotifier {
-        async fn send(&self, notice: &Notice) -> Result<String, NotifyError> {
-            if self.fail.load(Ordering::SeqCst) > 0 {
-                self.fail.fetch_sub(1, Ordering::SeqCst);
-                return Err(NotifyError::Service("throttled".into()));
-            }
-            let mut sent = self
-                .sent
-                .lock()
-                .map_err(|e| NotifyError::Service(e.to_string()))?;
-            sent.push(notice.clone());
-            Ok(format!("m{}", sent.len()))
         }
     }
 
@@ -368,26 +294,6 @@ mod tests {
         let r = block_on(sweep(&store, &notifier, "111111111111", &found, "t3")).unwrap();
         assert_eq!(r.sent, 0);
         assert_eq!(notifier.sent.lock().unwrap().len(), 1);
-    }
-
-    #[derive(Default)]
-    struct MemoryFeed {
-        got: Mutex<Vec<(String, Change)>>,
-        fail: bool,
-    }
-
-    impl FindingFeed for MemoryFeed {
-        async fn publish(&self, changes: &[(StoredFinding, Change)]) -> Result<usize, NotifyError> {
-            if self.fail {
-                return Err(NotifyError::Service("bus is gone".into()));
-            }
-            let mut got = self
-                .got
-                .lock()
-                .map_err(|e| NotifyError::Service(e.to_string()))?;
-            got.extend(changes.iter().map(|(r, c)| (r.finding.id.clone(), *c)));
-            Ok(changes.len())
-        }
     }
 
     #[test]

@@ -1,0 +1,350 @@
+//! One pass of the access control loop for one account, as the Lambda functions, the
+//! CLI and the local demo all run it: effective access of the account's snapshot,
+//! drift against the desired state, the findings lifecycle and the owners' notices.
+//!
+//! What it is for: the order of those steps and what a pass reports. What it is not
+//! for: reading AWS or storing anything; the caller hands in a snapshot and the ports
+//! (`FindingStore`, `Notifier`, `FindingFeed` of `accessdrift_drift::sweep`), so the
+//! same code runs on in-memory fakes, on the emulator and in AWS.
+//!
+//! Key design choice: a pass is a pure function of (snapshot, previous snapshot,
+//! desired state) plus the stored findings, so replaying it is harmless (the sweep's
+//! writes are conditional and its notices go out once), and a caller may retry a
+//! failed pass as a whole. Owner-tag changes are found by comparing with the previous
+//! snapshot; their notices are sent before the caller saves the new snapshot, so a
+//! failure to send is retried instead of forgotten.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use accessdrift_access::{AccessOptions, Line, effective_access};
+use accessdrift_drift::drift::{DriftConfig, DriftInput, ResourceFacts, drift};
+use accessdrift_drift::notice::owner_change_notice;
+use accessdrift_drift::sweep::{
+    FindingFeed, FindingStore, Notifier, StoreError, SweepReport, sweep_with_feed,
+};
+use accessdrift_drift::{DesiredState, Finding};
+use accessdrift_snapshot::Snapshot;
+
+/// How a pass judges and whom it tells.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Owner and classification tag keys.
+    pub drift: DriftConfig,
+    /// Every account of the Organization (principals elsewhere are external); the swept
+    /// account and the management account are added.
+    pub org_accounts: BTreeSet<String>,
+    /// The owner word security subscribes to for owner-tag changes.
+    pub security_owner: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            drift: DriftConfig::default(),
+            org_accounts: BTreeSet::new(),
+            security_owner: "security".into(),
+        }
+    }
+}
+
+/// A resource whose owner tag changed between two snapshots.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnerChange {
+    /// The resource ARN.
+    pub resource: String,
+    /// The tag key as written (the new one, else the old one).
+    pub tag_key: String,
+    /// Before.
+    pub old: Option<String>,
+    /// After.
+    pub new: Option<String>,
+}
+
+/// What one pass found and did.
+#[derive(Debug, Clone, Default)]
+pub struct PassReport {
+    /// Effective-access rows computed.
+    pub rows: usize,
+    /// Findings of this pass (open drift now).
+    pub findings: Vec<Finding>,
+    /// The findings lifecycle and notices.
+    pub sweep: SweepReport,
+    /// Owner-tag changes since the previous snapshot.
+    pub owner_changes: Vec<OwnerChange>,
+    /// Parts of the account that could not be read or evaluated (also findings).
+    pub problems: usize,
+}
+
+/// Why a pass failed; the caller retries it whole (it is idempotent).
+#[derive(Debug, thiserror::Error)]
+pub enum PassError {
+    /// The findings store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Owner-change notices could not be sent; keep the previous snapshot and retry.
+    #[error("owner-change notices not sent ({0}); the pass must be retried")]
+    OwnerNotices(String),
+}
+
+/// The tag value and key of the first present key (key case ignored).
+fn tag<'a>(tags: &'a BTreeMap<String, String>, keys: &[String]) -> Option<(&'a str, &'a str)> {
+    keys.iter().find_map(|k| {
+        tags.iter()
+            .find(|(t, _)| t.eq_ignore_ascii_case(k))
+            .map(|(t, v)| (t.as_str(), v.as_str()))
+    })
+}
+
+/// Findings of `snapshot` against `desired` (pure): effective access, then drift.
+pub fn findings(
+    snapshot: &Snapshot,
+    desired: &DesiredState,
+    settings: &Settings,
+) -> (Vec<Finding>, usize) {
+    let mut lines: Vec<Line> = Vec::new();
+    effective_access(snapshot, &AccessOptions::default(), |l| lines.push(l));
+    let rows = lines.iter().filter(|l| matches!(l, Line::Row(_))).count();
+    let mut org = settings.org_accounts.clone();
+    org.insert(snapshot.account_id.clone());
+    if let Some(o) = &snapshot.organization {
+        org.insert(o.management_account_id.clone());
+    }
+    let resources: Vec<ResourceFacts> = snapshot
+        .resources
+        .iter()
+        .map(|r| ResourceFacts {
+            arn: r.arn.clone(),
+            account: r.account.clone(),
+            tags: r.tags.clone(),
+        })
+        .collect();
+    let found = drift(
+        &DriftInput {
+            account: &snapshot.account_id,
+            org_accounts: &org,
+            lines: &lines,
+            desired,
+            resources: &resources,
+        },
+        &settings.drift,
+    );
+    (found, rows)
+}
+
+/// Resources present in both snapshots whose owner tag differs (pure).
+pub fn owner_changes(previous: &Snapshot, current: &Snapshot, keys: &[String]) -> Vec<OwnerChange> {
+    let before: BTreeMap<&str, &BTreeMap<String, String>> = previous
+        .resources
+        .iter()
+        .map(|r| (r.arn.as_str(), &r.tags))
+        .collect();
+    current
+        .resources
+        .iter()
+        .filter_map(|r| {
+            let old_tags = before.get(r.arn.as_str())?;
+            let old = tag(old_tags, keys);
+            let new = tag(&r.tags, keys);
+            let (old_value, new_value) = (old.map(|t| t.1), new.map(|t| t.1));
+            (old_value != new_value).then(|| OwnerChange {
+                resource: r.arn.clone(),
+                tag_key: new.or(old).map_or("owner", |t| t.0).to_string(),
+                old: old_value.map(str::to_string),
+                new: new_value.map(str::to_string),
+            })
+        })
+        .collect()
+}
+
+/// One pass over `snapshot` at `now` (RFC 3339 UTC): findings, their lifecycle and
+/// notices, and owner-change notices when `previous` is given.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the ports and inputs of one pass, all needed"
+)]
+pub async fn run_pass<S: FindingStore, N: Notifier, F: FindingFeed>(
+    snapshot: &Snapshot,
+    previous: Option<&Snapshot>,
+    desired: &DesiredState,
+    settings: &Settings,
+    store: &S,
+    notifier: &N,
+    feed: &F,
+    now: &str,
+) -> Result<PassReport, PassError> {
+    let (found, rows) = findings(snapshot, desired, settings);
+    let sweep = sweep_with_feed(store, notifier, feed, &snapshot.account_id, &found, now).await?;
+    let owner_changes = previous
+        .map(|p| owner_changes(p, snapshot, &settings.drift.owner_tag_keys))
+        .unwrap_or_default();
+    let mut failures = Vec::new();
+    for change in &owner_changes {
+        let notice = owner_change_notice(
+            &snapshot.account_id,
+            &change.resource,
+            &change.tag_key,
+            change.old.as_deref(),
+            change.new.as_deref(),
+            &settings.security_owner,
+        );
+        if let Err(e) = notifier.send(&notice).await {
+            failures.push(format!("{}: {e}", change.resource));
+        }
+    }
+    if !failures.is_empty() {
+        return Err(PassError::OwnerNotices(failures.join("; ")));
+    }
+    Ok(PassReport {
+        rows,
+        problems: snapshot.problems.len(),
+        findings: found,
+        sweep,
+        owner_changes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use accessdrift_drift::desired::parse_desired;
+    use accessdrift_drift::fakes::{MemoryNotifier, MemoryStore};
+    use accessdrift_snapshot::read_snapshot;
+
+    /// Runs a future whose awaits complete at once (the fakes never wait).
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        let mut f = std::pin::pin!(f);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        loop {
+            if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+                return v;
+            }
+        }
+    }
+
+    const ACCOUNT: &str = include_str!("../../../examples/credit-account.json");
+    const DESIRED: &str = include_str!("../../../examples/desired-state.yaml");
+
+    fn snapshot(text: &str) -> Snapshot {
+        match read_snapshot(text) {
+            Ok(s) => s,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn a_pass_opens_findings_notifies_each_owner_once_and_a_replay_is_quiet() {
+        let s = snapshot(ACCOUNT);
+        let desired = parse_desired(DESIRED, "examples/desired-state.yaml").unwrap();
+        let settings = Settings::default();
+        let (store, notifier) = (MemoryStore::default(), MemoryNotifier::default());
+        let first = block_on(run_pass(
+            &s,
+            None,
+            &desired,
+            &settings,
+            &store,
+            &notifier,
+            &(),
+            "2026-11-24T02:00:00Z",
+        ))
+        .unwrap();
+        assert!(!first.findings.is_empty());
+        assert_eq!(first.sweep.written, first.findings.len());
+        let owners: BTreeSet<String> = first
+            .findings
+            .iter()
+            .map(|f| f.owner.clone().unwrap_or_else(|| "unowned".into()))
+            .collect();
+        assert_eq!(first.sweep.sent, owners.len(), "one digest per owner");
+
+        let again = block_on(run_pass(
+            &s,
+            Some(&s),
+            &desired,
+            &settings,
+            &store,
+            &notifier,
+            &(),
+            "2026-11-24T03:00:00Z",
+        ))
+        .unwrap();
+        assert_eq!(again.sweep.sent, 0, "the same drift never notifies twice");
+        assert!(again.owner_changes.is_empty());
+        let replay = block_on(run_pass(
+            &s,
+            Some(&s),
+            &desired,
+            &settings,
+            &store,
+            &notifier,
+            &(),
+            "2026-11-24T03:00:00Z",
+        ))
+        .unwrap();
+        assert_eq!(
+            (replay.sweep.written, replay.sweep.sent),
+            (0, 0),
+            "replaying the same pass writes nothing"
+        );
+    }
+
+    #[test]
+    fn an_owner_tag_change_tells_the_old_owner_the_new_owner_and_security() {
+        let before = snapshot(ACCOUNT);
+        let after = snapshot(&ACCOUNT.replacen(
+            "\"owner\": \"credit-team\"",
+            "\"owner\": \"marketing\"",
+            1,
+        ));
+        let changes = owner_changes(&before, &after, &DriftConfig::default().owner_tag_keys);
+        assert_eq!(changes.len(), 1, "{changes:?}");
+        assert_eq!(changes[0].old.as_deref(), Some("credit-team"));
+        assert_eq!(changes[0].new.as_deref(), Some("marketing"));
+
+        let desired = DesiredState::default();
+        let (store, notifier) = (MemoryStore::default(), MemoryNotifier::default());
+        let settings = Settings::default();
+        block_on(run_pass(
+            &after,
+            Some(&before),
+            &desired,
+            &settings,
+            &store,
+            &notifier,
+            &(),
+            "t1",
+        ))
+        .unwrap();
+        let sent = notifier.sent.lock().unwrap();
+        let owner_notice = sent
+            .iter()
+            .find(|n| n.subject.contains("owner"))
+            .unwrap_or_else(|| panic!("no owner-change notice in {sent:?}"));
+        let audience = format!("{:?}", owner_notice.attributes);
+        for who in ["credit-team", "marketing", "security"] {
+            assert!(audience.contains(who), "{who} not in {audience}");
+        }
+    }
+
+    #[test]
+    fn an_unsent_owner_change_fails_the_pass_so_it_is_retried() {
+        let before = snapshot(ACCOUNT);
+        let after =
+            snapshot(&ACCOUNT.replacen("\"owner\": \"credit-team\"", "\"owner\": \"x\"", 1));
+        let (store, notifier) = (MemoryStore::default(), MemoryNotifier::default());
+        notifier
+            .fail
+            .store(100, std::sync::atomic::Ordering::SeqCst);
+        let r = block_on(run_pass(
+            &after,
+            Some(&before),
+            &DesiredState::default(),
+            &Settings::default(),
+            &store,
+            &notifier,
+            &(),
+            "t1",
+        ));
+        assert!(matches!(r, Err(PassError::OwnerNotices(_))), "{r:?}");
+    }
+}
