@@ -38,56 +38,6 @@ fn finding(severity: Severity) -> Finding {
     }
 }
 
-/// A queue subscribed to the topic with a filter policy; returns its URL.
-async fn subscribe(em: &Emulator, topic: &str, name: &str, filter: &str) -> String {
-    let sqs = aws_sdk_sqs::Client::new(&em.sdk_config().await);
-    let url = sqs
-        .create_queue()
-        .queue_name(name)
-        .send()
-        .await
-        .unwrap()
-        .queue_url()
-        .unwrap()
-        .to_string();
-    let arn = sqs
-        .get_queue_attributes()
-        .queue_url(&url)
-        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .unwrap()
-        .attributes()
-        .unwrap()
-        .get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-        .unwrap()
-        .clone();
-    aws_sdk_sns::Client::new(&em.sdk_config().await)
-        .subscribe()
-        .topic_arn(topic)
-        .protocol("sqs")
-        .endpoint(arn)
-        .attributes("FilterPolicy", filter)
-        .send()
-        .await
-        .unwrap();
-    url
-}
-
-async fn receive(em: &Emulator, url: &str) -> Vec<serde_json::Value> {
-    let out = aws_sdk_sqs::Client::new(&em.sdk_config().await)
-        .receive_message()
-        .queue_url(url)
-        .max_number_of_messages(10)
-        .send()
-        .await
-        .unwrap();
-    out.messages()
-        .iter()
-        .map(|m| serde_json::from_str(m.body().unwrap()).unwrap())
-        .collect()
-}
-
 #[tokio::test]
 async fn a_digest_reaches_the_owner_and_security_by_filter_and_no_other_team() {
     let em = Emulator::start();
@@ -100,15 +50,15 @@ async fn a_digest_reaches_the_owner_and_security_by_filter_and_no_other_team() {
         .topic_arn()
         .unwrap()
         .to_string();
-    let credit = subscribe(&em, &topic, "credit-team", r#"{"owner": ["credit-team"]}"#).await;
-    let risk = subscribe(&em, &topic, "risk-team", r#"{"owner": ["risk-team"]}"#).await;
-    let security = subscribe(
-        &em,
-        &topic,
-        "security",
-        r#"{"severity": ["high", "critical"]}"#,
-    )
-    .await;
+    let credit = em
+        .subscribe_queue(&topic, "credit-team", r#"{"owner": ["credit-team"]}"#)
+        .await;
+    let risk = em
+        .subscribe_queue(&topic, "risk-team", r#"{"owner": ["risk-team"]}"#)
+        .await;
+    let security = em
+        .subscribe_queue(&topic, "security", r#"{"severity": ["high", "critical"]}"#)
+        .await;
     let notifier = SnsNotifier::new(aws_sdk_sns::Client::new(&em.sdk_config().await), &topic);
 
     let notice = digest(
@@ -122,7 +72,7 @@ async fn a_digest_reaches_the_owner_and_security_by_filter_and_no_other_team() {
     let id = notifier.send(&notice).await.unwrap();
     assert!(!id.is_empty());
 
-    let got = receive(&em, &credit).await;
+    let got = em.drain(&credit).await;
     assert_eq!(got.len(), 1, "the owner's subscription gets the digest");
     let envelope = &got[0];
     assert_eq!(
@@ -137,11 +87,11 @@ async fn a_digest_reaches_the_owner_and_security_by_filter_and_no_other_team() {
         "{message}"
     );
     assert!(
-        receive(&em, &risk).await.is_empty(),
+        em.drain(&risk).await.is_empty(),
         "another team's filter keeps it out"
     );
     assert_eq!(
-        receive(&em, &security).await.len(),
+        em.drain(&security).await.len(),
         1,
         "security gets high severity"
     );
@@ -156,8 +106,8 @@ async fn a_digest_reaches_the_owner_and_security_by_filter_and_no_other_team() {
         }],
     );
     notifier.send(&low).await.unwrap();
-    assert_eq!(receive(&em, &credit).await.len(), 1);
-    assert!(receive(&em, &security).await.is_empty());
+    assert_eq!(em.drain(&credit).await.len(), 1);
+    assert!(em.drain(&security).await.is_empty());
 }
 
 #[tokio::test]
@@ -185,7 +135,9 @@ async fn a_sweep_on_dynamodb_and_sns_notifies_new_drift_once_and_its_resolution(
         .topic_arn()
         .unwrap()
         .to_string();
-    let credit = subscribe(&em, &topic, "credit-team", r#"{"owner": ["credit-team"]}"#).await;
+    let credit = em
+        .subscribe_queue(&topic, "credit-team", r#"{"owner": ["credit-team"]}"#)
+        .await;
     let notifier = SnsNotifier::new(aws_sdk_sns::Client::new(&em.sdk_config().await), &topic);
     let found = [finding(Severity::High)];
 
@@ -200,7 +152,7 @@ async fn a_sweep_on_dynamodb_and_sns_notifies_new_drift_once_and_its_resolution(
     .unwrap();
     assert_eq!((r.written, r.sent), (1, 1));
     assert_eq!(
-        receive(&em, &credit).await.len(),
+        em.drain(&credit).await.len(),
         1,
         "one notice for the new drift"
     );
@@ -216,7 +168,7 @@ async fn a_sweep_on_dynamodb_and_sns_notifies_new_drift_once_and_its_resolution(
     .unwrap();
     assert_eq!(r.sent, 0);
     assert!(
-        receive(&em, &credit).await.is_empty(),
+        em.drain(&credit).await.is_empty(),
         "the same drift the next night is quiet"
     );
 
@@ -230,7 +182,7 @@ async fn a_sweep_on_dynamodb_and_sns_notifies_new_drift_once_and_its_resolution(
     .await
     .unwrap();
     assert_eq!(r.sent, 1);
-    let got = receive(&em, &credit).await;
+    let got = em.drain(&credit).await;
     assert_eq!(got.len(), 1);
     assert!(
         got[0]["Message"].as_str().unwrap().contains("resolved"),

@@ -106,6 +106,69 @@ impl Emulator {
     }
 }
 
+impl Emulator {
+    /// A queue subscribed to `topic` with the SNS `filter` policy, as a team would
+    /// subscribe (email and Slack cannot be read back; an SQS subscriber can). Returns
+    /// the queue URL.
+    pub async fn subscribe_queue(&self, topic: &str, name: &str, filter: &str) -> String {
+        let config = self.sdk_config().await;
+        let sqs = aws_sdk_sqs::Client::new(&config);
+        let url = match sqs.create_queue().queue_name(name).send().await {
+            Ok(out) => out.queue_url().unwrap_or_default().to_string(),
+            Err(e) => panic!("create queue {name}: {e:?}"),
+        };
+        let arn = format!("arn:aws:sqs:us-east-1:{DEFAULT_ACCOUNT}:{name}");
+        let subscribed = aws_sdk_sns::Client::new(&config)
+            .subscribe()
+            .topic_arn(topic)
+            .protocol("sqs")
+            .endpoint(arn)
+            .attributes("FilterPolicy", filter)
+            .send()
+            .await;
+        if let Err(e) = subscribed {
+            panic!("subscribe {name} to {topic}: {e:?}");
+        }
+        url
+    }
+
+    /// Every message waiting on the queue at `url` (SNS envelopes as JSON), deleted once
+    /// read, so the next call sees only what arrived since.
+    pub async fn drain(&self, url: &str) -> Vec<serde_json::Value> {
+        let sqs = aws_sdk_sqs::Client::new(&self.sdk_config().await);
+        let mut out = Vec::new();
+        loop {
+            let page = match sqs
+                .receive_message()
+                .queue_url(url)
+                .max_number_of_messages(10)
+                .send()
+                .await
+            {
+                Ok(page) => page,
+                Err(e) => panic!("receive from {url}: {e:?}"),
+            };
+            if page.messages().is_empty() {
+                return out;
+            }
+            for m in page.messages() {
+                match serde_json::from_str(m.body().unwrap_or_default()) {
+                    Ok(v) => out.push(v),
+                    Err(e) => panic!("a message on {url} is not JSON: {e}"),
+                }
+                if let Some(handle) = m.receipt_handle() {
+                    let _ = sqs
+                        .delete_message()
+                        .queue_url(url)
+                        .receipt_handle(handle)
+                        .send()
+                        .await;
+                }
+            }
+        }
+    }
+}
+
 impl Drop for Emulator {
     fn drop(&mut self) {
         let _ = self.child.kill();
