@@ -90,6 +90,29 @@ impl Emulator {
         &self.url
     }
 
+    /// Points a child process (the `accessdrift` binary, a Lambda handler binary) at the
+    /// emulator as a user would, through the standard AWS environment variables, with
+    /// dummy credentials and nothing from the user's own AWS configuration.
+    pub fn configure<'c>(
+        &self,
+        command: &'c mut std::process::Command,
+    ) -> &'c mut std::process::Command {
+        command
+            .env("AWS_ENDPOINT_URL", &self.url)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_CONFIG_FILE", "/nonexistent/accessdrift-test-config")
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                "/nonexistent/accessdrift-test-credentials",
+            )
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_SESSION_TOKEN")
+            .env_remove("AWS_DEFAULT_REGION")
+    }
+
     /// An SDK config for region `us-east-1` with dummy credentials, reaching the emulator.
     pub async fn sdk_config(&self) -> SdkConfig {
         self.sdk_config_in("us-east-1").await
