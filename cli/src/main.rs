@@ -11,7 +11,9 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
 mod access;
+mod cloud;
 mod drift;
+mod findings;
 
 // A batch allocates many small policy objects on two threads; mimalloc is markedly
 // faster than the system allocator for that (measured in the simulate benchmark).
@@ -143,6 +145,17 @@ enum Command {
         #[arg(long)]
         fail_on_drift: bool,
     },
+
+    /// Findings in the findings table (DynamoDB): list, show, suppress, unsuppress.
+    ///
+    /// Exit codes: 0 success, 1 AWS or runtime error (the message says what to set),
+    /// 2 bad usage or input, 4 no finding with that id.
+    ///
+    /// Examples:
+    ///   accessdrift findings list --owner credit-team --status open
+    ///   accessdrift findings show 3f9c2a0d5e7b41c8a9d06e2f1b3c4d5e
+    #[command(subcommand, verbatim_doc_comment)]
+    Findings(findings::FindingsCommand),
 
     /// Write a synthetic account snapshot (for benchmarks and trying things out).
     ///
@@ -282,6 +295,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             json,
             fail_on_drift,
         } => drift::drift_cmd(&snapshot, &desired, &org_accounts, json, fail_on_drift),
+        Command::Findings(command) => findings::run(command),
         Command::Simulate { explain } => {
             let input =
                 read_stdin().context("reading cases from standard input (is it UTF-8 text?)")?;

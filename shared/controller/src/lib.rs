@@ -14,6 +14,9 @@
 //! snapshot; their notices are sent before the caller saves the new snapshot, so a
 //! failure to send is retried instead of forgotten.
 
+pub mod fakes;
+pub mod ports;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use accessdrift_access::{AccessOptions, Line, effective_access};
@@ -23,7 +26,9 @@ use accessdrift_drift::sweep::{
     FindingFeed, FindingStore, Notifier, StoreError, SweepReport, sweep_with_feed,
 };
 use accessdrift_drift::{DesiredState, Finding};
-use accessdrift_snapshot::Snapshot;
+use accessdrift_snapshot::{Snapshot, read_snapshot};
+
+use crate::ports::{AccountReader, DesiredSource, PortError, SnapshotStore};
 
 /// How a pass judges and whom it tells.
 #[derive(Debug, Clone)]
@@ -203,6 +208,93 @@ pub async fn run_pass<S: FindingStore, N: Notifier, F: FindingFeed>(
     })
 }
 
+/// What the nightly sweep of one account did.
+#[derive(Debug, Clone, Default)]
+pub struct AccountSweep {
+    /// The pass over the fresh snapshot.
+    pub pass: PassReport,
+    /// Problems reading the desired state (a source that could not be read...).
+    pub desired_problems: Vec<String>,
+    /// Whether a previous snapshot was there to compare owner tags with.
+    pub had_previous: bool,
+}
+
+/// Why a sweep of one account failed (the message is retried: a sweep is idempotent).
+#[derive(Debug, thiserror::Error)]
+pub enum SweepError {
+    /// A port failed.
+    #[error(transparent)]
+    Port(#[from] PortError),
+    /// The account reader produced a document that is not a snapshot.
+    #[error("the snapshot of account {account} is unreadable: {message}")]
+    Snapshot {
+        /// The account.
+        account: String,
+        /// Why.
+        message: String,
+    },
+    /// The pass failed.
+    #[error(transparent)]
+    Pass(#[from] PassError),
+}
+
+/// The nightly sweep of one account: read it whole, run the pass against the desired
+/// state and the previous snapshot, then keep the new snapshot (only after the pass
+/// succeeded, so a failed pass is retried against the same previous state).
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the ports of one sweep, all needed"
+)]
+pub async fn sweep_account<R, P, D, S, N, F>(
+    account: &str,
+    reader: &R,
+    snapshots: &P,
+    desired: &D,
+    store: &S,
+    notifier: &N,
+    feed: &F,
+    settings: &Settings,
+    now: &str,
+) -> Result<AccountSweep, SweepError>
+where
+    R: AccountReader,
+    P: SnapshotStore,
+    D: DesiredSource,
+    S: FindingStore,
+    N: Notifier,
+    F: FindingFeed,
+{
+    let json = reader.read_account(account).await?;
+    let snapshot = read_snapshot(&json).map_err(|e| SweepError::Snapshot {
+        account: account.to_string(),
+        message: e.to_string(),
+    })?;
+    // A previous snapshot this version cannot read is treated as absent: the only loss
+    // is one round of owner-tag comparison, and the new snapshot replaces it.
+    let previous = snapshots
+        .load(account)
+        .await?
+        .and_then(|text| read_snapshot(&text).ok());
+    let (state, desired_problems) = desired.load_desired().await?;
+    let pass = run_pass(
+        &snapshot,
+        previous.as_ref(),
+        &state,
+        settings,
+        store,
+        notifier,
+        feed,
+        now,
+    )
+    .await?;
+    snapshots.save(account, &json).await?;
+    Ok(AccountSweep {
+        pass,
+        desired_problems,
+        had_previous: previous.is_some(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -324,6 +416,54 @@ mod tests {
         for who in ["credit-team", "marketing", "security"] {
             assert!(audience.contains(who), "{who} not in {audience}");
         }
+    }
+
+    #[test]
+    fn a_sweep_keeps_the_snapshot_only_after_the_pass_and_compares_owners_with_it() {
+        use crate::fakes::{MemoryAccounts, MemoryDesired, MemorySnapshots};
+        let reader = MemoryAccounts::default();
+        reader.set("111111111111", ACCOUNT);
+        let snapshots = MemorySnapshots::default();
+        let desired = MemoryDesired::new(parse_desired(DESIRED, "d.yaml").unwrap());
+        let (store, notifier) = (MemoryStore::default(), MemoryNotifier::default());
+        let settings = Settings::default();
+        let sweep = |now: &'static str| {
+            block_on(sweep_account(
+                "111111111111",
+                &reader,
+                &snapshots,
+                &desired,
+                &store,
+                &notifier,
+                &(),
+                &settings,
+                now,
+            ))
+        };
+        let first = sweep("t1").unwrap();
+        assert!(!first.had_previous);
+        assert!(
+            snapshots.get("111111111111").is_some(),
+            "kept after the pass"
+        );
+
+        reader.set(
+            "111111111111",
+            &ACCOUNT.replacen("\"owner\": \"credit-team\"", "\"owner\": \"marketing\"", 1),
+        );
+        notifier
+            .fail
+            .store(100, std::sync::atomic::Ordering::SeqCst);
+        assert!(sweep("t2").is_err(), "notices cannot go out");
+        assert_eq!(
+            snapshots.get("111111111111").as_deref(),
+            Some(ACCOUNT),
+            "a failed pass keeps the previous snapshot, so the retry sees the change again"
+        );
+        notifier.fail.store(0, std::sync::atomic::Ordering::SeqCst);
+        let retried = sweep("t3").unwrap();
+        assert!(retried.had_previous);
+        assert_eq!(retried.pass.owner_changes.len(), 1);
     }
 
     #[test]
