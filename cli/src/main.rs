@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 
 mod access;
 mod cloud;
+mod desired;
 mod drift;
 mod findings;
 
@@ -206,6 +207,55 @@ enum DesiredCommand {
         #[arg(long = "arn")]
         arns: Vec<String>,
     },
+    /// Validate a desired-state file and store it in the desired-state table, replacing
+    /// what its source held: all or nothing.
+    ///
+    /// Each team's file is one source (by default the file name without extension). A
+    /// rejected file (every error listed with file, line and field), or one that claims
+    /// a resource another source holds, changes nothing stored and exits 2.
+    /// Exit codes: 0 stored or unchanged, 1 AWS error, 2 rejected.
+    ///
+    /// Examples:
+    ///   accessdrift desired import desired/credit.yaml
+    ///   accessdrift desired import desired/credit.yaml --source credit-team --by "$(git config user.email)"
+    #[command(verbatim_doc_comment)]
+    Import {
+        /// The desired-state file (YAML or JSON).
+        file: std::path::PathBuf,
+        /// The source it replaces (default: the file name without extension).
+        #[arg(long)]
+        source: Option<String>,
+        /// Who imports it, recorded with the source.
+        #[arg(long, env = "USER", default_value = "unknown")]
+        by: String,
+        #[command(flatten)]
+        table: cloud::DesiredTable,
+    },
+    /// Print the stored desired state: one source's file exactly as imported, or every
+    /// source merged, in canonical form.
+    ///
+    /// Exit codes: 0 printed, 1 AWS error, 4 no such source.
+    ///
+    /// Examples:
+    ///   accessdrift desired export --source credit > desired/credit.yaml
+    ///   accessdrift desired export > all-teams.yaml
+    #[command(verbatim_doc_comment)]
+    Export {
+        /// Only this source, as imported.
+        #[arg(long)]
+        source: Option<String>,
+        #[command(flatten)]
+        table: cloud::DesiredTable,
+    },
+    /// List the sources in the desired-state table: generation, counts, when and by whom.
+    ///
+    /// Example:
+    ///   accessdrift desired list
+    #[command(verbatim_doc_comment)]
+    List {
+        #[command(flatten)]
+        table: cloud::DesiredTable,
+    },
 }
 
 fn main() -> ExitCode {
@@ -275,6 +325,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             seed,
         } => access::generate(roles, resources, seed),
         Command::Desired(DesiredCommand::Validate { file }) => drift::validate(&file),
+        Command::Desired(DesiredCommand::Import {
+            file,
+            source,
+            by,
+            table,
+        }) => desired::import(&file, source, by, &table),
+        Command::Desired(DesiredCommand::Export { source, table }) => {
+            desired::export(source, &table)
+        }
+        Command::Desired(DesiredCommand::List { table }) => desired::list(&table),
         Command::Desired(DesiredCommand::Baseline {
             snapshot,
             owner,

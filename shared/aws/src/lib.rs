@@ -9,6 +9,7 @@ pub mod desired;
 pub mod feeds;
 pub mod findings;
 pub mod notices;
+pub mod snapshots;
 pub mod table;
 
 pub use desired::{
@@ -20,3 +21,4 @@ pub use findings::{
     DynamoFindingStore, FindingStore, StoreError, create_findings_table, findings_table,
 };
 pub use notices::{Notifier, NotifyError, SnsNotifier};
+pub use snapshots::S3SnapshotStore;
