@@ -295,6 +295,8 @@ pub(crate) struct RawResource<'a> {
     pub(crate) policy: Option<&'a RawValue>,
     pub(crate) tags: Option<Value>,
     pub(crate) settings: Option<Value>,
+    /// Why the producer could not read the resource (the collector's could-not-evaluate).
+    pub(crate) error: Option<Value>,
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! The snapshot's `resources`, plus every IAM role seen as a resource.
 //!
 //! What it does: reads each entry (ARN, CloudFormation type, resource policy, tags,
-//! settings), works out the owning account and region from the ARN and the KMS key
+//! settings, and `error` when the producer could not read the resource: the resource
+//! then has no policy but that reason, so it gets a "could not evaluate" row), works out the owning account and region from the ARN and the KMS key
 //! protecting the data from the settings, then merges in the roles of the authorization
 //! details (a role's trust policy is its resource policy). The result is sorted by ARN,
 //! one entry per ARN.
@@ -132,9 +133,21 @@ fn read_entry(
             String::new()
         }
     };
-    let policy = match raw.policy {
-        None => Ok(None),
-        Some(document) => match parse_document(document) {
+    let collector_error = match raw.error {
+        None | Some(Value::Null) => None,
+        Some(Value::String(e)) => Some(e),
+        Some(other) => Some(format!(
+            "(`error` is {}, not a string)",
+            super::json_type(&other)
+        )),
+    };
+    let policy = match (collector_error, raw.policy) {
+        (Some(error), _) => {
+            problems.push(&arn, format!("could not be read by the producer: {error}"));
+            Err(format!("the producer could not read it: {error}"))
+        }
+        (None, None) => Ok(None),
+        (None, Some(document)) => match parse_document(document) {
             Ok(p) => Ok(Some(Arc::new(p))),
             Err(reason) => {
                 problems.push(
@@ -412,6 +425,43 @@ mod tests {
         assert_eq!(
             key(json!({"KmsMasterKeyId": "alias/aws/sqs"}), queue),
             (None, vec![])
+        );
+    }
+
+    #[test]
+    fn a_producer_error_makes_the_resource_unevaluable() {
+        let doc = serde_json::json!({"accountId": "111111111111", "resources": [
+            {"arn": "arn:aws:s3:::denied", "type": "AWS::S3::Bucket", "policy": null,
+             "error": "`s3:GetBucketPolicy` access denied: AccessDenied: Access Denied"},
+            {"arn": "arn:aws:s3:::odd", "type": "AWS::S3::Bucket", "error": 5},
+            {"arn": "arn:aws:s3:::fine", "type": "AWS::S3::Bucket", "policy": null, "error": null}
+        ]});
+        let s = crate::read_snapshot(&doc.to_string()).unwrap();
+        let policy = |arn: &str| {
+            s.resources
+                .iter()
+                .find(|r| r.arn == arn)
+                .unwrap()
+                .policy
+                .clone()
+        };
+        assert_eq!(
+            policy("arn:aws:s3:::denied").unwrap_err(),
+            "the producer could not read it: `s3:GetBucketPolicy` access denied: AccessDenied: Access Denied"
+        );
+        assert_eq!(
+            policy("arn:aws:s3:::odd").unwrap_err(),
+            "the producer could not read it: (`error` is a number, not a string)"
+        );
+        assert!(matches!(policy("arn:aws:s3:::fine"), Ok(None)));
+        let subjects: Vec<_> = s.problems.iter().map(|p| p.subject.as_str()).collect();
+        assert_eq!(
+            subjects,
+            [
+                "authorizationDetails",
+                "arn:aws:s3:::denied",
+                "arn:aws:s3:::odd"
+            ]
         );
     }
 
