@@ -21,53 +21,16 @@ use accessdrift_drift::notice::Change;
 pub use accessdrift_drift::sweep::{FindingStore, StoreError};
 use accessdrift_drift::{Finding, FindingKind, GrantRef, Severity};
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
-    KeyType, Projection, ProjectionType, ScalarAttributeType,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, KeyType};
 
-/// The table's key schema and indexes, the one definition the template and the tests
-/// share: `id` (hash); GSIs `by-owner-status` (owner, status), `by-account` (account,
-/// id), `by-resource` (resource, id), `by-severity` (severity, last_seen).
-pub struct TableDefinition {
-    /// Attribute definitions of every key.
-    pub attributes: Vec<AttributeDefinition>,
-    /// The primary key.
-    pub key: Vec<KeySchemaElement>,
-    /// The global secondary indexes.
-    pub indexes: Vec<GlobalSecondaryIndex>,
-}
+pub use crate::table::TableDefinition;
+use crate::table::{TableError, create_table, index, key, string_attribute};
 
-fn key(name: &str, kind: KeyType) -> Result<KeySchemaElement, StoreError> {
-    KeySchemaElement::builder()
-        .attribute_name(name)
-        .key_type(kind)
-        .build()
-        .map_err(|e| StoreError::Service(e.to_string()))
-}
-
-/// The findings table's definition.
+/// The findings table's definition, the one the template and the tests share: `id`
+/// (hash); GSIs `by-owner-status` (owner, status), `by-account` (account, id),
+/// `by-resource` (resource, id), `by-severity` (severity, last_seen).
 pub fn findings_table() -> Result<TableDefinition, StoreError> {
-    let attr = |name: &str| {
-        AttributeDefinition::builder()
-            .attribute_name(name)
-            .attribute_type(ScalarAttributeType::S)
-            .build()
-            .map_err(|e| StoreError::Service(e.to_string()))
-    };
-    let gsi = |name: &str, hash: &str, range: &str| -> Result<GlobalSecondaryIndex, StoreError> {
-        GlobalSecondaryIndex::builder()
-            .index_name(name)
-            .key_schema(key(hash, KeyType::Hash)?)
-            .key_schema(key(range, KeyType::Range)?)
-            .projection(
-                Projection::builder()
-                    .projection_type(ProjectionType::All)
-                    .build(),
-            )
-            .build()
-            .map_err(|e| StoreError::Service(e.to_string()))
-    };
+    let table = |e: TableError| StoreError::Service(e.to_string());
     Ok(TableDefinition {
         attributes: [
             "id",
@@ -79,37 +42,24 @@ pub fn findings_table() -> Result<TableDefinition, StoreError> {
             "last_seen",
         ]
         .iter()
-        .map(|a| attr(a))
-        .collect::<Result<_, _>>()?,
-        key: vec![key("id", KeyType::Hash)?],
+        .map(|a| string_attribute(a))
+        .collect::<Result<_, _>>()
+        .map_err(table)?,
+        key: vec![key("id", KeyType::Hash).map_err(table)?],
         indexes: vec![
-            gsi("by-owner-status", "owner", "status")?,
-            gsi("by-account", "account", "id")?,
-            gsi("by-resource", "resource", "id")?,
-            gsi("by-severity", "severity", "last_seen")?,
+            index("by-owner-status", "owner", "status").map_err(table)?,
+            index("by-account", "account", "id").map_err(table)?,
+            index("by-resource", "resource", "id").map_err(table)?,
+            index("by-severity", "severity", "last_seen").map_err(table)?,
         ],
     })
 }
 
 /// Creates the findings table (for tests and local runs; the SAM template creates it in AWS).
 pub async fn create_findings_table(client: &Client, table: &str) -> Result<(), StoreError> {
-    let def = findings_table()?;
-    client
-        .create_table()
-        .table_name(table)
-        .set_attribute_definitions(Some(def.attributes))
-        .set_key_schema(Some(def.key))
-        .set_global_secondary_indexes(Some(def.indexes))
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
+    create_table(client, table, findings_table()?)
         .await
-        .map_err(|e| {
-            StoreError::Service(format!(
-                "{}",
-                aws_sdk_dynamodb::error::DisplayErrorContext(e)
-            ))
-        })?;
-    Ok(())
+        .map_err(|e| StoreError::Service(e.to_string()))
 }
 
 /// The findings table on DynamoDB.
