@@ -30,20 +30,9 @@ const BUCKET_C: &str = "arn:aws:s3:::payments-ledger";
 /// this machine's AWS configuration.
 fn bin(emulator: &Emulator) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_accessdrift"));
-    c.env("AWS_ENDPOINT_URL", emulator.url())
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/nonexistent/accessdrift-test-config")
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/accessdrift-test-credentials",
-        )
-        .env("ACCESSDRIFT_FINDINGS_TABLE", TABLE)
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("AWS_DEFAULT_REGION");
+    emulator
+        .configure(&mut c)
+        .env("ACCESSDRIFT_FINDINGS_TABLE", TABLE);
     c
 }
 
