@@ -11,7 +11,7 @@ MOTO_VERSION := 5.2.5
 MOTO_VENV := $(CURDIR)/.venv-moto
 export ACCESSDRIFT_MOTO_SERVER ?= $(MOTO_VENV)/bin/moto_server
 
-.PHONY: test demo build lint fmt-check clippy unit deps-check bench iam-data fuzz help emulator
+.PHONY: test demo build lint fmt-check clippy unit deps-check bench iam-data fuzz help emulator lint-templates
 
 help:
 	@echo "make demo      run accessdrift locally on the embedded example (no AWS account)"
@@ -21,7 +21,7 @@ help:
 	@echo "make fuzz      fuzz parse+evaluate for 60 s (installs cargo-fuzz on first use)"
 
 ## test: everything CI runs (.ci/run calls exactly this)
-test: fmt-check clippy deps-check emulator unit
+test: fmt-check clippy deps-check emulator lint-templates unit
 	@echo "make test: all checks passed"
 
 fmt-check:
@@ -48,6 +48,26 @@ $(MOTO_VENV)/.installed-$(MOTO_VERSION):
 	@echo "==> installing the AWS emulator (moto[server]==$(MOTO_VERSION)) in $(MOTO_VENV)"
 	python3 -m venv $(MOTO_VENV)
 	$(MOTO_VENV)/bin/pip install --quiet --disable-pip-version-check 'moto[server]==$(MOTO_VERSION)'
+	@touch $@
+
+## lint-templates: cfn-lint and `sam validate --lint` on the deployment templates, offline.
+## The tools live in their own venv inside the repo (ignored by git), apart from moto's:
+## they pin different versions of the same libraries.
+SAM_VENV := $(CURDIR)/.venv-sam
+CFN_LINT_VERSION := 1.58.0
+SAM_CLI_VERSION := 1.170.0
+
+lint-templates: $(SAM_VENV)/.installed-$(CFN_LINT_VERSION)-$(SAM_CLI_VERSION)
+	@echo "==> cfn-lint template.yaml infra/*.yaml"
+	$(SAM_VENV)/bin/cfn-lint template.yaml infra/*.yaml
+	@echo "==> sam validate --lint (template.yaml)"
+	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam validate --lint --region us-east-1 --template-file template.yaml </dev/null
+
+$(SAM_VENV)/.installed-$(CFN_LINT_VERSION)-$(SAM_CLI_VERSION):
+	@echo "==> installing cfn-lint==$(CFN_LINT_VERSION) and aws-sam-cli==$(SAM_CLI_VERSION) in $(SAM_VENV)"
+	python3 -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check \
+	    'cfn-lint==$(CFN_LINT_VERSION)' 'aws-sam-cli==$(SAM_CLI_VERSION)'
 	@touch $@
 
 unit:
