@@ -1,0 +1,477 @@
+//! Patching a stored snapshot with a freshly collected part: pure, no SDK, no I/O.
+//!
+//! What it is for: event-driven re-evaluation. A change event names one resource or
+//! one principal; the collector reads just that
+//! ([`Collector::collect_resource`](crate::Collector::collect_resource),
+//! [`Collector::collect_principal`](crate::Collector::collect_principal)) and
+//! [`patch_snapshot`] puts it into the stored snapshot: replaced when present, inserted
+//! when new, removed when it no longer exists. The patched part carries its own
+//! `collectedAt`, so [`freshness`] tells how old each part is.
+//!
+//! Key design choice: the stored snapshot is patched as a `serde_json::Value`, not as
+//! [`AccountSnapshot`](crate::AccountSnapshot): a snapshot may come from elsewhere (the
+//! AWS CLI, an older collector) with fields this crate does not know, and patching
+//! must keep every one of them.
+
+use serde_json::{Map, Value};
+
+use crate::document::ResourceEntry;
+
+/// A principal's kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PrincipalType {
+    /// An IAM user.
+    User,
+    /// An IAM role.
+    Role,
+}
+
+impl PrincipalType {
+    /// The authorization-details list its entries live in.
+    pub fn list_name(self) -> &'static str {
+        match self {
+            PrincipalType::User => "UserDetailList",
+            PrincipalType::Role => "RoleDetailList",
+        }
+    }
+}
+
+/// One resource, freshly read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceFragment {
+    /// The resource's ARN.
+    pub arn: String,
+    /// When it was read (RFC 3339).
+    pub collected_at: String,
+    /// The entry; `None` when the resource no longer exists.
+    pub entry: Option<ResourceEntry>,
+}
+
+/// One principal's authorization-details entries, freshly read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrincipalFragment {
+    /// The principal's ARN.
+    pub arn: String,
+    /// User or role.
+    pub kind: PrincipalType,
+    /// When it was read (RFC 3339).
+    pub collected_at: String,
+    /// Its `UserDetailList`/`RoleDetailList` entry; `None` when it no longer exists.
+    pub entity: Option<Value>,
+    /// A user's groups' `GroupDetailList` entries.
+    pub groups: Vec<Value>,
+    /// The managed policies it (or its groups) attaches, and its permissions boundary,
+    /// as `Policies` entries with the default version.
+    pub policies: Vec<Value>,
+}
+
+/// A freshly read part of an account.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fragment {
+    /// A resource.
+    Resource(ResourceFragment),
+    /// A principal.
+    Principal(PrincipalFragment),
+}
+
+/// What patching did to the part named by the fragment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatchOutcome {
+    /// It was not in the snapshot and now is.
+    Inserted,
+    /// It was in the snapshot and was replaced.
+    Replaced,
+    /// It no longer exists and was removed.
+    Removed,
+    /// It no longer exists and was not in the snapshot either.
+    AlreadyAbsent,
+}
+
+/// Why a snapshot could not be patched (it is left unchanged).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PatchError {
+    /// The snapshot is not a JSON object.
+    #[error("the snapshot must be a JSON object")]
+    NotAnObject,
+    /// A part that must be a list (or an object) is something else.
+    #[error("`{0}` in the snapshot has the wrong JSON type; the snapshot is left unchanged")]
+    WrongShape(String),
+    /// The fragment is about another account.
+    #[error("`{arn}` belongs to account `{fragment}`, the snapshot to account `{snapshot}`")]
+    WrongAccount {
+        /// The fragment's ARN.
+        arn: String,
+        /// The snapshot's `accountId`.
+        snapshot: String,
+        /// The account in the fragment's ARN.
+        fragment: String,
+    },
+}
+
+/// Puts `fragment` into `snapshot`: replace, insert or remove the part it names, and
+/// for a principal also replace-or-insert its groups and managed policies. Resources
+/// keep their ARN order. Nothing changes when an error is returned.
+pub fn patch_snapshot(
+    snapshot: &mut Value,
+    fragment: &Fragment,
+) -> Result<PatchOutcome, PatchError> {
+    let arn = match fragment {
+        Fragment::Resource(r) => &r.arn,
+        Fragment::Principal(p) => &p.arn,
+    };
+    let Value::Object(top) = snapshot else {
+        return Err(PatchError::NotAnObject);
+    };
+    check_account(top, arn)?;
+    match fragment {
+        Fragment::Resource(r) => patch_resource(top, r),
+        Fragment::Principal(p) => patch_principal(top, p),
+    }
+}
+
+/// How fresh the part named by `arn` (a resource, user, group, role or managed policy;
+/// or `organization`) is: its own `collectedAt`, else the snapshot's. `None` when the
+/// snapshot has neither.
+pub fn freshness<'a>(snapshot: &'a Value, arn: &str) -> Option<&'a str> {
+    let own = if arn == "organization" {
+        snapshot.pointer("/organization/collectedAt")
+    } else {
+        let resource = snapshot
+            .get("resources")
+            .and_then(Value::as_array)
+            .and_then(|list| {
+                list.iter()
+                    .find(|r| r.get("arn").and_then(Value::as_str) == Some(arn))
+            })
+            .and_then(|r| r.get("collectedAt"));
+        resource.or_else(|| {
+            let details = snapshot.get("authorizationDetails")?;
+            [
+                "UserDetailList",
+                "GroupDetailList",
+                "RoleDetailList",
+                "Policies",
+            ]
+            .iter()
+            .filter_map(|l| details.get(*l).and_then(Value::as_array))
+            .flatten()
+            .find(|e| e.get("Arn").and_then(Value::as_str) == Some(arn))
+            .and_then(|e| e.get("collectedAt"))
+        })
+    };
+    own.or_else(|| snapshot.get("collectedAt"))
+        .and_then(Value::as_str)
+}
+
+fn check_account(top: &Map<String, Value>, arn: &str) -> Result<(), PatchError> {
+    let Some(Value::String(ours)) = top.get("accountId") else {
+        return Ok(());
+    };
+    let theirs = arn.split(':').nth(4).unwrap_or("");
+    if theirs.is_empty() || theirs == ours {
+        return Ok(());
+    }
+    Err(PatchError::WrongAccount {
+        arn: arn.to_string(),
+        snapshot: ours.clone(),
+        fragment: theirs.to_string(),
+    })
+}
+
+fn patch_resource(
+    top: &mut Map<String, Value>,
+    r: &ResourceFragment,
+) -> Result<PatchOutcome, PatchError> {
+    let list = list_at(top, "resources", "resources")?;
+    let at = list
+        .iter()
+        .position(|e| e.get("arn").and_then(Value::as_str) == Some(r.arn.as_str()));
+    let Some(entry) = &r.entry else {
+        return Ok(match at {
+            Some(i) => {
+                list.remove(i);
+                PatchOutcome::Removed
+            }
+            None => PatchOutcome::AlreadyAbsent,
+        });
+    };
+    // The entry carries its own `collectedAt`. Serializing these plain types cannot fail.
+    let value = serde_json::to_value(entry).unwrap_or(Value::Null);
+    Ok(match at {
+        Some(i) => {
+            list[i] = value;
+            PatchOutcome::Replaced
+        }
+        None => {
+            // INVARIANT: a list sorted by ARN (as the collector writes it) stays sorted.
+            let i = list
+                .iter()
+                .position(|e| {
+                    e.get("arn")
+                        .and_then(Value::as_str)
+                        .is_some_and(|a| a > r.arn.as_str())
+                })
+                .unwrap_or(list.len());
+            list.insert(i, value);
+            PatchOutcome::Inserted
+        }
+    })
+}
+
+fn patch_principal(
+    top: &mut Map<String, Value>,
+    p: &PrincipalFragment,
+) -> Result<PatchOutcome, PatchError> {
+    // Check every shape before changing anything.
+    let details = top
+        .entry("authorizationDetails")
+        .or_insert_with(|| Value::Object(Map::new()));
+    let Value::Object(details) = details else {
+        return Err(PatchError::WrongShape("authorizationDetails".into()));
+    };
+    for name in [p.kind.list_name(), "GroupDetailList", "Policies"] {
+        if details
+            .get(name)
+            .is_some_and(|v| !v.is_array() && !v.is_null())
+        {
+            return Err(PatchError::WrongShape(format!(
+                "authorizationDetails.{name}"
+            )));
+        }
+    }
+    let stamp = |v: &Value| {
+        let mut v = v.clone();
+        if let Value::Object(m) = &mut v {
+            m.insert("collectedAt".into(), Value::String(p.collected_at.clone()));
+        }
+        v
+    };
+    let path = format!("authorizationDetails.{}", p.kind.list_name());
+    let outcome = {
+        let list = list_at(details, p.kind.list_name(), &path)?;
+        let at = position_by_arn(list, &p.arn);
+        match (&p.entity, at) {
+            (Some(e), Some(i)) => {
+                list[i] = stamp(e);
+                PatchOutcome::Replaced
+            }
+            (Some(e), None) => {
+                list.push(stamp(e));
+                PatchOutcome::Inserted
+            }
+            (None, Some(i)) => {
+                list.remove(i);
+                PatchOutcome::Removed
+            }
+            (None, None) => PatchOutcome::AlreadyAbsent,
+        }
+    };
+    for (name, entries) in [("GroupDetailList", &p.groups), ("Policies", &p.policies)] {
+        let list = list_at(details, name, &format!("authorizationDetails.{name}"))?;
+        for entry in entries {
+            let Some(arn) = entry.get("Arn").and_then(Value::as_str) else {
+                continue;
+            };
+            match position_by_arn(list, arn) {
+                Some(i) => list[i] = stamp(entry),
+                None => list.push(stamp(entry)),
+            }
+        }
+    }
+    Ok(outcome)
+}
+
+fn position_by_arn(list: &[Value], arn: &str) -> Option<usize> {
+    list.iter()
+        .position(|e| e.get("Arn").and_then(Value::as_str) == Some(arn))
+}
+
+/// The list under `key`, created when absent or `null`.
+fn list_at<'m>(
+    map: &'m mut Map<String, Value>,
+    key: &str,
+    path: &str,
+) -> Result<&'m mut Vec<Value>, PatchError> {
+    let slot = map.entry(key).or_insert(Value::Null);
+    if slot.is_null() {
+        *slot = Value::Array(Vec::new());
+    }
+    match slot {
+        Value::Array(list) => Ok(list),
+        _ => Err(PatchError::WrongShape(path.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use serde_json::json;
+
+    use super::*;
+
+    fn entry(arn: &str, policy: Value) -> ResourceEntry {
+        ResourceEntry {
+            arn: arn.into(),
+            type_name: "AWS::S3::Bucket".into(),
+            policy: Some(policy),
+            tags: BTreeMap::new(),
+            settings: Map::new(),
+            error: None,
+            collected_at: "2026-01-02T00:00:00Z".into(),
+        }
+    }
+
+    fn resource(arn: &str, entry: Option<ResourceEntry>) -> Fragment {
+        Fragment::Resource(ResourceFragment {
+            arn: arn.into(),
+            collected_at: "2026-01-02T00:00:00Z".into(),
+            entry,
+        })
+    }
+
+    fn snapshot() -> Value {
+        json!({
+            "accountId": "111111111111", "collectedAt": "2026-01-01T00:00:00Z", "future": {"kept": true},
+            "authorizationDetails": {"UserDetailList": [], "GroupDetailList": [],
+                "RoleDetailList": [{"Arn": "arn:aws:iam::111111111111:role/a", "RoleName": "a", "Extra": 1}],
+                "Policies": [{"Arn": "arn:aws:iam::111111111111:policy/p", "DefaultVersionId": "v1"}]},
+            "resources": [
+                {"arn": "arn:aws:s3:::a", "type": "AWS::S3::Bucket", "policy": null, "tags": {}, "collectedAt": "2026-01-01T00:00:00Z"},
+                {"arn": "arn:aws:s3:::c", "type": "AWS::S3::Bucket", "policy": null, "tags": {}, "collectedAt": "2026-01-01T00:00:00Z"}
+            ]
+        })
+    }
+
+    fn arns(s: &Value) -> Vec<&str> {
+        s["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["arn"].as_str().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn resource_is_replaced_inserted_in_order_and_removed() {
+        let mut s = snapshot();
+        let policy = json!({"Statement": []});
+        let out = patch_snapshot(
+            &mut s,
+            &resource(
+                "arn:aws:s3:::c",
+                Some(entry("arn:aws:s3:::c", policy.clone())),
+            ),
+        )
+        .unwrap();
+        assert_eq!(out, PatchOutcome::Replaced);
+        assert_eq!(s["resources"][1]["policy"], policy);
+        assert_eq!(
+            freshness(&s, "arn:aws:s3:::c"),
+            Some("2026-01-02T00:00:00Z")
+        );
+        assert_eq!(
+            freshness(&s, "arn:aws:s3:::a"),
+            Some("2026-01-01T00:00:00Z")
+        );
+
+        let out = patch_snapshot(
+            &mut s,
+            &resource("arn:aws:s3:::b", Some(entry("arn:aws:s3:::b", policy))),
+        )
+        .unwrap();
+        assert_eq!(out, PatchOutcome::Inserted);
+        assert_eq!(
+            arns(&s),
+            ["arn:aws:s3:::a", "arn:aws:s3:::b", "arn:aws:s3:::c"]
+        );
+
+        assert_eq!(
+            patch_snapshot(&mut s, &resource("arn:aws:s3:::a", None)).unwrap(),
+            PatchOutcome::Removed
+        );
+        assert_eq!(
+            patch_snapshot(&mut s, &resource("arn:aws:s3:::zz", None)).unwrap(),
+            PatchOutcome::AlreadyAbsent
+        );
+        assert_eq!(arns(&s), ["arn:aws:s3:::b", "arn:aws:s3:::c"]);
+        // Fields the collector does not know are kept.
+        assert_eq!(s["future"], json!({"kept": true}));
+    }
+
+    #[test]
+    fn principal_replaces_its_entry_groups_and_policies() {
+        let mut s = snapshot();
+        let role = "arn:aws:iam::111111111111:role/a";
+        let fragment = Fragment::Principal(PrincipalFragment {
+            arn: role.into(),
+            kind: PrincipalType::Role,
+            collected_at: "2026-01-03T00:00:00Z".into(),
+            entity: Some(json!({"Arn": role, "RoleName": "a", "RolePolicyList": []})),
+            groups: vec![],
+            policies: vec![
+                json!({"Arn": "arn:aws:iam::111111111111:policy/p", "DefaultVersionId": "v2"}),
+                json!({"Arn": "arn:aws:iam::111111111111:policy/q", "DefaultVersionId": "v1"}),
+            ],
+        });
+        assert_eq!(
+            patch_snapshot(&mut s, &fragment).unwrap(),
+            PatchOutcome::Replaced
+        );
+        let details = &s["authorizationDetails"];
+        assert_eq!(details["RoleDetailList"][0].get("Extra"), None);
+        assert_eq!(details["Policies"][0]["DefaultVersionId"], "v2");
+        assert_eq!(
+            details["Policies"][1]["Arn"],
+            "arn:aws:iam::111111111111:policy/q"
+        );
+        assert_eq!(freshness(&s, role), Some("2026-01-03T00:00:00Z"));
+
+        let gone = Fragment::Principal(PrincipalFragment {
+            arn: role.into(),
+            kind: PrincipalType::Role,
+            collected_at: "2026-01-04T00:00:00Z".into(),
+            entity: None,
+            groups: vec![],
+            policies: vec![],
+        });
+        assert_eq!(
+            patch_snapshot(&mut s, &gone).unwrap(),
+            PatchOutcome::Removed
+        );
+        assert_eq!(s["authorizationDetails"]["RoleDetailList"], json!([]));
+        assert_eq!(freshness(&s, role), Some("2026-01-01T00:00:00Z"));
+    }
+
+    #[test]
+    fn wrong_account_and_wrong_shapes_leave_the_snapshot_unchanged() {
+        let mut s = snapshot();
+        let before = s.clone();
+        let other = "arn:aws:sqs:us-east-1:222222222222:q";
+        let e = patch_snapshot(&mut s, &resource(other, None)).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "`arn:aws:sqs:us-east-1:222222222222:q` belongs to account `222222222222`, the snapshot to account `111111111111`"
+        );
+        s["authorizationDetails"]["Policies"] = json!({"not": "a list"});
+        let before_shape = s.clone();
+        let fragment = Fragment::Principal(PrincipalFragment {
+            arn: "arn:aws:iam::111111111111:role/a".into(),
+            kind: PrincipalType::Role,
+            collected_at: "t".into(),
+            entity: None,
+            groups: vec![],
+            policies: vec![],
+        });
+        assert_eq!(
+            patch_snapshot(&mut s, &fragment).unwrap_err(),
+            PatchError::WrongShape("authorizationDetails.Policies".into())
+        );
+        assert_eq!(s, before_shape);
+        assert_ne!(s, before);
+        assert_eq!(
+            patch_snapshot(&mut json!([]), &fragment).unwrap_err(),
+            PatchError::NotAnObject
+        );
+    }
+}
