@@ -844,6 +844,39 @@ async fn a_member_account_is_collected_whole_and_the_engine_runs_on_it() {
         ]
     );
 
+    // Partial collection reads each resource exactly as the whole collection did.
+    for full in &snapshot.resources {
+        let fragment = collector.collect_resource(&full.arn).await.unwrap();
+        let mut one = fragment
+            .entry
+            .unwrap_or_else(|| panic!("{} exists", full.arn));
+        assert!(one.collected_at >= full.collected_at);
+        one.collected_at.clone_from(&full.collected_at);
+        assert_eq!(&one, full);
+    }
+    for missing in [
+        format!("arn:aws:lambda:{REGION}:{account}:function:nope"),
+        format!("arn:aws:sqs:{REGION}:{account}:nope"),
+        format!("arn:aws:sns:{REGION}:{account}:nope"),
+        format!("arn:aws:dynamodb:{REGION}:{account}:table/nope"),
+        format!("arn:aws:secretsmanager:{REGION}:{account}:secret:nope-AbCdEf"),
+        format!("arn:aws:kms:{REGION}:{account}:key/00000000-0000-0000-0000-000000000000"),
+        "arn:aws:s3:::nope-bucket".to_string(),
+    ] {
+        let fragment = collector.collect_resource(&missing).await.unwrap();
+        assert_eq!(fragment.entry, None, "{missing}");
+    }
+    let other_account = collector
+        .collect_resource("arn:aws:sqs:us-east-1:999999999999:q")
+        .await
+        .unwrap_err();
+    assert!(
+        other_account
+            .to_string()
+            .contains("belongs to account `999999999999`"),
+        "{other_account}"
+    );
+
     // Progress: IAM, the Organization, one listing per (type, region), then each read.
     let events = events.into_inner().unwrap();
     assert!(

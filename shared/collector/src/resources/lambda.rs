@@ -1,5 +1,5 @@
-//! Lambda functions: the function policy (`GetPolicy`; `ResourceNotFoundException` on a
-//! listed function means it has none) and tags.
+//! Lambda functions: tags and the function policy (`GetPolicy`;
+//! `ResourceNotFoundException` on a function that exists means it has none).
 
 use super::{Job, Read, Reading, step};
 use crate::Collector;
@@ -30,36 +30,21 @@ pub(crate) async fn list(c: &Collector, region: &str) -> Result<Vec<Job>, Failur
         .collect())
 }
 
-/// Reads the function an ARN names (`GetFunction` first: `GetPolicy` cannot tell a
-/// deleted function from one without a policy).
+/// Reads the function an ARN names.
 pub(crate) async fn read_named(c: &Collector, f: &ResourceRef) -> Read {
     let client = aws_sdk_lambda::Client::new(&c.config_in(&f.region));
     let arn = format!(
         "arn:aws:lambda:{}:{}:function:{}",
         f.region, f.account, f.id
     );
-    let mut r = Reading::new(arn.clone(), ResourceType::LambdaFunction);
-    let exists = client
-        .get_function()
-        .function_name(&f.id)
-        .send()
-        .await
-        .map_err(|e| failure("lambda:GetFunction", e));
-    match step!(r, exists) {
-        Some(_) => read(&client, &f.id, &arn).await,
-        None => r.finish(),
-    }
+    read(&client, &f.id, &arn).await
 }
 
-/// Reads one function.
+/// Reads one function. Tags first: `ListTags` on a function that does not exist is
+/// `ResourceNotFoundException`, which `GetPolicy` also answers for a function without a
+/// policy. So no `GetFunction` is needed (which would also hand out the code's URL).
 pub(crate) async fn read(client: &aws_sdk_lambda::Client, name: &str, arn: &str) -> Read {
     let mut r = Reading::new(arn, ResourceType::LambdaFunction);
-    let policy = client.get_policy().function_name(name).send().await;
-    let policy = step!(
-        r,
-        absent_or("lambda:GetPolicy", policy, &["ResourceNotFoundException"])
-    );
-    r.policy(policy.flatten().as_ref().and_then(|p| p.policy()));
     let tags = client
         .list_tags()
         .resource(arn)
@@ -69,5 +54,11 @@ pub(crate) async fn read(client: &aws_sdk_lambda::Client, name: &str, arn: &str)
     if let Some(tags) = step!(r, tags).and_then(|t| t.tags) {
         r.tags(tags);
     }
+    let policy = client.get_policy().function_name(name).send().await;
+    let policy = step!(
+        r,
+        absent_or("lambda:GetPolicy", policy, &["ResourceNotFoundException"])
+    );
+    r.policy(policy.flatten().as_ref().and_then(|p| p.policy()));
     r.finish()
 }
