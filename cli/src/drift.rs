@@ -2,7 +2,7 @@
 //! files, offline (storing desired state and findings in DynamoDB comes with the AWS
 //! adapters).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use accessdrift_access::{Line, effective_access};
 use accessdrift_drift::DesiredState;
 use accessdrift_drift::desired::{BaselineSelect, baseline, parse_desired, to_yaml};
-use accessdrift_drift::drift::{DriftConfig, DriftInput, ResourceFacts, drift};
+use accessdrift_drift::drift::DriftConfig;
 use anyhow::Context as _;
 
 use crate::access::{SnapshotArgs, load};
@@ -96,32 +96,11 @@ pub fn drift_cmd(
         }
     };
     let snapshot = load(args)?;
-    let mut lines = Vec::new();
-    effective_access(&snapshot, &Default::default(), |l| lines.push(l));
-    let mut org: BTreeSet<String> = org_accounts.iter().cloned().collect();
-    org.insert(snapshot.account_id.clone());
-    if let Some(o) = &snapshot.organization {
-        org.insert(o.management_account_id.clone());
-    }
-    let resources: Vec<ResourceFacts> = snapshot
-        .resources
-        .iter()
-        .map(|r| ResourceFacts {
-            arn: r.arn.clone(),
-            account: r.account.clone(),
-            tags: r.tags.clone(),
-        })
-        .collect();
-    let findings = drift(
-        &DriftInput {
-            account: &snapshot.account_id,
-            org_accounts: &org,
-            lines: &lines,
-            desired: &desired,
-            resources: &resources,
-        },
-        &DriftConfig::default(),
-    );
+    let settings = accessdrift_controller::Settings {
+        org_accounts: org_accounts.iter().cloned().collect(),
+        ..Default::default()
+    };
+    let (findings, _) = accessdrift_controller::findings(&snapshot, &desired, &settings);
     let mut out = String::new();
     for f in &findings {
         if json {
