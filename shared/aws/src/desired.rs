@@ -199,6 +199,11 @@ fn part_prefix(generation: u64, sha256: &str) -> String {
     format!("g{generation:010}#{}#", sha256.get(..16).unwrap_or(sha256))
 }
 
+/// The item key of part `n` of a generation: derivable from the head alone.
+fn part_key(generation: u64, sha256: &str, n: usize) -> String {
+    format!("{}{n:04}", part_prefix(generation, sha256))
+}
+
 fn head_from_item(item: &HashMap<String, AttributeValue>) -> Result<SourceInfo, DesiredStoreError> {
     let name = item
         .get("source")
@@ -278,11 +283,10 @@ impl DynamoDesiredStore {
         }
 
         let generation = previous.as_ref().map_or(1, |p| p.generation + 1);
-        let prefix = part_prefix(generation, &sha256);
         let parts = split_parts(text);
         let mut written = Vec::new();
         for (i, body) in parts.iter().enumerate() {
-            let item = format!("{prefix}{i:04}");
+            let item = part_key(generation, &sha256, i);
             let put = self
                 .client
                 .put_item()
@@ -348,13 +352,10 @@ impl DynamoDesiredStore {
 
         let mut leftovers = 0;
         if let Some(p) = &previous {
-            let old = self
-                .part_items(source, &part_prefix(p.generation, &p.sha256))
-                .await;
-            match old {
-                Ok(items) => leftovers = self.delete_items(source, &items).await,
-                Err(_) => leftovers = p.parts,
-            }
+            let old: Vec<String> = (0..p.parts)
+                .map(|n| part_key(p.generation, &p.sha256, n))
+                .collect();
+            leftovers = self.delete_items(source, &old).await;
         }
         Ok(ImportReport {
             stored,
@@ -412,8 +413,7 @@ impl DynamoDesiredStore {
         &self,
         source: &str,
     ) -> Result<Option<(SourceInfo, String)>, DesiredStoreError> {
-        // A head from the index may be a generation behind; read it again consistently
-        // when its parts are gone (a newer import deleted them).
+        // Another import may replace the parts between the two reads: read again.
         for _ in 0..3 {
             let Some(head) = self.head(source).await? else {
                 return Ok(None);
@@ -453,8 +453,15 @@ impl DynamoDesiredStore {
         let mut states = Vec::new();
         let mut heads = Vec::new();
         let mut problems = Vec::new();
-        for head in self.sources().await? {
-            match self.text(&head.name).await {
+        for listed in self.sources().await? {
+            // The index's head is usually current: read its parts directly, and read
+            // the head again (consistently) only when a newer import replaced them.
+            let read = match self.read_parts(&listed).await {
+                Ok(Some(text)) => Ok(Some((listed, text))),
+                Ok(None) => self.text(&listed.name).await,
+                Err(e) => Err(e),
+            };
+            match read {
                 Ok(Some((head, text))) => match parse_desired(&text, &head.file) {
                     Ok(state) => {
                         states.push((head.name.clone(), state));
@@ -519,42 +526,6 @@ impl DynamoDesiredStore {
         let text: String = bodies.into_iter().map(|(_, b)| b).collect();
         let sha256 = format!("{:x}", Sha256::digest(text.as_bytes()));
         Ok((sha256 == head.sha256).then_some(text))
-    }
-
-    /// The part items of `source` under `prefix`.
-    async fn part_items(
-        &self,
-        source: &str,
-        prefix: &str,
-    ) -> Result<Vec<String>, DesiredStoreError> {
-        let mut out = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("#s = :s AND begins_with(#i, :p)")
-                .expression_attribute_names("#s", "source")
-                .expression_attribute_names("#i", "item")
-                .expression_attribute_values(":s", s(source))
-                .expression_attribute_values(":p", s(prefix))
-                .projection_expression("#i")
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(service)?;
-            out.extend(
-                page.items()
-                    .iter()
-                    .filter_map(|i| i.get("item").and_then(|v| v.as_s().ok()).cloned()),
-            );
-            start = page.last_evaluated_key().cloned();
-            if start.is_none() {
-                break;
-            }
-        }
-        Ok(out)
     }
 
     /// Deletes items of `source`; returns how many could not be deleted.

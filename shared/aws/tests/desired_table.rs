@@ -145,7 +145,7 @@ resources:
 #[tokio::test]
 async fn a_source_cannot_claim_another_sources_resource_but_may_replace_its_own() {
     let em = Emulator::start();
-    let (store, _) = store(&em).await;
+    let (store, client) = store(&em).await;
     store
         .import("credit", "credit.yaml", CREDIT, "alice", "t1")
         .await
@@ -174,6 +174,11 @@ async fn a_source_cannot_claim_another_sources_resource_but_may_replace_its_own(
     assert_eq!(r.stored.generation, 2);
     assert_eq!(r.previous.map(|p| p.generation), Some(1));
     assert_eq!(r.leftovers, 0, "the old generation's parts are gone");
+    assert_eq!(
+        item_count(&client).await,
+        4,
+        "a head and one part per source: the replaced generation left nothing behind"
+    );
     assert_eq!(store.text("credit").await.unwrap().unwrap().1, edited);
 
     let names: Vec<String> = store
