@@ -18,15 +18,12 @@
     reason = "test code: a failure should stop loudly"
 )]
 
-use std::collections::BTreeMap;
-
-use accessdrift_access::{AccessOptions, Line, effective_access};
 use accessdrift_aws::{
     DynamoDesiredStore, DynamoFindingStore, SnsNotifier, create_desired_table,
     create_findings_table,
 };
-use accessdrift_controller::{Settings, run_pass};
-use accessdrift_drift::desired::{BaselineSelect, baseline, to_yaml};
+use accessdrift_controller::{Settings, baseline, run_pass};
+use accessdrift_drift::desired::{BaselineSelect, to_yaml};
 use accessdrift_drift::lifecycle::Status;
 use accessdrift_drift::sweep::FindingStore;
 use accessdrift_emulator::Emulator;
@@ -97,31 +94,11 @@ async fn baseline_then_a_bucket_policy_change_opens_one_finding_notifies_its_own
     // 1. Baseline: today's access to the credit team's resources becomes its desired
     //    state, imported as the team would (`accessdrift desired import`).
     let today = account_with_bucket_statements(&[]);
-    let mut rows = Vec::new();
-    effective_access(&today, &AccessOptions::default(), |l| {
-        if let Line::Row(r) = l {
-            rows.push(r);
-        }
-    });
-    let mut owners = BTreeMap::new();
-    let mut classes = BTreeMap::new();
-    for r in &today.resources {
-        if let Some(o) = r.tags.get("owner") {
-            owners.insert(r.arn.clone(), o.clone());
-        }
-        if let Some(c) = r.tags.get("classification") {
-            classes.insert(r.arn.clone(), c.clone());
-        }
-    }
     let select = BaselineSelect {
         owner: Some("credit-team".into()),
         ..BaselineSelect::default()
     };
-    let rows: Vec<_> = rows
-        .into_iter()
-        .filter(|r| select.selects(&r.resource, &owners))
-        .collect();
-    let yaml = to_yaml(&baseline(&rows, &select, &owners, &classes));
+    let yaml = to_yaml(&baseline(&today, &select, &settings));
     desired_store
         .import(
             "credit",

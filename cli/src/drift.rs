@@ -2,15 +2,12 @@
 //! files, offline (storing desired state and findings in DynamoDB comes with the AWS
 //! adapters).
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use accessdrift_access::{Line, effective_access};
 use accessdrift_drift::DesiredState;
-use accessdrift_drift::desired::{BaselineSelect, baseline, parse_desired, to_yaml};
-use accessdrift_drift::drift::DriftConfig;
+use accessdrift_drift::desired::{BaselineSelect, parse_desired, to_yaml};
 use anyhow::Context as _;
 
 use crate::access::{SnapshotArgs, load};
@@ -40,38 +37,10 @@ pub fn validate(file: &Path) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Tag value of the first present key (key case ignored).
-fn tag<'a>(tags: &'a BTreeMap<String, String>, keys: &[String]) -> Option<&'a String> {
-    keys.iter().find_map(|k| {
-        tags.iter()
-            .find(|(t, _)| t.eq_ignore_ascii_case(k))
-            .map(|(_, v)| v)
-    })
-}
-
 /// `desired baseline`: today's effective access of the chosen resources as YAML.
 pub fn baseline_cmd(args: &SnapshotArgs, select: BaselineSelect) -> anyhow::Result<ExitCode> {
     let snapshot = load(args)?;
-    let config = DriftConfig::default();
-    let mut owners = BTreeMap::new();
-    let mut classifications = BTreeMap::new();
-    for r in &snapshot.resources {
-        if let Some(o) = tag(&r.tags, &config.owner_tag_keys) {
-            owners.insert(r.arn.clone(), o.clone());
-        }
-        if let Some(c) = tag(&r.tags, &config.classification_tag_keys) {
-            classifications.insert(r.arn.clone(), c.clone());
-        }
-    }
-    let mut rows = Vec::new();
-    effective_access(&snapshot, &Default::default(), |line| {
-        if let Line::Row(r) = line
-            && select.selects(&r.resource, &owners)
-        {
-            rows.push(r);
-        }
-    });
-    let state = baseline(&rows, &select, &owners, &classifications);
+    let state = accessdrift_controller::baseline(&snapshot, &select, &Default::default());
     std::io::stdout()
         .lock()
         .write_all(to_yaml(&state).as_bytes())

@@ -20,7 +20,8 @@ pub mod ports;
 use std::collections::{BTreeMap, BTreeSet};
 
 use accessdrift_access::{AccessOptions, Line, effective_access};
-use accessdrift_drift::drift::{DriftConfig, DriftInput, ResourceFacts, drift};
+use accessdrift_drift::desired::{BaselineSelect, baseline as desired_baseline};
+use accessdrift_drift::drift::{DriftConfig, DriftInput, ResourceFacts, drift, tag};
 use accessdrift_drift::notice::owner_change_notice;
 use accessdrift_drift::sweep::{
     FindingFeed, FindingStore, Notifier, StoreError, SweepReport, sweep_with_feed,
@@ -91,13 +92,29 @@ pub enum PassError {
     OwnerNotices(String),
 }
 
-/// The tag value and key of the first present key (key case ignored).
-fn tag<'a>(tags: &'a BTreeMap<String, String>, keys: &[String]) -> Option<(&'a str, &'a str)> {
-    keys.iter().find_map(|k| {
-        tags.iter()
-            .find(|(t, _)| t.eq_ignore_ascii_case(k))
-            .map(|(t, v)| (t.as_str(), v.as_str()))
-    })
+/// Today's effective access of the selected resources as their desired state (pure):
+/// the usual first step for an existing account (`desired baseline`). Owners and
+/// classifications come from the resources' tags, read as drift reads them.
+pub fn baseline(snapshot: &Snapshot, select: &BaselineSelect, settings: &Settings) -> DesiredState {
+    let mut owners = BTreeMap::new();
+    let mut classifications = BTreeMap::new();
+    for r in &snapshot.resources {
+        if let Some((_, owner)) = tag(&r.tags, &settings.drift.owner_tag_keys) {
+            owners.insert(r.arn.clone(), owner.to_string());
+        }
+        if let Some((_, class)) = tag(&r.tags, &settings.drift.classification_tag_keys) {
+            classifications.insert(r.arn.clone(), class.to_string());
+        }
+    }
+    let mut rows = Vec::new();
+    effective_access(snapshot, &AccessOptions::default(), |line| {
+        if let Line::Row(r) = line
+            && select.selects(&r.resource, &owners)
+        {
+            rows.push(r);
+        }
+    });
+    desired_baseline(&rows, select, &owners, &classifications)
 }
 
 /// Findings of `snapshot` against `desired` (pure): effective access, then drift.

@@ -296,17 +296,21 @@ struct Tag {
     value: String,
 }
 
-fn find_tag(facts: Option<&ResourceFacts>, keys: &[String]) -> Option<Tag> {
-    let facts = facts?;
+/// The first of `keys` present on `tags` with a non-blank value (key case ignored), as
+/// `(key as written, trimmed value)`: how owner and classification tags are read
+/// everywhere (drift, owner-change detection, baselines).
+pub fn tag<'a>(tags: &'a BTreeMap<String, String>, keys: &[String]) -> Option<(&'a str, &'a str)> {
     keys.iter().find_map(|wanted| {
-        facts
-            .tags
-            .iter()
+        tags.iter()
             .find(|(k, v)| k.eq_ignore_ascii_case(wanted) && !v.trim().is_empty())
-            .map(|(k, v)| Tag {
-                key: k.clone(),
-                value: v.trim().to_string(),
-            })
+            .map(|(k, v)| (k.as_str(), v.trim()))
+    })
+}
+
+fn find_tag(facts: Option<&ResourceFacts>, keys: &[String]) -> Option<Tag> {
+    tag(&facts?.tags, keys).map(|(key, value)| Tag {
+        key: key.to_string(),
+        value: value.to_string(),
     })
 }
 
