@@ -3,8 +3,10 @@
 //! the event touched instead of re-reading the whole account, and the nightly pass can
 //! tell what changed (owner tags) since the last one.
 //!
-//! A real snapshot of a large account is tens of megabytes of JSON and compresses about
-//! tenfold. Each object carries `collected-at` metadata for freshness reports.
+//! Snapshots compress well: the synthetic 1,000-role, 2,000-resource account
+//! (`accessdrift generate-snapshot --roles 1000 --resources 2000`) is 1.6 MB of JSON and
+//! 69 KB gzipped (real accounts repeat themselves less). Each object carries the
+//! snapshot's `collectedAt` as `collected-at` metadata for freshness reports.
 
 use std::io::{Read as _, Write as _};
 
@@ -60,15 +62,16 @@ pub fn decompress(bytes: &[u8]) -> Result<String, std::io::Error> {
     Ok(text)
 }
 
-/// The snapshot's own `collectedAt`, if it has one (for the object's metadata).
+/// The snapshot's own top-level `collectedAt`, if it has one (for the object's metadata).
+/// Read with serde, not by searching the text: parts patched in later carry their own
+/// `collectedAt`, and a patched document's keys are no longer in the collector's order.
 fn collected_at(snapshot: &str) -> Option<String> {
-    // Only the top of the document is looked at: the field is written first.
-    let head = snapshot.get(..snapshot.len().min(4096))?;
-    let at = head.find("\"collectedAt\"")?;
-    let rest = &head[at + 13..];
-    let open = rest.find('"')?;
-    let close = rest[open + 1..].find('"')?;
-    Some(rest[open + 1..open + 1 + close].to_string())
+    #[derive(serde::Deserialize)]
+    struct Top {
+        #[serde(rename = "collectedAt")]
+        collected_at: Option<String>,
+    }
+    serde_json::from_str::<Top>(snapshot).ok()?.collected_at
 }
 
 impl SnapshotStore for S3SnapshotStore {
@@ -143,5 +146,11 @@ mod tests {
         assert_eq!(decompress(&compress(text).unwrap()).unwrap(), text);
         assert_eq!(collected_at(text).as_deref(), Some("2026-11-24T02:00:00Z"));
         assert_eq!(collected_at("{}"), None);
+        // A patched document: sorted keys, a patched part with its own time first.
+        let patched = r#"{"accountId": "1", "authorizationDetails": {"RoleDetailList": [{"collectedAt": "2026-11-24T09:00:00Z"}]}, "collectedAt": "2026-11-24T02:00:00Z"}"#;
+        assert_eq!(
+            collected_at(patched).as_deref(),
+            Some("2026-11-24T02:00:00Z")
+        );
     }
 }
