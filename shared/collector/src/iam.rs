@@ -162,6 +162,19 @@ pub(crate) async fn principal(
     })
 }
 
+/// The managed policies a principal names: attached ones and its boundary.
+fn managed_arns(
+    attached: &[AttachedPolicy],
+    boundary: Option<&AttachedPermissionsBoundary>,
+) -> BTreeSet<String> {
+    attached
+        .iter()
+        .filter_map(|p| p.policy_arn())
+        .chain(boundary.and_then(|b| b.permissions_boundary_arn()))
+        .map(str::to_string)
+        .collect()
+}
+
 /// A role's entry, and the managed policies it names.
 async fn role(c: &Collector, name: &str) -> Result<(Value, Vec<Value>, BTreeSet<String>), Failure> {
     let iam = client(c);
@@ -204,15 +217,7 @@ async fn role(c: &Collector, name: &str) -> Result<(Value, Vec<Value>, BTreeSet<
         .try_collect()
         .await
         .map_err(|e| failure("iam:ListAttachedRolePolicies", e))?;
-    let mut arns: BTreeSet<String> = attached_policies
-        .iter()
-        .filter_map(|p| p.policy_arn().map(str::to_string))
-        .collect();
-    arns.extend(
-        r.permissions_boundary()
-            .and_then(|b| b.permissions_boundary_arn())
-            .map(str::to_string),
-    );
+    let arns = managed_arns(&attached_policies, r.permissions_boundary());
     let entity = strip_nulls(json!({
         "Path": r.path(),
         "RoleName": r.role_name(),
@@ -274,15 +279,7 @@ async fn user(c: &Collector, name: &str) -> Result<(Value, Vec<Value>, BTreeSet<
         .try_collect()
         .await
         .map_err(|e| failure("iam:ListAttachedUserPolicies", e))?;
-    let mut arns: BTreeSet<String> = attached_policies
-        .iter()
-        .filter_map(|p| p.policy_arn().map(str::to_string))
-        .collect();
-    arns.extend(
-        u.permissions_boundary()
-            .and_then(|b| b.permissions_boundary_arn())
-            .map(str::to_string),
-    );
+    let mut arns = managed_arns(&attached_policies, u.permissions_boundary());
 
     let group_list = iam
         .list_groups_for_user()
