@@ -11,7 +11,7 @@ use tracing::{info, warn};
 use crate::arn::{parse_principal_arn, parse_resource_arn};
 use crate::document::{AccountSettings, AccountSnapshot, ResourceEntry, ResourceType};
 use crate::error::{CollectError, Failure, failure};
-use crate::patch::{PrincipalFragment, ResourceFragment};
+use crate::patch::{IamFragment, PrincipalFragment, ResourceFragment};
 use crate::resources::{Job, Read};
 use crate::{iam, org, resources};
 
@@ -423,6 +423,30 @@ impl Collector {
             arn: arn.to_string(),
             collected_at,
             entry,
+        })
+    }
+
+    /// Reads the account's whole IAM state (`GetAccountAuthorizationDetails`, all
+    /// pages), for [`patch_snapshot`](crate::patch_snapshot): what a change to a group
+    /// or a managed policy needs, since it reaches every member or attachment, and the
+    /// snapshot alone cannot say who they are now.
+    #[tracing::instrument(name = "collect_iam", skip_all, fields(account = %self.account_id))]
+    pub async fn collect_iam(&self) -> Result<IamFragment, CollectError> {
+        let collected_at = now();
+        let details = iam::authorization_details(self)
+            .await
+            .map_err(CollectError::Iam)?;
+        info!(
+            users = details.user_detail_list.len(),
+            groups = details.group_detail_list.len(),
+            roles = details.role_detail_list.len(),
+            policies = details.policies.len(),
+            "IAM collected"
+        );
+        Ok(IamFragment {
+            account: self.account_id.clone(),
+            collected_at,
+            details,
         })
     }
 

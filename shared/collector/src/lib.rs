@@ -48,6 +48,6 @@ pub use document::{
 };
 pub use error::{CollectError, Failure, FailureKind, classify};
 pub use patch::{
-    Fragment, PatchError, PatchOutcome, PrincipalFragment, PrincipalType, ResourceFragment,
-    freshness, patch_snapshot,
+    Fragment, IamFragment, PatchError, PatchOutcome, PrincipalFragment, PrincipalType,
+    ResourceFragment, freshness, patch_snapshot,
 };

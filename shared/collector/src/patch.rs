@@ -15,7 +15,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::document::ResourceEntry;
+use crate::document::{AuthorizationDetails, ResourceEntry};
 
 /// A principal's kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -65,6 +65,17 @@ pub struct PrincipalFragment {
     pub policies: Vec<Value>,
 }
 
+/// An account's whole IAM state, freshly read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IamFragment {
+    /// The account.
+    pub account: String,
+    /// When it was read (RFC 3339).
+    pub collected_at: String,
+    /// Every user, group, role and managed policy.
+    pub details: AuthorizationDetails,
+}
+
 /// A freshly read part of an account.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Fragment {
@@ -72,6 +83,8 @@ pub enum Fragment {
     Resource(ResourceFragment),
     /// A principal.
     Principal(PrincipalFragment),
+    /// All of IAM (after a change to a group or a managed policy).
+    Iam(IamFragment),
 }
 
 /// What patching did to the part named by the fragment.
@@ -116,16 +129,19 @@ pub fn patch_snapshot(
     fragment: &Fragment,
 ) -> Result<PatchOutcome, PatchError> {
     let arn = match fragment {
-        Fragment::Resource(r) => &r.arn,
-        Fragment::Principal(p) => &p.arn,
+        Fragment::Resource(r) => r.arn.clone(),
+        Fragment::Principal(p) => p.arn.clone(),
+        // An ARN-shaped name, so the account check below is the same for every part.
+        Fragment::Iam(i) => format!("arn:aws:iam::{}:*", i.account),
     };
     let Value::Object(top) = snapshot else {
         return Err(PatchError::NotAnObject);
     };
-    check_account(top, arn)?;
+    check_account(top, &arn)?;
     match fragment {
         Fragment::Resource(r) => patch_resource(top, r),
         Fragment::Principal(p) => patch_principal(top, p),
+        Fragment::Iam(i) => patch_iam(top, i),
     }
 }
 
@@ -279,6 +295,44 @@ fn patch_principal(
         }
     }
     Ok(outcome)
+}
+
+/// Replaces the whole of `authorizationDetails`, each entry stamped with the time it
+/// was read (so [`freshness`] answers for every principal and policy alike).
+fn patch_iam(top: &mut Map<String, Value>, i: &IamFragment) -> Result<PatchOutcome, PatchError> {
+    if top
+        .get("authorizationDetails")
+        .is_some_and(|v| !v.is_object() && !v.is_null())
+    {
+        return Err(PatchError::WrongShape("authorizationDetails".into()));
+    }
+    let stamp = |list: &[Value]| -> Value {
+        Value::Array(
+            list.iter()
+                .map(|v| {
+                    let mut v = v.clone();
+                    if let Value::Object(m) = &mut v {
+                        m.insert("collectedAt".into(), Value::String(i.collected_at.clone()));
+                    }
+                    v
+                })
+                .collect(),
+        )
+    };
+    let d = &i.details;
+    let mut details = Map::new();
+    details.insert("UserDetailList".into(), stamp(&d.user_detail_list));
+    details.insert("GroupDetailList".into(), stamp(&d.group_detail_list));
+    details.insert("RoleDetailList".into(), stamp(&d.role_detail_list));
+    details.insert("Policies".into(), stamp(&d.policies));
+    let had = top
+        .insert("authorizationDetails".into(), Value::Object(details))
+        .is_some_and(|v| !v.is_null());
+    Ok(if had {
+        PatchOutcome::Replaced
+    } else {
+        PatchOutcome::Inserted
+    })
 }
 
 fn position_by_arn(list: &[Value], arn: &str) -> Option<usize> {
@@ -473,5 +527,50 @@ mod tests {
             patch_snapshot(&mut json!([]), &fragment).unwrap_err(),
             PatchError::NotAnObject
         );
+    }
+
+    #[test]
+    fn iam_replaces_every_principal_and_policy_and_keeps_resources() {
+        let mut s = snapshot();
+        let details = AuthorizationDetails {
+            user_detail_list: vec![],
+            group_detail_list: vec![json!({"Arn": "arn:aws:iam::111111111111:group/g"})],
+            role_detail_list: vec![json!({"Arn": "arn:aws:iam::111111111111:role/b"})],
+            policies: vec![],
+        };
+        let fragment = Fragment::Iam(IamFragment {
+            account: "111111111111".into(),
+            collected_at: "2026-01-03T00:00:00Z".into(),
+            details,
+        });
+        assert_eq!(
+            patch_snapshot(&mut s, &fragment).unwrap(),
+            PatchOutcome::Replaced
+        );
+        let roles = &s["authorizationDetails"]["RoleDetailList"];
+        assert_eq!(roles.as_array().unwrap().len(), 1, "role `a` is gone");
+        assert_eq!(
+            freshness(&s, "arn:aws:iam::111111111111:role/b"),
+            Some("2026-01-03T00:00:00Z")
+        );
+        assert_eq!(
+            freshness(&s, "arn:aws:iam::111111111111:group/g"),
+            Some("2026-01-03T00:00:00Z")
+        );
+        assert_eq!(s["authorizationDetails"]["Policies"], json!([]));
+        assert_eq!(arns(&s), ["arn:aws:s3:::a", "arn:aws:s3:::c"]);
+        assert_eq!(s["future"], json!({"kept": true}));
+
+        let mut other = snapshot();
+        let before = other.clone();
+        let Fragment::Iam(mut wrong) = fragment else {
+            unreachable!()
+        };
+        wrong.account = "222222222222".into();
+        assert!(matches!(
+            patch_snapshot(&mut other, &Fragment::Iam(wrong)),
+            Err(PatchError::WrongAccount { .. })
+        ));
+        assert_eq!(other, before);
     }
 }

@@ -6,7 +6,13 @@ use std::sync::Mutex;
 
 use accessdrift_drift::DesiredState;
 
-use crate::ports::{AccountReader, DesiredSource, PortError, SnapshotStore};
+use accessdrift_drift::fakes::{MemoryFeed, MemoryNotifier, MemoryStore};
+
+use crate::ports::{
+    AccountReader, DesiredSource, Organization, Part, PortError, SnapshotStore, SweepQueue,
+    SweepRequest,
+};
+use crate::react::Ports;
 
 fn poisoned(what: &'static str) -> PortError {
     PortError {
@@ -15,10 +21,14 @@ fn poisoned(what: &'static str) -> PortError {
     }
 }
 
-/// Accounts as snapshot documents, settable between passes.
+/// Accounts as snapshot documents, settable between passes. A refresh answers the
+/// account's whole current document (a superset of any part) and records which parts
+/// were asked for, so tests can check what an event re-reads.
 #[derive(Debug, Default)]
 pub struct MemoryAccounts {
     accounts: Mutex<BTreeMap<String, String>>,
+    refreshed: Mutex<Vec<(String, Vec<Part>)>>,
+    reads: Mutex<Vec<String>>,
 }
 
 impl MemoryAccounts {
@@ -28,10 +38,18 @@ impl MemoryAccounts {
             a.insert(account.to_string(), snapshot.to_string());
         }
     }
-}
 
-impl AccountReader for MemoryAccounts {
-    async fn read_account(&self, account: &str) -> Result<String, PortError> {
+    /// Every refresh so far: the account and the parts asked for.
+    pub fn refreshed(&self) -> Vec<(String, Vec<Part>)> {
+        self.refreshed.lock().map(|r| r.clone()).unwrap_or_default()
+    }
+
+    /// Every whole-account read so far.
+    pub fn reads(&self) -> Vec<String> {
+        self.reads.lock().map(|r| r.clone()).unwrap_or_default()
+    }
+
+    fn current(&self, account: &str) -> Result<String, PortError> {
         let accounts = self
             .accounts
             .lock()
@@ -40,6 +58,153 @@ impl AccountReader for MemoryAccounts {
             what: "account reader",
             message: format!("no account {account}"),
         })
+    }
+}
+
+impl AccountReader for MemoryAccounts {
+    async fn read_account(&self, account: &str) -> Result<String, PortError> {
+        if let Ok(mut r) = self.reads.lock() {
+            r.push(account.to_string());
+        }
+        self.current(account)
+    }
+
+    async fn refresh(
+        &self,
+        account: &str,
+        _snapshot: &str,
+        parts: &[Part],
+    ) -> Result<String, PortError> {
+        if let Ok(mut r) = self.refreshed.lock() {
+            r.push((account.to_string(), parts.to_vec()));
+        }
+        self.current(account)
+    }
+}
+
+/// An Organization as lists: its accounts, what each root or OU holds, and where each
+/// policy is attached.
+#[derive(Debug, Default)]
+pub struct MemoryOrganization {
+    /// Every active account.
+    pub accounts: Vec<String>,
+    /// Root or OU id -> the accounts under it (nested OUs included).
+    pub under: BTreeMap<String, Vec<String>>,
+    /// Policy id -> the targets it is attached to.
+    pub attachments: BTreeMap<String, Vec<String>>,
+}
+
+impl Organization for MemoryOrganization {
+    async fn accounts(&self) -> Result<Vec<String>, PortError> {
+        Ok(self.accounts.clone())
+    }
+
+    async fn accounts_under(&self, target: &str) -> Result<Vec<String>, PortError> {
+        if self.accounts.iter().any(|a| a == target) {
+            return Ok(vec![target.to_string()]);
+        }
+        self.under.get(target).cloned().ok_or_else(|| PortError {
+            what: "organization",
+            message: format!("no root, OU or account `{target}`"),
+        })
+    }
+
+    async fn policy_targets(&self, policy_id: &str) -> Result<Vec<String>, PortError> {
+        self.attachments
+            .get(policy_id)
+            .cloned()
+            .ok_or_else(|| PortError {
+                what: "organization",
+                message: format!("no policy `{policy_id}`"),
+            })
+    }
+}
+
+/// Sweep messages kept in memory; `fail` makes every enqueue fail.
+#[derive(Debug, Default)]
+pub struct MemoryQueue {
+    /// Every request accepted.
+    pub sent: Mutex<Vec<SweepRequest>>,
+    /// Refuse every enqueue.
+    pub fail: bool,
+}
+
+impl MemoryQueue {
+    /// The requests accepted so far.
+    pub fn requests(&self) -> Vec<SweepRequest> {
+        self.sent.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+}
+
+impl SweepQueue for MemoryQueue {
+    async fn enqueue(&self, requests: &[SweepRequest]) -> Result<usize, PortError> {
+        if self.fail {
+            return Err(PortError {
+                what: "sweep queue",
+                message: "refused".into(),
+            });
+        }
+        self.sent
+            .lock()
+            .map_err(|_| poisoned("sweep queue"))?
+            .extend_from_slice(requests);
+        Ok(requests.len())
+    }
+}
+
+/// Every port in memory, for tests of the handlers and of [`crate::react`].
+#[derive(Default)]
+pub struct MemoryPorts {
+    /// Live accounts.
+    pub accounts: MemoryAccounts,
+    /// Stored snapshots.
+    pub snapshots: MemorySnapshots,
+    /// Desired state.
+    pub desired: MemoryDesired,
+    /// Findings.
+    pub store: MemoryStore,
+    /// Notices sent.
+    pub notifier: MemoryNotifier,
+    /// Feed.
+    pub feed: MemoryFeed,
+    /// Organization.
+    pub org: MemoryOrganization,
+    /// Sweep queue.
+    pub queue: MemoryQueue,
+}
+
+impl Ports for MemoryPorts {
+    type Reader = MemoryAccounts;
+    type Snapshots = MemorySnapshots;
+    type Desired = MemoryDesired;
+    type Store = MemoryStore;
+    type Notifier = MemoryNotifier;
+    type Feed = MemoryFeed;
+    type Org = MemoryOrganization;
+    type Queue = MemoryQueue;
+    fn reader(&self) -> &MemoryAccounts {
+        &self.accounts
+    }
+    fn snapshots(&self) -> &MemorySnapshots {
+        &self.snapshots
+    }
+    fn desired(&self) -> &MemoryDesired {
+        &self.desired
+    }
+    fn store(&self) -> &MemoryStore {
+        &self.store
+    }
+    fn notifier(&self) -> &MemoryNotifier {
+        &self.notifier
+    }
+    fn feed(&self) -> &MemoryFeed {
+        &self.feed
+    }
+    fn org(&self) -> &MemoryOrganization {
+        &self.org
+    }
+    fn queue(&self) -> &MemoryQueue {
+        &self.queue
     }
 }
 
@@ -53,6 +218,15 @@ impl MemorySnapshots {
     /// The snapshot kept for `account`.
     pub fn get(&self, account: &str) -> Option<String> {
         self.kept.lock().ok()?.get(account).cloned()
+    }
+}
+
+impl MemorySnapshots {
+    /// Keeps `snapshot` for `account` (a test's starting point).
+    pub fn put(&self, account: &str, snapshot: &str) {
+        if let Ok(mut k) = self.kept.lock() {
+            k.insert(account.to_string(), snapshot.to_string());
+        }
     }
 }
 

@@ -16,6 +16,7 @@
 
 pub mod fakes;
 pub mod ports;
+pub mod react;
 
 use std::collections::{BTreeMap, BTreeSet};
 

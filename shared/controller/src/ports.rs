@@ -18,11 +18,123 @@ pub struct PortError {
     pub message: String,
 }
 
+/// A part of an account an event-driven pass re-reads.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Part {
+    /// A resource: its policy, tags and settings (or its absence).
+    Resource(String),
+    /// An IAM user or role: its entry (policies, trust policy, tags, boundary), its
+    /// groups and the managed policies it attaches.
+    Principal(String),
+    /// The whole of IAM: a change to a group or a managed policy reaches members and
+    /// attachments that only a fresh read can name.
+    Iam,
+}
+
+impl std::fmt::Display for Part {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Part::Resource(arn) => write!(f, "resource {arn}"),
+            Part::Principal(arn) => write!(f, "principal {arn}"),
+            Part::Iam => f.write_str("iam"),
+        }
+    }
+}
+
 /// The account's live state as a snapshot document (`shared/spec/snapshot.md`).
 pub trait AccountReader {
     /// Reads the whole account.
     fn read_account(&self, account: &str)
     -> impl Future<Output = Result<String, PortError>> + Send;
+
+    /// Re-reads `parts` of `account` and puts them into `snapshot` (its last stored
+    /// snapshot), each part stamped with its own `collectedAt`; returns the patched
+    /// document. Everything else is kept as it was.
+    fn refresh(
+        &self,
+        account: &str,
+        snapshot: &str,
+        parts: &[Part],
+    ) -> impl Future<Output = Result<String, PortError>> + Send;
+}
+
+/// The Organization's structure, for the planner and for SCP/RCP changes.
+pub trait Organization {
+    /// Every active account of the Organization.
+    fn accounts(&self) -> impl Future<Output = Result<Vec<String>, PortError>> + Send;
+    /// The active accounts under a root (`r-...`), an OU (`ou-...`, nested OUs
+    /// included) or an account id (the account itself).
+    fn accounts_under(
+        &self,
+        target: &str,
+    ) -> impl Future<Output = Result<Vec<String>, PortError>> + Send;
+    /// The roots, OUs and accounts a policy (SCP, RCP) is attached to.
+    fn policy_targets(
+        &self,
+        policy_id: &str,
+    ) -> impl Future<Output = Result<Vec<String>, PortError>> + Send;
+}
+
+/// Where sweeps of whole accounts are queued (one message per account; the worker
+/// function takes them one at a time).
+pub trait SweepQueue {
+    /// Queues `requests`; returns how many were accepted (all, or an error).
+    fn enqueue(
+        &self,
+        requests: &[SweepRequest],
+    ) -> impl Future<Output = Result<usize, PortError>> + Send;
+}
+
+/// Why an account is swept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SweepReason {
+    /// The nightly sweep of the whole Organization.
+    Nightly,
+    /// An event that needs the whole account re-read (an Organization policy change,
+    /// or no snapshot of the account yet).
+    Event,
+}
+
+/// One sweep message: the contract between the planner (and the event function) and
+/// the worker, `{"account", "reason", "requested_at"}` (see `events/README.md`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepRequest {
+    /// The account to sweep (12 digits).
+    pub account: String,
+    /// Why.
+    pub reason: SweepReason,
+    /// When it was asked for (RFC 3339 UTC).
+    pub requested_at: String,
+}
+
+/// Why a sweep message was refused.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "not a sweep message ({0}); expected {{\"account\": \"<12 digits>\", \"reason\": \"nightly\"|\"event\", \"requested_at\": \"<RFC 3339>\"}}"
+)]
+pub struct BadSweepMessage(String);
+
+impl SweepRequest {
+    /// Parses a message body, checking the account id's shape.
+    pub fn parse(body: &str) -> Result<SweepRequest, BadSweepMessage> {
+        let request: SweepRequest =
+            serde_json::from_str(body).map_err(|e| BadSweepMessage(e.to_string()))?;
+        if request.account.len() != 12 || !request.account.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(BadSweepMessage(format!(
+                "account `{}` is not 12 digits",
+                request.account
+            )));
+        }
+        Ok(request)
+    }
+
+    /// The message body.
+    pub fn to_json(&self) -> String {
+        // Serializing three strings cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
 }
 
 /// The last snapshot of each account, kept between passes (owner-tag changes are found

@@ -1,0 +1,586 @@
+//! What the functions do with a change event, and with the nightly schedule: pure
+//! orchestration over the ports.
+//!
+//! What it is for: turning a classified CloudTrail event into the least work that
+//! makes the findings true again. A resource or principal change re-reads just that
+//! part into the account's last snapshot and runs a pass over the patched snapshot; a
+//! group or managed-policy change re-reads IAM; an Organization change queues whole
+//! sweeps of the accounts under it (SCPs and RCPs reach every principal and resource).
+//! What it is not for: deciding which events matter (`accessdrift_triggers` does) or
+//! reading AWS (the [`AccountReader`] does).
+//!
+//! Key design choice: the event is a hint, never the truth. The pass re-reads the
+//! current state of what the event names, so a duplicate, late or out-of-order event
+//! yields the same findings as a timely one, and the pass itself is idempotent.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use accessdrift_drift::sweep::{FindingFeed, FindingStore, Notifier};
+use accessdrift_snapshot::read_snapshot;
+use accessdrift_triggers::{Classified, IgnoreReason, Target, Trigger};
+
+use crate::ports::{
+    AccountReader, DesiredSource, Organization, Part, PortError, SnapshotStore, SweepQueue,
+    SweepReason, SweepRequest,
+};
+use crate::{PassError, PassReport, Settings, run_pass};
+
+/// Every port a function needs, as one bundle, so the handlers and the demo pass one
+/// value instead of eight.
+pub trait Ports {
+    /// Reads accounts.
+    type Reader: AccountReader + Sync;
+    /// Keeps each account's last snapshot.
+    type Snapshots: SnapshotStore + Sync;
+    /// The teams' desired state.
+    type Desired: DesiredSource + Sync;
+    /// The findings.
+    type Store: FindingStore + Sync;
+    /// The owners' notices.
+    type Notifier: Notifier + Sync;
+    /// Finding state changes for machines.
+    type Feed: FindingFeed + Sync;
+    /// The Organization's structure.
+    type Org: Organization + Sync;
+    /// Whole-account sweeps.
+    type Queue: SweepQueue + Sync;
+    /// The account reader.
+    fn reader(&self) -> &Self::Reader;
+    /// The snapshot store.
+    fn snapshots(&self) -> &Self::Snapshots;
+    /// The desired state.
+    fn desired(&self) -> &Self::Desired;
+    /// The findings store.
+    fn store(&self) -> &Self::Store;
+    /// The notifier.
+    fn notifier(&self) -> &Self::Notifier;
+    /// The feed.
+    fn feed(&self) -> &Self::Feed;
+    /// The Organization.
+    fn org(&self) -> &Self::Org;
+    /// The sweep queue.
+    fn queue(&self) -> &Self::Queue;
+}
+
+/// What an event led to.
+#[derive(Debug)]
+pub enum Reaction {
+    /// Nothing changed (a failed or read-only call...).
+    Ignored(IgnoreReason),
+    /// Not an event the table knows; acknowledged.
+    Unknown {
+        /// Its source.
+        source: String,
+        /// Its name.
+        event_name: String,
+    },
+    /// The work done.
+    Done(EventWork),
+}
+
+/// The passes run and sweeps queued for one event.
+#[derive(Debug, Default)]
+pub struct EventWork {
+    /// One pass per account whose parts were re-read.
+    pub passes: Vec<EventPass>,
+    /// Whole-account sweeps queued (Organization changes, accounts not swept yet).
+    pub queued: Vec<SweepRequest>,
+}
+
+/// One account's event-driven pass.
+#[derive(Debug)]
+pub struct EventPass {
+    /// The account.
+    pub account: String,
+    /// The parts re-read (now as fresh as the event).
+    pub parts: Vec<Part>,
+    /// When the rest of the snapshot was read (its last sweep), for the freshness log.
+    pub rest_collected_at: Option<String>,
+    /// The pass over the patched snapshot.
+    pub report: PassReport,
+}
+
+/// Why an event could not be handled. The caller lets the invocation fail, so Lambda
+/// retries it and then keeps it in the dead-letter queue for a person.
+#[derive(Debug, thiserror::Error)]
+pub enum ReactError {
+    /// The event lacks what is needed to act on it.
+    #[error("invalid `{service}` `{event_name}` event: {reason}")]
+    Invalid {
+        /// Its source (CloudTrail `eventSource`).
+        service: String,
+        /// Its name.
+        event_name: String,
+        /// What is missing.
+        reason: String,
+    },
+    /// A port failed.
+    #[error(transparent)]
+    Port(#[from] PortError),
+    /// The refreshed snapshot is not a snapshot (the reader's fault).
+    #[error("account {account}: the refreshed snapshot cannot be read: {message}")]
+    Snapshot {
+        /// The account.
+        account: String,
+        /// Why.
+        message: String,
+    },
+    /// The pass failed.
+    #[error("account {account}: {source}")]
+    Pass {
+        /// The account.
+        account: String,
+        /// Why.
+        source: PassError,
+    },
+}
+
+/// The part a target names in its account's snapshot, or `None` for targets that
+/// name accounts instead.
+fn part_of(target: &Target) -> Option<(&str, Part)> {
+    match target {
+        // A role's trust policy lives in its authorization-details entry, so a change
+        // to the role as a resource re-reads the role.
+        Target::Resource { account, arn, .. } if is_iam_principal(arn) => {
+            Some((account, Part::Principal(arn.clone())))
+        }
+        Target::Resource { account, arn, .. } => Some((account, Part::Resource(arn.clone()))),
+        Target::Principal { account, arn } => Some((account, Part::Principal(arn.clone()))),
+        Target::Group { account, .. } | Target::ManagedPolicy { account, .. } => {
+            Some((account, Part::Iam))
+        }
+        Target::Accounts { .. } | Target::OrgPolicy { .. } => None,
+    }
+}
+
+fn is_iam_principal(arn: &str) -> bool {
+    let mut parts = arn.splitn(6, ':');
+    parts.nth(2) == Some("iam")
+        && parts
+            .nth(2)
+            .is_some_and(|r| r.starts_with("role/") || r.starts_with("user/"))
+}
+
+/// Reacts to one classified event at `now` (RFC 3339 UTC).
+pub async fn react<P: Ports>(
+    classified: &Classified,
+    ports: &P,
+    settings: &Settings,
+    now: &str,
+) -> Result<Reaction, ReactError> {
+    let targets = match &classified.trigger {
+        Trigger::Reevaluate(targets) => targets,
+        Trigger::Ignore(reason) => return Ok(Reaction::Ignored(reason.clone())),
+        Trigger::Unknown { source, event_name } => {
+            return Ok(Reaction::Unknown {
+                source: source.clone(),
+                event_name: event_name.clone(),
+            });
+        }
+        Trigger::Invalid {
+            source,
+            event_name,
+            reason,
+        } => {
+            return Err(ReactError::Invalid {
+                service: source.clone(),
+                event_name: event_name.clone(),
+                reason: reason.clone(),
+            });
+        }
+    };
+    let mut parts: BTreeMap<String, BTreeSet<Part>> = BTreeMap::new();
+    let mut whole: BTreeSet<String> = BTreeSet::new();
+    for target in targets {
+        if let Some((account, part)) = part_of(target) {
+            parts.entry(account.to_string()).or_default().insert(part);
+            continue;
+        }
+        let under = match target {
+            Target::Accounts { target } => ports.org().accounts_under(target).await?,
+            Target::OrgPolicy { policy_id } => {
+                let mut all = Vec::new();
+                for t in ports.org().policy_targets(policy_id).await? {
+                    all.extend(ports.org().accounts_under(&t).await?);
+                }
+                all
+            }
+            _ => Vec::new(),
+        };
+        whole.extend(under);
+    }
+    let mut work = EventWork::default();
+    for (account, parts) in parts {
+        // A whole sweep is queued anyway: it covers these parts too.
+        if whole.contains(&account) {
+            continue;
+        }
+        let parts: Vec<Part> = parts.into_iter().collect();
+        match refresh_and_pass(&account, &parts, ports, settings, now).await? {
+            Some(pass) => work.passes.push(pass),
+            // Never swept: there is nothing to patch, so read it all.
+            None => {
+                whole.insert(account);
+            }
+        }
+    }
+    work.queued = whole
+        .into_iter()
+        .map(|account| SweepRequest {
+            account,
+            reason: SweepReason::Event,
+            requested_at: now.to_string(),
+        })
+        .collect();
+    if !work.queued.is_empty() {
+        ports.queue().enqueue(&work.queued).await?;
+    }
+    Ok(Reaction::Done(work))
+}
+
+/// Re-reads `parts` into the account's last snapshot and runs a pass over it; `None`
+/// when there is no usable snapshot to patch.
+async fn refresh_and_pass<P: Ports>(
+    account: &str,
+    parts: &[Part],
+    ports: &P,
+    settings: &Settings,
+    now: &str,
+) -> Result<Option<EventPass>, ReactError> {
+    let Some(stored) = ports.snapshots().load(account).await? else {
+        return Ok(None);
+    };
+    // A stored snapshot this version cannot read is as good as none.
+    let Ok(previous) = read_snapshot(&stored) else {
+        return Ok(None);
+    };
+    let patched = ports.reader().refresh(account, &stored, parts).await?;
+    let snapshot = read_snapshot(&patched).map_err(|e| ReactError::Snapshot {
+        account: account.to_string(),
+        message: e.to_string(),
+    })?;
+    let (desired, _problems) = ports.desired().load_desired().await?;
+    let report = run_pass(
+        &snapshot,
+        Some(&previous),
+        &desired,
+        settings,
+        ports.store(),
+        ports.notifier(),
+        ports.feed(),
+        now,
+    )
+    .await
+    .map_err(|source| ReactError::Pass {
+        account: account.to_string(),
+        source,
+    })?;
+    ports.snapshots().save(account, &patched).await?;
+    Ok(Some(EventPass {
+        account: account.to_string(),
+        parts: parts.to_vec(),
+        rest_collected_at: collected_at(&stored),
+        report,
+    }))
+}
+
+/// The snapshot's own `collectedAt` (when its last whole read started).
+fn collected_at(snapshot: &str) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Top {
+        #[serde(rename = "collectedAt")]
+        collected_at: Option<String>,
+    }
+    serde_json::from_str::<Top>(snapshot).ok()?.collected_at
+}
+
+/// What the planner did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// Accounts in the Organization.
+    pub accounts: usize,
+    /// Sweep messages queued (one per account).
+    pub queued: usize,
+}
+
+/// The nightly plan: one sweep message per account of the Organization. The sweeps
+/// run in parallel as the worker function scales out; nothing here grows with the
+/// Organization but the number of messages.
+pub async fn plan<O: Organization, Q: SweepQueue>(
+    org: &O,
+    queue: &Q,
+    now: &str,
+) -> Result<Plan, PortError> {
+    let accounts: BTreeSet<String> = org.accounts().await?.into_iter().collect();
+    let requests: Vec<SweepRequest> = accounts
+        .iter()
+        .map(|account| SweepRequest {
+            account: account.clone(),
+            reason: SweepReason::Nightly,
+            requested_at: now.to_string(),
+        })
+        .collect();
+    let queued = if requests.is_empty() {
+        0
+    } else {
+        queue.enqueue(&requests).await?
+    };
+    Ok(Plan {
+        accounts: accounts.len(),
+        queued,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use accessdrift_drift::desired::parse_desired;
+    use accessdrift_triggers::classify_json;
+
+    use super::*;
+    use crate::fakes::{MemoryDesired, MemoryOrganization, MemoryPorts};
+
+    const ACCOUNT: &str = include_str!("../../../examples/credit-account.json");
+    const DESIRED: &str = include_str!("../../../examples/desired-state.yaml");
+    const ID: &str = "111111111111";
+
+    /// Runs a future whose awaits complete at once (the fakes never wait).
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        let mut f = std::pin::pin!(f);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        loop {
+            if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+                return v;
+            }
+        }
+    }
+
+    fn ports() -> MemoryPorts {
+        let mut org = MemoryOrganization {
+            accounts: vec![ID.into(), "222222222222".into()],
+            ..MemoryOrganization::default()
+        };
+        org.under
+            .insert("ou-ab12-11111111".into(), vec!["222222222222".into()]);
+        org.under
+            .insert("r-ab12".into(), vec![ID.into(), "222222222222".into()]);
+        org.attachments
+            .insert("p-examplescp1".into(), vec!["ou-ab12-11111111".into()]);
+        MemoryPorts {
+            desired: MemoryDesired::new(parse_desired(DESIRED, "desired.yaml").unwrap()),
+            org,
+            ..MemoryPorts::default()
+        }
+    }
+
+    fn event(source: &str, name: &str, params: serde_json::Value) -> Classified {
+        classify_json(
+            &serde_json::json!({
+                "version": "0", "id": "e-1", "detail-type": "AWS API Call via CloudTrail",
+                "source": format!("aws.{}", source.split('.').next().unwrap()),
+                "account": ID, "region": "us-east-1",
+                "detail": {
+                    "eventVersion": "1.09", "eventSource": source, "eventName": name,
+                    "awsRegion": "us-east-1", "recipientAccountId": ID,
+                    "requestParameters": params, "responseElements": null,
+                    "userIdentity": {"type": "AssumedRole", "accountId": ID}
+                }
+            })
+            .to_string(),
+        )
+    }
+
+    fn bucket_policy_event() -> Classified {
+        event(
+            "s3.amazonaws.com",
+            "PutBucketPolicy",
+            serde_json::json!({"bucketName": "credit-applications", "bucketPolicy": {}}),
+        )
+    }
+
+    #[test]
+    fn a_resource_change_patches_the_last_snapshot_and_runs_one_pass() {
+        let ports = ports();
+        ports.snapshots.put(ID, ACCOUNT);
+        ports.accounts.set(ID, ACCOUNT);
+        let classified = bucket_policy_event();
+        let reaction = block_on(react(&classified, &ports, &Settings::default(), "t1")).unwrap();
+        let Reaction::Done(work) = reaction else {
+            panic!("{reaction:?}")
+        };
+        assert_eq!(work.passes.len(), 1);
+        assert!(work.queued.is_empty());
+        assert_eq!(
+            ports.accounts.refreshed(),
+            [(
+                ID.to_string(),
+                vec![Part::Resource("arn:aws:s3:::credit-applications".into())]
+            )]
+        );
+        assert!(ports.accounts.reads().is_empty(), "no whole-account read");
+        assert!(work.passes[0].report.rows > 0);
+        assert_eq!(ports.snapshots.get(ID).as_deref(), Some(ACCOUNT));
+    }
+
+    #[test]
+    fn a_duplicate_event_changes_nothing_and_sends_nothing() {
+        let ports = ports();
+        ports.snapshots.put(ID, ACCOUNT);
+        ports.accounts.set(ID, ACCOUNT);
+        let classified = bucket_policy_event();
+        block_on(react(&classified, &ports, &Settings::default(), "t1")).unwrap();
+        let sent = ports.notifier.sent.lock().unwrap().len();
+        assert!(sent > 0, "the example account has drift");
+        // The same event delivered twice: nothing to write, nothing to send.
+        let replay = block_on(react(&classified, &ports, &Settings::default(), "t1")).unwrap();
+        let Reaction::Done(work) = replay else {
+            panic!("{replay:?}")
+        };
+        assert_eq!(work.passes[0].report.sweep.written, 0);
+        // Later (or out of order): findings are only seen again, never re-notified.
+        block_on(react(&classified, &ports, &Settings::default(), "t2")).unwrap();
+        assert_eq!(ports.notifier.sent.lock().unwrap().len(), sent);
+    }
+
+    #[test]
+    fn an_account_never_swept_is_queued_for_a_whole_sweep() {
+        let ports = ports();
+        ports.accounts.set(ID, ACCOUNT);
+        let reaction = block_on(react(
+            &bucket_policy_event(),
+            &ports,
+            &Settings::default(),
+            "t1",
+        ))
+        .unwrap();
+        let Reaction::Done(work) = reaction else {
+            panic!("{reaction:?}")
+        };
+        assert!(work.passes.is_empty());
+        assert_eq!(
+            ports.queue.requests(),
+            [SweepRequest {
+                account: ID.into(),
+                reason: SweepReason::Event,
+                requested_at: "t1".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn a_trust_policy_change_rereads_the_role_and_a_group_change_rereads_iam() {
+        let ports = ports();
+        ports.snapshots.put(ID, ACCOUNT);
+        ports.accounts.set(ID, ACCOUNT);
+        let trust = event(
+            "iam.amazonaws.com",
+            "UpdateAssumeRolePolicy",
+            serde_json::json!({"roleName": "ci", "policyDocument": "{}"}),
+        );
+        block_on(react(&trust, &ports, &Settings::default(), "t1")).unwrap();
+        let group = event(
+            "iam.amazonaws.com",
+            "PutGroupPolicy",
+            serde_json::json!({"groupName": "analysts", "policyName": "p", "policyDocument": "{}"}),
+        );
+        block_on(react(&group, &ports, &Settings::default(), "t2")).unwrap();
+        let parts: Vec<Vec<Part>> = ports
+            .accounts
+            .refreshed()
+            .into_iter()
+            .map(|(_, p)| p)
+            .collect();
+        assert_eq!(
+            parts,
+            [
+                vec![Part::Principal("arn:aws:iam::111111111111:role/ci".into())],
+                vec![Part::Iam]
+            ]
+        );
+    }
+
+    #[test]
+    fn an_scp_change_queues_a_sweep_of_every_account_under_its_targets() {
+        let ports = ports();
+        let update = event(
+            "organizations.amazonaws.com",
+            "UpdatePolicy",
+            serde_json::json!({"policyId": "p-examplescp1", "content": "{}"}),
+        );
+        let reaction = block_on(react(&update, &ports, &Settings::default(), "t1")).unwrap();
+        assert!(matches!(reaction, Reaction::Done(_)), "{reaction:?}");
+        let queued: Vec<String> = ports
+            .queue
+            .requests()
+            .into_iter()
+            .map(|r| r.account)
+            .collect();
+        assert_eq!(queued, ["222222222222"]);
+    }
+
+    #[test]
+    fn ignored_unknown_and_invalid_events_touch_nothing() {
+        let ports = ports();
+        let failed = classify_json(&bucket_policy_event_with_error().to_string());
+        assert!(matches!(
+            block_on(react(&failed, &ports, &Settings::default(), "t")).unwrap(),
+            Reaction::Ignored(IgnoreReason::FailedCall { .. })
+        ));
+        let unknown = event("ec2.amazonaws.com", "RunInstances", serde_json::json!({}));
+        assert!(matches!(
+            block_on(react(&unknown, &ports, &Settings::default(), "t")).unwrap(),
+            Reaction::Unknown { .. }
+        ));
+        let invalid = event("s3.amazonaws.com", "PutBucketPolicy", serde_json::json!({}));
+        let err = block_on(react(&invalid, &ports, &Settings::default(), "t")).unwrap_err();
+        assert!(err.to_string().contains("PutBucketPolicy"), "{err}");
+        assert!(ports.queue.requests().is_empty());
+        assert!(ports.accounts.refreshed().is_empty());
+    }
+
+    fn bucket_policy_event_with_error() -> serde_json::Value {
+        serde_json::json!({
+            "version": "0", "id": "e-2", "detail-type": "AWS API Call via CloudTrail",
+            "source": "aws.s3", "account": ID, "region": "us-east-1",
+            "detail": {"eventSource": "s3.amazonaws.com", "eventName": "PutBucketPolicy",
+                "awsRegion": "us-east-1", "recipientAccountId": ID, "errorCode": "AccessDenied",
+                "requestParameters": {"bucketName": "credit-applications"}}
+        })
+    }
+
+    #[test]
+    fn the_plan_queues_one_nightly_sweep_per_account() {
+        let ports = ports();
+        let plan = block_on(plan(&ports.org, &ports.queue, "t0")).unwrap();
+        assert_eq!(
+            plan,
+            Plan {
+                accounts: 2,
+                queued: 2
+            }
+        );
+        let requests = ports.queue.requests();
+        assert!(requests.iter().all(|r| r.reason == SweepReason::Nightly));
+        let failing = crate::fakes::MemoryQueue {
+            fail: true,
+            ..Default::default()
+        };
+        assert!(block_on(super::plan(&ports.org, &failing, "t0")).is_err());
+    }
+
+    #[test]
+    fn sweep_messages_round_trip_and_bad_ones_say_what_is_expected() {
+        let r = SweepRequest::parse(
+            r#"{"account":"222222222222","reason":"nightly","requested_at":"2026-11-24T02:00:03Z"}"#,
+        )
+        .unwrap();
+        assert_eq!(SweepRequest::parse(&r.to_json()).unwrap(), r);
+        for bad in [
+            r#"{"account":"2222","reason":"nightly","requested_at":"x"}"#,
+            r#"{"account":"222222222222","reason":"hourly","requested_at":"x"}"#,
+            "not json",
+        ] {
+            let e = SweepRequest::parse(bad).unwrap_err().to_string();
+            assert!(e.contains("expected {\"account\""), "{e}");
+        }
+    }
+}
