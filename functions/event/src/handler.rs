@@ -1,0 +1,82 @@
+//! The event function's handler: an EventBridge event (a CloudTrail API call) in, one
+//! call to [`accessdrift_controller::react::react`], a JSON summary out (also logged).
+//!
+//! Unknown events and calls that change nothing are acknowledged; an event the table
+//! knows but that lacks what is needed, or a failure of AWS, fails the invocation, so
+//! Lambda retries it and then keeps it in the dead-letter queue for a person.
+
+use accessdrift_controller::Settings;
+use accessdrift_controller::react::{Ports, ReactError, Reaction, react};
+use accessdrift_triggers::classify;
+use serde_json::{Value, json};
+use tracing::{info, warn};
+
+/// Handles one event at `now` (RFC 3339 UTC).
+#[tracing::instrument(name = "event", skip_all)]
+pub async fn handle<P: Ports>(
+    event: &Value,
+    ports: &P,
+    settings: &Settings,
+    now: &str,
+) -> Result<Value, ReactError> {
+    let classified = classify(event);
+    let e = &classified.event;
+    info!(
+        id = %e.id, source = %e.event_source, name = %e.event_name,
+        account = %e.account, region = %e.region, trigger = %classified.trigger,
+        "event classified"
+    );
+    let reaction = react(&classified, ports, settings, now).await?;
+    let summary = match &reaction {
+        Reaction::Ignored(reason) => {
+            info!(reason = %reason, "ignored");
+            json!({"outcome": "ignored", "reason": reason.to_string()})
+        }
+        Reaction::Unknown { source, event_name } => {
+            warn!(
+                source,
+                event_name, "not an event accessdrift knows; acknowledged"
+            );
+            json!({"outcome": "unknown", "source": source, "eventName": event_name})
+        }
+        Reaction::Done(work) => {
+            let passes: Vec<Value> = work
+                .passes
+                .iter()
+                .map(|p| {
+                    let parts: Vec<String> = p.parts.iter().map(ToString::to_string).collect();
+                    // How fresh each part is: the refreshed parts as of now, the rest
+                    // as of the account's last sweep.
+                    info!(
+                        account = %p.account, refreshed = ?parts, now,
+                        rest_collected_at = p.rest_collected_at.as_deref().unwrap_or("unknown"),
+                        findings = p.report.findings.len(), written = p.report.sweep.written,
+                        notices = p.report.sweep.sent, "pass done"
+                    );
+                    json!({
+                        "account": p.account,
+                        "refreshed": parts,
+                        "refreshedAt": now,
+                        "restCollectedAt": p.rest_collected_at,
+                        "openFindings": p.report.findings.len(),
+                        "written": p.report.sweep.written,
+                        "notices": p.report.sweep.sent,
+                        "noticesPending": p.report.sweep.pending_owners,
+                    })
+                })
+                .collect();
+            let queued: Vec<&str> = work.queued.iter().map(|r| r.account.as_str()).collect();
+            if !queued.is_empty() {
+                info!(accounts = ?queued, "whole-account sweeps queued");
+            }
+            json!({"outcome": "reevaluated", "passes": passes, "queuedSweeps": queued})
+        }
+    };
+    let mut summary = summary;
+    if let Value::Object(m) = &mut summary {
+        m.insert("eventId".into(), json!(e.id));
+        m.insert("eventName".into(), json!(e.event_name));
+        m.insert("trigger".into(), json!(classified.trigger.to_string()));
+    }
+    Ok(summary)
+}

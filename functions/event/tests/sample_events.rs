@@ -1,0 +1,167 @@
+//! Every CloudTrail sample in `events/` through the event handler, on in-memory
+//! ports: the trigger it reports is the manifest's (`events/README.md`), and what it
+//! did matches the trigger (a pass over the re-read parts, queued sweeps, or nothing).
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "test code: a failure should stop the test with its message"
+)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use accessdrift_controller::Settings;
+use accessdrift_controller::fakes::{MemoryDesired, MemoryOrganization, MemoryPorts};
+use accessdrift_controller::ports::SweepReason;
+use accessdrift_drift::desired::parse_desired;
+use serde_json::Value;
+
+fn events_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events")
+}
+
+/// `file -> expected` from the manifest's tables.
+fn manifest() -> BTreeMap<String, String> {
+    let text = std::fs::read_to_string(events_dir().join("README.md")).unwrap();
+    text.lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            let file = cells.get(1)?.strip_prefix('`')?.strip_suffix('`')?;
+            let expected = cells.get(2)?.strip_prefix('`')?.strip_suffix('`')?;
+            file.ends_with(".json")
+                .then(|| (file.to_string(), expected.to_string()))
+        })
+        .collect()
+}
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    let mut f = std::pin::pin!(f);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+    }
+}
+
+/// The member account 222222222222 of the samples, swept before: the example
+/// account moved there.
+fn ports() -> MemoryPorts {
+    let account = include_str!("../../../examples/credit-account.json")
+        .replace("111111111111", "222222222222");
+    let mut org = MemoryOrganization {
+        accounts: vec!["111111111111".into(), "222222222222".into()],
+        ..MemoryOrganization::default()
+    };
+    org.under
+        .insert("ou-ab12-11111111".into(), vec!["222222222222".into()]);
+    org.attachments
+        .insert("p-examplescp1".into(), vec!["ou-ab12-11111111".into()]);
+    let ports = MemoryPorts {
+        desired: MemoryDesired::new(
+            parse_desired(
+                include_str!("../../../examples/desired-state.yaml"),
+                "desired.yaml",
+            )
+            .unwrap(),
+        ),
+        org,
+        ..MemoryPorts::default()
+    };
+    ports.accounts.set("222222222222", &account);
+    ports.snapshots.put("222222222222", &account);
+    ports
+}
+
+#[test]
+fn every_cloudtrail_sample_goes_through_the_handler_as_the_manifest_says() {
+    let manifest = manifest();
+    let settings = Settings::default();
+    let mut seen = 0;
+    for entry in std::fs::read_dir(events_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if !name.ends_with(".json") || name.starts_with("schedule-") || name.starts_with("sweep-") {
+            continue;
+        }
+        seen += 1;
+        let expected = manifest
+            .get(&name)
+            .unwrap_or_else(|| panic!("{name} is not in events/README.md"));
+        let event: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let ports = ports();
+        let summary = block_on(accessdrift_event::handle(
+            &event,
+            &ports,
+            &settings,
+            "2026-11-24T10:00:00Z",
+        ))
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(summary["trigger"], expected.as_str(), "{name}");
+        let refreshed = ports.accounts.refreshed();
+        let queued = ports.queue.requests();
+        match expected.split(' ').next().unwrap() {
+            "ignore" => {
+                assert_eq!(summary["outcome"], "ignored", "{name}");
+                assert!(refreshed.is_empty() && queued.is_empty(), "{name}");
+            }
+            "unknown" => {
+                assert_eq!(summary["outcome"], "unknown", "{name}");
+                assert!(refreshed.is_empty() && queued.is_empty(), "{name}");
+            }
+            "accounts" | "org-policy" => {
+                assert_eq!(summary["outcome"], "reevaluated", "{name}");
+                assert!(refreshed.is_empty(), "{name}: nothing patched");
+                assert_eq!(
+                    queued
+                        .iter()
+                        .map(|r| r.account.as_str())
+                        .collect::<Vec<_>>(),
+                    ["222222222222"],
+                    "{name}"
+                );
+                assert!(queued.iter().all(|r| r.reason == SweepReason::Event));
+            }
+            _ => {
+                // Resource, principal, group or managed policy of 222222222222: one
+                // pass over the patched snapshot, no whole-account read.
+                assert_eq!(summary["outcome"], "reevaluated", "{name}");
+                assert_eq!(refreshed.len(), 1, "{name}: {refreshed:?}");
+                assert_eq!(refreshed[0].0, "222222222222", "{name}");
+                assert!(queued.is_empty(), "{name}");
+                assert!(ports.accounts.reads().is_empty(), "{name}");
+                assert_eq!(summary["passes"][0]["account"], "222222222222", "{name}");
+                let parts = summary["passes"][0]["refreshed"].to_string();
+                let named = expected.split(' ').nth(1).unwrap();
+                let kind = expected.split(' ').next().unwrap();
+                if kind == "group" || kind == "managed-policy" {
+                    assert_eq!(parts, "[\"iam\"]", "{name}");
+                } else {
+                    assert!(parts.contains(named), "{name}: {parts}");
+                }
+            }
+        }
+    }
+    assert_eq!(
+        seen,
+        manifest.len(),
+        "every manifest row has its file and was run"
+    );
+}
+
+#[test]
+fn a_sample_delivered_twice_sends_its_notices_once() {
+    let ports = ports();
+    let event: Value = serde_json::from_str(
+        &std::fs::read_to_string(events_dir().join("s3-put-bucket-policy.json")).unwrap(),
+    )
+    .unwrap();
+    let settings = Settings::default();
+    let first = block_on(accessdrift_event::handle(&event, &ports, &settings, "t1")).unwrap();
+    let sent = ports.notifier.sent.lock().unwrap().len();
+    assert_eq!(first["passes"][0]["notices"], sent);
+    let second = block_on(accessdrift_event::handle(&event, &ports, &settings, "t2")).unwrap();
+    assert_eq!(second["passes"][0]["notices"], 0);
+    assert_eq!(ports.notifier.sent.lock().unwrap().len(), sent);
+}

@@ -1,0 +1,21 @@
+//! `accessdrift-planner`: wiring only; see [`accessdrift_planner::handle`].
+
+use accessdrift_runtime::{Config, Runtime, now};
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+use serde_json::Value;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let sdk = aws_config::load_from_env().await;
+    let runtime = Runtime::start(sdk, Config::from_env()).await?;
+    let runtime = &runtime;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        let now = now();
+        let queue = runtime.queue()?;
+        let org = runtime.caching_org(&now);
+        let summary = accessdrift_planner::handle(&event.payload, &org, &queue, &now).await?;
+        Ok::<Value, Error>(summary)
+    }))
+    .await
+}

@@ -1,0 +1,80 @@
+//! The worker's handler: SQS sweep messages in (batch size 1 in `template.yaml`, but
+//! any batch works), one [`accessdrift_controller::sweep_account`] per message, and
+//! the messages that failed reported back so only they are retried (and, after the
+//! queue's receive limit, kept in its dead-letter queue).
+
+use accessdrift_controller::ports::SweepRequest;
+use accessdrift_controller::react::Ports;
+use accessdrift_controller::{Settings, sweep_account};
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use tracing::{error, info};
+
+/// Sweeps the account of each message at `now`.
+#[tracing::instrument(name = "sweep", skip_all)]
+pub async fn handle<P: Ports>(
+    event: &SqsEvent,
+    ports: &P,
+    settings: &Settings,
+    now: &str,
+) -> SqsBatchResponse {
+    let mut failures = Vec::new();
+    for record in &event.records {
+        let id = record.message_id.clone().unwrap_or_default();
+        let body = record.body.as_deref().unwrap_or_default();
+        let request = match SweepRequest::parse(body) {
+            Ok(r) => r,
+            Err(e) => {
+                // Retrying cannot fix it; failing it sends it to the dead-letter queue
+                // where a person sees it, rather than dropping it here.
+                error!(message = %id, error = %e, "refused");
+                failures.push(failure(id));
+                continue;
+            }
+        };
+        let account = request.account.as_str();
+        info!(message = %id, account, reason = ?request.reason, requested_at = %request.requested_at, "sweeping");
+        match sweep_account(
+            account,
+            ports.reader(),
+            ports.snapshots(),
+            ports.desired(),
+            ports.store(),
+            ports.notifier(),
+            ports.feed(),
+            settings,
+            now,
+        )
+        .await
+        {
+            Ok(sweep) => {
+                for problem in &sweep.desired_problems {
+                    error!(account, problem = %problem, "desired state");
+                }
+                info!(
+                    account,
+                    rows = sweep.pass.rows,
+                    open_findings = sweep.pass.findings.len(),
+                    written = sweep.pass.sweep.written,
+                    notices = sweep.pass.sweep.sent,
+                    not_evaluated = sweep.pass.problems,
+                    owner_changes = sweep.pass.owner_changes.len(),
+                    feed_errors = ?sweep.pass.sweep.feed_errors,
+                    "swept"
+                );
+            }
+            Err(e) => {
+                error!(account, error = %e, "sweep failed; the message will be retried");
+                failures.push(failure(id));
+            }
+        }
+    }
+    let mut response = SqsBatchResponse::default();
+    response.batch_item_failures = failures;
+    response
+}
+
+fn failure(id: String) -> BatchItemFailure {
+    let mut f = BatchItemFailure::default();
+    f.item_identifier = id;
+    f
+}

@@ -1,0 +1,228 @@
+//! The [`Organization`] port over AWS Organizations, and the account list kept in the
+//! snapshot bucket so a thousand workers do not each page through `ListAccounts`.
+
+use std::collections::BTreeSet;
+
+use accessdrift_controller::ports::{Organization, PortError};
+use aws_sdk_organizations::Client;
+use aws_sdk_organizations::error::DisplayErrorContext;
+use aws_sdk_organizations::types::AccountStatus;
+use aws_sdk_s3::primitives::ByteStream;
+use serde::{Deserialize, Serialize};
+
+fn port(operation: &str, e: impl std::fmt::Display) -> PortError {
+    PortError {
+        what: "organization",
+        message: format!("{operation}: {e}"),
+    }
+}
+
+/// The Organization through the management account's (or a delegated
+/// administrator's) credentials.
+#[derive(Debug, Clone)]
+pub struct OrganizationsDirectory {
+    client: Client,
+}
+
+impl OrganizationsDirectory {
+    /// The Organization `client` reads.
+    pub fn new(client: Client) -> OrganizationsDirectory {
+        OrganizationsDirectory { client }
+    }
+
+    async fn children(&self, parent: &str) -> Result<(Vec<String>, Vec<String>), PortError> {
+        let accounts = self
+            .client
+            .list_accounts_for_parent()
+            .parent_id(parent)
+            .into_paginator()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| port("ListAccountsForParent", DisplayErrorContext(e)))?;
+        let accounts = accounts
+            .iter()
+            .flat_map(|page| page.accounts())
+            .filter(|a| active(a.status()))
+            .filter_map(|a| a.id().map(str::to_string))
+            .collect();
+        let units = self
+            .client
+            .list_organizational_units_for_parent()
+            .parent_id(parent)
+            .into_paginator()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| port("ListOrganizationalUnitsForParent", DisplayErrorContext(e)))?;
+        let units = units
+            .iter()
+            .flat_map(|page| page.organizational_units())
+            .filter_map(|u| u.id().map(str::to_string))
+            .collect();
+        Ok((accounts, units))
+    }
+}
+
+/// Suspended and closing accounts cannot be read and need no sweep.
+#[allow(
+    deprecated,
+    reason = "`Status` is what the emulator and older Organizations answer; `State` is newer"
+)]
+fn active(status: Option<&AccountStatus>) -> bool {
+    matches!(status, None | Some(AccountStatus::Active))
+}
+
+/// A 12-digit account id.
+pub fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+impl Organization for OrganizationsDirectory {
+    async fn accounts(&self) -> Result<Vec<String>, PortError> {
+        let pages = self
+            .client
+            .list_accounts()
+            .into_paginator()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| port("ListAccounts", DisplayErrorContext(e)))?;
+        Ok(pages
+            .iter()
+            .flat_map(|page| page.accounts())
+            .filter(|a| active(a.status()))
+            .filter_map(|a| a.id().map(str::to_string))
+            .collect())
+    }
+
+    async fn accounts_under(&self, target: &str) -> Result<Vec<String>, PortError> {
+        if is_account_id(target) {
+            return Ok(vec![target.to_string()]);
+        }
+        // Breadth-first over nested OUs (at most five levels deep in AWS).
+        let mut found = BTreeSet::new();
+        let mut parents = vec![target.to_string()];
+        while let Some(parent) = parents.pop() {
+            let (accounts, units) = self.children(&parent).await?;
+            found.extend(accounts);
+            parents.extend(units);
+        }
+        Ok(found.into_iter().collect())
+    }
+
+    async fn policy_targets(&self, policy_id: &str) -> Result<Vec<String>, PortError> {
+        let pages = self
+            .client
+            .list_targets_for_policy()
+            .policy_id(policy_id)
+            .into_paginator()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| port("ListTargetsForPolicy", DisplayErrorContext(e)))?;
+        Ok(pages
+            .iter()
+            .flat_map(|page| page.targets())
+            .filter_map(|t| t.target_id().map(str::to_string))
+            .collect())
+    }
+}
+
+/// The account list as the planner last wrote it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CachedAccounts {
+    /// When it was listed (RFC 3339 UTC).
+    pub listed_at: String,
+    /// The active accounts.
+    pub accounts: Vec<String>,
+}
+
+/// The object key of the cached account list in the snapshot bucket.
+pub const ACCOUNTS_KEY: &str = "organization/accounts.json";
+
+/// Reads and writes [`CachedAccounts`] in the snapshot bucket.
+#[derive(Debug, Clone)]
+pub struct AccountsCache {
+    client: aws_sdk_s3::Client,
+    bucket: String,
+}
+
+impl AccountsCache {
+    /// The cache in `bucket`.
+    pub fn new(client: aws_sdk_s3::Client, bucket: impl Into<String>) -> AccountsCache {
+        AccountsCache {
+            client,
+            bucket: bucket.into(),
+        }
+    }
+
+    /// The cached list, or `None` when there is none (or it cannot be read: the
+    /// caller lists the Organization instead).
+    pub async fn load(&self) -> Option<CachedAccounts> {
+        let out = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(ACCOUNTS_KEY)
+            .send()
+            .await
+            .ok()?;
+        let bytes = out.body.collect().await.ok()?.into_bytes();
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    /// Keeps `accounts`.
+    pub async fn save(&self, accounts: &CachedAccounts) -> Result<(), PortError> {
+        let body = serde_json::to_vec(accounts).map_err(|e| port("serialize", e))?;
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(ACCOUNTS_KEY)
+            .content_type("application/json")
+            .body(ByteStream::from(body))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| PortError {
+                what: "snapshot store",
+                message: format!("PutObject {ACCOUNTS_KEY}: {}", DisplayErrorContext(e)),
+            })
+    }
+}
+
+/// The Organization whose account listing also refreshes the cache (the planner's).
+#[derive(Debug, Clone)]
+pub struct CachingDirectory {
+    /// The Organization.
+    pub inner: OrganizationsDirectory,
+    /// Where the list is kept.
+    pub cache: Option<AccountsCache>,
+    /// The listing's time stamp.
+    pub now: String,
+}
+
+impl Organization for CachingDirectory {
+    async fn accounts(&self) -> Result<Vec<String>, PortError> {
+        let accounts = self.inner.accounts().await?;
+        if let Some(cache) = &self.cache {
+            let cached = CachedAccounts {
+                listed_at: self.now.clone(),
+                accounts: accounts.clone(),
+            };
+            if let Err(e) = cache.save(&cached).await {
+                // Only a cost: the workers list the Organization themselves.
+                tracing::warn!(error = %e, "the account list could not be kept");
+            }
+        }
+        Ok(accounts)
+    }
+
+    async fn accounts_under(&self, target: &str) -> Result<Vec<String>, PortError> {
+        self.inner.accounts_under(target).await
+    }
+
+    async fn policy_targets(&self, policy_id: &str) -> Result<Vec<String>, PortError> {
+        self.inner.policy_targets(policy_id).await
+    }
+}
