@@ -1,0 +1,2 @@
+//! `make demo` (placeholder until the story is written below).
+fn main() {}
