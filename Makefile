@@ -11,11 +11,13 @@ MOTO_VERSION := 5.2.5
 MOTO_VENV := $(CURDIR)/.venv-moto
 export ACCESSDRIFT_MOTO_SERVER ?= $(MOTO_VENV)/bin/moto_server
 
-.PHONY: test demo build lint fmt-check clippy unit deps-check bench iam-data fuzz help emulator lint-templates
+.PHONY: test demo demo-offline build lint fmt-check clippy unit deps-check bench iam-data fuzz help emulator lint-templates
 
 help:
-	@echo "make demo      run accessdrift locally on the embedded example (no AWS account)"
-	@echo "make test      run every check: format, clippy, unit, conformance and property tests"
+	@echo "make demo      run the whole loop locally on the AWS emulator (no AWS account)"
+	@echo "make test      run every check: format, clippy, unit, emulator, template and browser tests"
+	@echo "make build     build the Lambda packages with sam build (slow) and print their sizes"
+	@echo "make demo-offline  the CLI on the embedded example files"
 	@echo "make bench     run the evaluator and simulate benchmarks"
 	@echo "make iam-data  refresh the embedded AWS action catalog (version in scripts/iam-data.version)"
 	@echo "make fuzz      fuzz parse+evaluate for 60 s (installs cargo-fuzz on first use)"
@@ -74,13 +76,43 @@ unit:
 	@echo "==> cargo test (unit, conformance corpus, property tests, emulator tests)"
 	PROPTEST_CASES=$${PROPTEST_CASES:-256} $(CARGO) test --workspace --locked
 
-build:
+## build: the three Lambda packages as `sam build` makes them (cargo-lambda, arm64,
+## release) plus the CLI. Release cross-builds take minutes, so `make test` does not
+## run this; `make test` lints the template instead. Package sizes are printed.
+LAMBDA_VENV := $(CURDIR)/.venv-lambda
+CARGO_LAMBDA_VERSION := 1.9.2
+
+build: $(SAM_VENV)/.installed-$(CFN_LINT_VERSION)-$(SAM_CLI_VERSION) $(LAMBDA_VENV)/.installed-$(CARGO_LAMBDA_VERSION)
+	@echo "==> sam build (cargo-lambda $(CARGO_LAMBDA_VERSION), arm64, release)"
+	PATH="$(LAMBDA_VENV)/bin:$(SAM_VENV)/bin:$$PATH" SAM_CLI_BETA_RUST_CARGO_LAMBDA=1 SAM_CLI_TELEMETRY=0 \
+	    sam build --beta-features --template-file template.yaml </dev/null
+	@echo "==> package sizes (bootstrap, and zipped as Lambda stores it)"
+	@for d in .aws-sam/build/*Function; do \
+	  ( cd $$d && zip -q -9 -r /tmp/accessdrift-$$(basename $$d).zip . ); \
+	  printf '%-16s bootstrap %6s KiB  zip %6s KiB\n' $$(basename $$d) \
+	    $$(( $$(stat -c %s $$d/bootstrap) / 1024 )) $$(( $$(stat -c %s /tmp/accessdrift-$$(basename $$d).zip) / 1024 )); \
+	  rm -f /tmp/accessdrift-$$(basename $$d).zip; \
+	done
 	$(CARGO) build --release --locked -p accessdrift-cli
 
-## demo: what runs today, on embedded examples (the full loop on the AWS emulator comes
-## with the drift and sensor issues): single decisions, then the effective access of a
-## small credit-processing account, why one role cannot read the data, and the scores.
-demo: build
+$(LAMBDA_VENV)/.installed-$(CARGO_LAMBDA_VERSION):
+	@echo "==> installing cargo-lambda==$(CARGO_LAMBDA_VERSION) (with zig) in $(LAMBDA_VENV)"
+	python3 -m venv $(LAMBDA_VENV)
+	$(LAMBDA_VENV)/bin/pip install --quiet --disable-pip-version-check 'cargo-lambda==$(CARGO_LAMBDA_VERSION)'
+	@touch $@
+
+## demo: the loop on the AWS emulator, with the functions' own handlers (see README).
+## Installs the emulator on first use; about a minute to build, seconds to run.
+demo: emulator
+	@echo "==> building the demo (first time: a few minutes)"
+	$(CARGO) build --locked -q -p accessdrift-demo
+	./target/debug/accessdrift-demo
+
+## demo-offline: the CLI on the embedded example files, no emulator.
+## Single decisions, effective access of a small credit-processing account, why one
+## role cannot read the data, scores, and drift against the example desired state.
+demo-offline:
+	$(CARGO) build --release --locked -q -p accessdrift-cli
 	@echo "==> 1. decide single requests the way AWS does, with the reasons"
 	./target/release/accessdrift simulate --explain < examples/simulate-cases.json
 	@echo

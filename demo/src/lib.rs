@@ -12,6 +12,7 @@
 //! `anyhow` is used here although this is a library: it is the demo's and the tests'
 //! harness, and its callers only print or assert its errors.
 
+pub mod inbox;
 pub mod seed;
 
 use accessdrift_aws::desired::create_desired_table;
