@@ -1,0 +1,106 @@
+//! The event function's work (its handler is `classify` then [`react`], timed here)
+//! for one resource-policy change in an account of 1,000
+//! roles and 2,000 resources (the synthetic account of `accessdrift_access::synthetic`),
+//! on in-memory ports, so AWS latency is excluded: classify, patch, effective access of
+//! the whole account, drift against a desired state that matches it, reconcile the
+//! findings. Also a whole sweep of the same account (the worker, collection excluded).
+//!
+//! `cargo bench -p accessdrift-controller` (or `make bench`).
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    missing_docs,
+    reason = "benchmark code"
+)]
+
+use accessdrift_access::synthetic::{SyntheticSpec, generate};
+use accessdrift_controller::fakes::{MemoryDesired, MemoryPorts};
+use accessdrift_controller::react::{Reaction, react};
+use accessdrift_controller::{Settings, baseline, sweep_account};
+use accessdrift_triggers::classify;
+use accessdrift_drift::desired::BaselineSelect;
+use accessdrift_snapshot::read_snapshot;
+use criterion::{Criterion, criterion_group, criterion_main};
+use serde_json::json;
+
+const ACCOUNT: &str = "111111111111";
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    let mut f = std::pin::pin!(f);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+    }
+}
+
+fn ports() -> MemoryPorts {
+    let doc = generate(&SyntheticSpec {
+        roles: 1000,
+        resources: 2000,
+        seed: 7,
+    })
+    .to_string();
+    let snapshot = read_snapshot(&doc).unwrap();
+    let desired = baseline(&snapshot, &BaselineSelect::default(), &Settings::default());
+    let ports = MemoryPorts {
+        desired: MemoryDesired::new(desired),
+        ..MemoryPorts::default()
+    };
+    ports.accounts.set(ACCOUNT, &doc);
+    ports.snapshots.put(ACCOUNT, &doc);
+    ports
+}
+
+fn bucket_policy_event() -> serde_json::Value {
+    json!({
+        "version": "0", "id": "bench", "detail-type": "AWS API Call via CloudTrail",
+        "source": "aws.s3", "account": ACCOUNT, "region": "us-east-1",
+        "detail": {"eventVersion": "1.09", "eventSource": "s3.amazonaws.com",
+            "eventName": "PutBucketPolicy", "awsRegion": "us-east-1",
+            "recipientAccountId": ACCOUNT, "readOnly": false,
+            "requestParameters": {"bucketName": "bucket-00001"}}
+    })
+}
+
+fn bench(c: &mut Criterion) {
+    let ports = ports();
+    let settings = Settings::default();
+    let event = bucket_policy_event();
+    // The first pass stores the findings (there are none: the desired state is the
+    // account's own baseline); the measured ones are the steady state.
+    let handle = |now: &str| block_on(react(&classify(&event), &ports, &settings, now)).unwrap();
+    let first = handle("t0");
+    let Reaction::Done(work) = first else {
+        panic!("{first:?}")
+    };
+    assert_eq!(work.passes.len(), 1);
+    assert!(work.passes[0].report.rows > 10_000, "a big account");
+    let mut group = c.benchmark_group("1000 roles, 2000 resources");
+    group.sample_size(10);
+    group.bench_function("event: one bucket-policy change", |b| {
+        b.iter(|| handle("t1"))
+    });
+    group.bench_function("worker: sweep of the account (collection excluded)", |b| {
+        b.iter(|| {
+            block_on(sweep_account(
+                ACCOUNT,
+                &ports.accounts,
+                &ports.snapshots,
+                &ports.desired,
+                &ports.store,
+                &ports.notifier,
+                &ports.feed,
+                &settings,
+                "t2",
+            ))
+            .unwrap()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
