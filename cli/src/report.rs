@@ -1,0 +1,584 @@
+//! `report`: effective access and open drift per owner, as one self-contained HTML page
+//! an application engineer can review in a quarter of an hour.
+//!
+//! Two pure steps, so both are unit-tested without files or a browser: [`build`] groups
+//! already-computed effective-access lines and findings by owner, [`render`] turns that
+//! into HTML. The page has inline CSS, no external asset and no script: it reads the
+//! same from a CI artifact, an email attachment or a file on disk.
+//!
+//! Key design choices:
+//! - The owner of a resource is read as drift reads it (`accessdrift_drift::drift::tag`
+//!   over the configured owner tag keys, else the desired state's `owner`), so a
+//!   finding always sits under the same owner as its resource; no owner is "unowned".
+//! - Everything shown comes from account data (tags, role names, policy Sids): all text
+//!   is HTML-escaped on the way out, attributes included, and ids in the page are
+//!   generated (`owner-3`), never taken from the data.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use accessdrift_access::{Access, Line};
+use accessdrift_drift::drift::{DriftConfig, tag};
+use accessdrift_drift::{DesiredState, Finding, Severity};
+use accessdrift_snapshot::Snapshot;
+
+use crate::collect::{Output, write_atomically};
+
+/// The owner word for resources no tag or desired state assigns.
+pub const UNOWNED: &str = "unowned";
+
+/// Severities, most urgent first (the order of the page).
+const SEVERITIES: [Severity; 4] = [
+    Severity::Critical,
+    Severity::High,
+    Severity::Medium,
+    Severity::Low,
+];
+
+/// What the page shows, grouped and sorted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    /// The account reviewed.
+    pub account: String,
+    /// When the page was made (shown as given).
+    pub generated_at: String,
+    /// IAM users and roles in the account.
+    pub principals: usize,
+    /// Resources in the snapshot (roles included: a role is a resource too).
+    pub resources: usize,
+    /// Owners by name, `unowned` last.
+    pub owners: Vec<OwnerSection>,
+    /// What could not be evaluated: the access shown there is a lower bound.
+    pub problems: Vec<Problem>,
+}
+
+/// A part of the account that could not be evaluated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The resource, principal, policy or path concerned.
+    pub subject: String,
+    /// Why.
+    pub error: String,
+}
+
+/// One owner's open drift and resources.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OwnerSection {
+    /// The owner (a tag value, or [`UNOWNED`]).
+    pub owner: String,
+    /// Open drift, most severe first.
+    pub drift: Vec<Finding>,
+    /// The owner's resources, by ARN.
+    pub resources: Vec<ResourceSection>,
+}
+
+/// One resource and who can do what on it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceSection {
+    /// The ARN.
+    pub arn: String,
+    /// `AWS::S3::Bucket`...
+    pub type_name: String,
+    /// The classification tag, if any.
+    pub classification: Option<String>,
+    /// Effective access, by principal then capability.
+    pub rows: Vec<AccessRow>,
+}
+
+/// One (principal, capability) on a resource.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccessRow {
+    /// The principal as AWS spells it.
+    pub principal: String,
+    /// The capability's word.
+    pub capability: String,
+    /// Only under request-time conditions (given in `conditions`).
+    pub conditional: bool,
+    /// The conditions, compact JSON, for conditional rows.
+    pub conditions: Option<String>,
+    /// `policy [statement]` of each granting statement.
+    pub grants: Vec<String>,
+    /// Other things that must hold too, in words.
+    pub requires: Vec<String>,
+    /// An open finding is about this row.
+    pub drift: bool,
+}
+
+/// Groups effective-access `lines` and `findings` of `snapshot` by owner (pure).
+pub fn build(
+    snapshot: &Snapshot,
+    desired: &DesiredState,
+    lines: &[Line],
+    findings: Vec<Finding>,
+    config: &DriftConfig,
+    generated_at: &str,
+) -> Report {
+    let desired_owner: BTreeMap<&str, &str> = desired
+        .resources
+        .iter()
+        .filter_map(|d| {
+            d.owner
+                .as_deref()
+                .map(str::trim)
+                .filter(|o| !o.is_empty())
+                .map(|o| (d.arn.as_str(), o))
+        })
+        .collect();
+    let owner_of = |arn: &str, tags: Option<&BTreeMap<String, String>>| -> String {
+        tags.and_then(|t| tag(t, &config.owner_tag_keys))
+            .map(|(_, v)| v)
+            .or_else(|| desired_owner.get(arn).copied())
+            .unwrap_or(UNOWNED)
+            .to_string()
+    };
+
+    let drift_keys: BTreeSet<(&str, &str, &str)> = findings
+        .iter()
+        .filter_map(|f| {
+            Some((
+                f.resource.as_str(),
+                f.principal.as_deref()?,
+                f.capability?.as_str(),
+            ))
+        })
+        .collect();
+
+    let mut owners: BTreeMap<String, OwnerSection> = BTreeMap::new();
+    let mut index: BTreeMap<&str, (String, usize)> = BTreeMap::new();
+    for r in &snapshot.resources {
+        let owner = owner_of(&r.arn, Some(&r.tags));
+        let s = section(&mut owners, &owner);
+        s.resources.push(ResourceSection {
+            arn: r.arn.clone(),
+            type_name: r.type_name.clone(),
+            classification: tag(&r.tags, &config.classification_tag_keys)
+                .map(|(_, v)| v.to_string()),
+            rows: Vec::new(),
+        });
+        index.insert(&r.arn, (owner, s.resources.len() - 1));
+    }
+
+    let mut problems = Vec::new();
+    for line in lines {
+        match line {
+            Line::Row(row) => {
+                let drift = drift_keys.contains(&(
+                    &*row.resource,
+                    &*row.principal,
+                    row.capability.as_str(),
+                ));
+                let access = AccessRow {
+                    principal: row.principal.to_string(),
+                    capability: row.capability.as_str().to_string(),
+                    conditional: row.access == Access::Conditional,
+                    conditions: row.conditions.as_ref().map(|c| c.to_string()),
+                    grants: row
+                        .grants
+                        .iter()
+                        .map(|g| format!("{} [{}]", g.policy, g.statement))
+                        .collect(),
+                    requires: row.requires.clone(),
+                    drift,
+                };
+                match index.get(&*row.resource) {
+                    Some((owner, i)) => {
+                        if let Some(r) = owners.get_mut(owner).and_then(|s| s.resources.get_mut(*i))
+                        {
+                            r.rows.push(access);
+                        }
+                    }
+                    // INVARIANT (effective_access): rows are about snapshot resources;
+                    // should one not be, it is still shown, unowned.
+                    None => {
+                        let s = section(&mut owners, UNOWNED);
+                        match s.resources.iter_mut().find(|r| *r.arn == *row.resource) {
+                            Some(r) => r.rows.push(access),
+                            None => s.resources.push(ResourceSection {
+                                arn: row.resource.to_string(),
+                                type_name: String::new(),
+                                classification: None,
+                                rows: vec![access],
+                            }),
+                        }
+                    }
+                }
+            }
+            Line::ResourceError { resource, error } => problems.push(Problem {
+                subject: resource.clone(),
+                error: error.clone(),
+            }),
+            Line::PrincipalError { principal, error } => problems.push(Problem {
+                subject: principal.clone(),
+                error: error.clone(),
+            }),
+            Line::SnapshotError { subject, error } => problems.push(Problem {
+                subject: subject.clone(),
+                error: error.clone(),
+            }),
+        }
+    }
+
+    for f in findings {
+        let owner = f
+            .owner
+            .clone()
+            .filter(|o| !o.trim().is_empty())
+            .unwrap_or_else(|| UNOWNED.to_string());
+        section(&mut owners, &owner).drift.push(f);
+    }
+
+    let mut owners: Vec<OwnerSection> = owners.into_values().collect();
+    for s in &mut owners {
+        s.drift.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then_with(|| a.resource.cmp(&b.resource))
+                .then_with(|| a.principal.cmp(&b.principal))
+                .then_with(|| a.capability.cmp(&b.capability))
+                .then_with(|| a.id.cmp(&b.id))
+        });
+    }
+    // Owners by name; `unowned` last, it is nobody's list to work through.
+    owners.sort_by_key(|s| (s.owner == UNOWNED, s.owner.clone()));
+    Report {
+        account: snapshot.account_id.clone(),
+        generated_at: generated_at.to_string(),
+        principals: snapshot.principals.len(),
+        resources: snapshot.resources.len(),
+        owners,
+        problems,
+    }
+}
+
+/// The section of `owner`, created empty on first use.
+fn section<'a>(
+    owners: &'a mut BTreeMap<String, OwnerSection>,
+    owner: &str,
+) -> &'a mut OwnerSection {
+    owners
+        .entry(owner.to_string())
+        .or_insert_with(|| OwnerSection {
+            owner: owner.to_string(),
+            drift: Vec::new(),
+            resources: Vec::new(),
+        })
+}
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = r#"
+:root { --fg:#1f2328; --muted:#59636e; --line:#d1d9e0; --bg-soft:#f6f8fa; }
+* { box-sizing: border-box; }
+body { font: 14px/1.45 -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+       color: var(--fg); margin: 0; padding: 24px 32px 48px; max-width: 1400px; }
+h1 { font-size: 22px; margin: 0 0 4px; }
+h2 { font-size: 19px; margin: 36px 0 8px; padding-top: 12px; border-top: 3px solid var(--fg); }
+h3 { font-size: 15px; margin: 22px 0 6px; }
+h4 { font-size: 14px; margin: 16px 0 4px; font-weight: 600; }
+p.meta, .muted { color: var(--muted); }
+code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12.5px; }
+.cards { display: flex; flex-wrap: wrap; gap: 12px; margin: 16px 0; }
+.card { border: 1px solid var(--line); border-radius: 6px; padding: 10px 16px; min-width: 130px; background: var(--bg-soft); }
+.card .n { font-size: 24px; font-weight: 600; display: block; }
+.card .l { color: var(--muted); font-size: 12.5px; }
+table { border-collapse: collapse; width: 100%; margin: 6px 0 12px; }
+th, td { border: 1px solid var(--line); padding: 5px 8px; text-align: left; vertical-align: top; }
+th { background: var(--bg-soft); font-weight: 600; font-size: 12.5px; }
+td { overflow-wrap: anywhere; }
+tr.drift td { background: #fff4e5; }
+.sev { display: inline-block; min-width: 64px; text-align: center; border-radius: 4px; padding: 1px 6px;
+       font-size: 12px; font-weight: 600; color: #fff; }
+.sev-critical { background: #7a1010; } .sev-high { background: #c62828; }
+.sev-medium { background: #a85d00; } .sev-low { background: #355f9e; }
+.tag { display: inline-block; border-radius: 4px; padding: 0 6px; font-size: 12px; border: 1px solid var(--line); }
+.tag-cond { background: #fff8c5; border-color: #d4a72c; }
+.tag-allowed { background: #e6f4ea; border-color: #8fc79a; }
+.tag-drift { background: #ffe1cc; border-color: #e0823d; }
+.fix { color: var(--muted); font-size: 12.5px; margin-top: 3px; }
+ul.problems li { margin: 3px 0; }
+.none { color: var(--muted); font-style: italic; }
+"#;
+
+fn severity_badge(out: &mut String, s: Severity) {
+    let _ = write!(
+        out,
+        r#"<span class="sev sev-{0}">{0}</span>"#,
+        escape(s.as_str())
+    );
+}
+
+fn counts_by_severity(findings: &[Finding]) -> [usize; 4] {
+    SEVERITIES.map(|s| findings.iter().filter(|f| f.severity == s).count())
+}
+
+/// The page (pure). Every piece of account data goes through [`escape`].
+pub fn render(report: &Report) -> String {
+    let mut out = String::with_capacity(64 * 1024);
+    let account = escape(&report.account);
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>accessdrift report: account {account}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
+    );
+    let _ = writeln!(out, "<h1>Access review: account {account}</h1>");
+    let _ = writeln!(
+        out,
+        "<p class=\"meta\">Generated by accessdrift on {}. Effective access is computed from the \
+         account's IAM and resource policies; drift is measured against the teams' desired state.</p>",
+        escape(&report.generated_at)
+    );
+
+    // Summary.
+    let all: Vec<&Finding> = report.owners.iter().flat_map(|o| &o.drift).collect();
+    let by_sev = SEVERITIES.map(|s| all.iter().filter(|f| f.severity == s).count());
+    out.push_str("<section id=\"summary\">\n<div class=\"cards\">\n");
+    let card = |out: &mut String, n: usize, label: &str| {
+        let _ = writeln!(
+            out,
+            "<div class=\"card\"><span class=\"n\">{n}</span><span class=\"l\">{label}</span></div>"
+        );
+    };
+    card(&mut out, report.owners.len(), "owners");
+    card(&mut out, all.len(), "open drift findings");
+    for (s, n) in SEVERITIES.iter().zip(by_sev) {
+        card(&mut out, n, &format!("{} drift", s.as_str()));
+    }
+    card(&mut out, report.resources, "resources");
+    card(&mut out, report.principals, "IAM principals");
+    card(&mut out, report.problems.len(), "could not evaluate");
+    out.push_str("</div>\n");
+
+    out.push_str(
+        "<table class=\"owners\">\n<thead><tr><th>Owner</th><th>Open drift</th>\
+         <th>critical</th><th>high</th><th>medium</th><th>low</th><th>Resources</th></tr></thead>\n<tbody>\n",
+    );
+    for (i, o) in report.owners.iter().enumerate() {
+        let c = counts_by_severity(&o.drift);
+        let _ = writeln!(
+            out,
+            "<tr><td><a href=\"#owner-{i}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&o.owner),
+            o.drift.len(),
+            c[0],
+            c[1],
+            c[2],
+            c[3],
+            o.resources.len()
+        );
+    }
+    out.push_str("</tbody>\n</table>\n");
+
+    if !report.problems.is_empty() {
+        out.push_str(
+            "<h3>Could not evaluate</h3>\n<p class=\"muted\">Access shown for these is a lower \
+             bound: fix what the message says and run again.</p>\n<ul class=\"problems\">\n",
+        );
+        for p in &report.problems {
+            let _ = writeln!(
+                out,
+                "<li><code>{}</code>: {}</li>",
+                escape(&p.subject),
+                escape(&p.error)
+            );
+        }
+        out.push_str("</ul>\n");
+    }
+    out.push_str("</section>\n");
+
+    for (i, o) in report.owners.iter().enumerate() {
+        render_owner(&mut out, i, o);
+    }
+    out.push_str("</body>\n</html>\n");
+    out
+}
+
+fn render_owner(out: &mut String, i: usize, o: &OwnerSection) {
+    let owner = escape(&o.owner);
+    let _ = writeln!(
+        out,
+        "<section class=\"owner\" id=\"owner-{i}\">\n<h2>Owner: {owner}</h2>"
+    );
+    let _ = writeln!(
+        out,
+        "<p class=\"muted\">{} open drift findings, {} resources.</p>",
+        o.drift.len(),
+        o.resources.len()
+    );
+
+    let _ = writeln!(out, "<h3>Open drift</h3>");
+    if o.drift.is_empty() {
+        out.push_str("<p class=\"none\">No open drift.</p>\n");
+    } else {
+        out.push_str(
+            "<table class=\"drift\">\n<thead><tr><th>Severity</th><th>Resource</th><th>Principal</th>\
+             <th>Capability</th><th>Why</th><th>Granting statements</th></tr></thead>\n<tbody>\n",
+        );
+        for f in &o.drift {
+            out.push_str("<tr><td>");
+            severity_badge(out, f.severity);
+            let grants: Vec<String> = f
+                .grants
+                .iter()
+                .map(|g| {
+                    format!(
+                        "<code>{}</code> [{}]",
+                        escape(&g.policy),
+                        escape(&g.statement)
+                    )
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "<br><span class=\"muted\">{}</span></td><td class=\"mono\">{}</td><td class=\"mono\">{}</td>\
+                 <td>{}</td><td>{}<div class=\"fix\">Fix: {}</div></td><td>{}</td></tr>",
+                escape(f.kind.as_str()),
+                escape(&f.resource),
+                escape(f.principal.as_deref().unwrap_or("–")),
+                escape(f.capability.map_or("–", |c| c.as_str())),
+                escape(&f.summary),
+                escape(&f.remedy),
+                if grants.is_empty() {
+                    "–".to_string()
+                } else {
+                    grants.join("<br>")
+                }
+            );
+        }
+        out.push_str("</tbody>\n</table>\n");
+    }
+
+    let _ = writeln!(out, "<h3>Effective access to {owner}'s resources</h3>");
+    if o.resources.is_empty() {
+        out.push_str("<p class=\"none\">No resources in this account.</p>\n");
+    }
+    for r in &o.resources {
+        let _ = write!(out, "<h4><code>{}</code>", escape(&r.arn));
+        if !r.type_name.is_empty() {
+            let _ = write!(
+                out,
+                " <span class=\"muted\">{}</span>",
+                escape(&r.type_name)
+            );
+        }
+        if let Some(c) = &r.classification {
+            let _ = write!(out, " <span class=\"tag\">{}</span>", escape(c));
+        }
+        out.push_str("</h4>\n");
+        if r.rows.is_empty() {
+            out.push_str("<p class=\"none\">Nobody holds any capability on it.</p>\n");
+            continue;
+        }
+        out.push_str(
+            "<table class=\"access\">\n<thead><tr><th>Principal</th><th>Capability</th>\
+             <th>Access</th><th>Granting statements</th></tr></thead>\n<tbody>\n",
+        );
+        for row in &r.rows {
+            let class = if row.drift { " class=\"drift\"" } else { "" };
+            let mut access = if row.conditional {
+                "<span class=\"tag tag-cond\">conditional</span>".to_string()
+            } else {
+                "<span class=\"tag tag-allowed\">allowed</span>".to_string()
+            };
+            if row.drift {
+                access.push_str(" <span class=\"tag tag-drift\">drift</span>");
+            }
+            if let Some(c) = &row.conditions {
+                let _ = write!(
+                    access,
+                    "<div class=\"fix\">if <code>{}</code></div>",
+                    escape(c)
+                );
+            }
+            for q in &row.requires {
+                let _ = write!(access, "<div class=\"fix\">requires {}</div>", escape(q));
+            }
+            let grants: Vec<String> = row.grants.iter().map(|g| escape(g)).collect();
+            let _ = writeln!(
+                out,
+                "<tr{class}><td class=\"mono\">{}</td><td>{}</td><td>{access}</td><td class=\"mono\">{}</td></tr>",
+                escape(&row.principal),
+                escape(&row.capability),
+                grants.join("<br>")
+            );
+        }
+        out.push_str("</tbody>\n</table>\n");
+    }
+    out.push_str("</section>\n");
+}
+
+/// `report --snapshot FILE --desired FILE... --output FILE`: exit 0 written, 2 for an
+/// unreadable snapshot or invalid desired-state file, 1 otherwise.
+pub fn report_cmd(
+    snapshot_file: &std::path::Path,
+    desired_files: &[PathBuf],
+    org_accounts: &[String],
+    output: &Output,
+) -> anyhow::Result<ExitCode> {
+    let desired = match crate::drift::read_desired_files(desired_files)? {
+        Ok(d) => d,
+        Err(errors) => {
+            eprintln!("{errors}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let snapshot = match crate::access::load_path(snapshot_file, None) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("accessdrift: {e:#}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let settings = accessdrift_controller::Settings {
+        org_accounts: org_accounts.iter().cloned().collect(),
+        ..Default::default()
+    };
+    let (findings, _) = accessdrift_controller::findings(&snapshot, &desired, &settings);
+    let mut lines = Vec::new();
+    accessdrift_access::effective_access(&snapshot, &Default::default(), |l| lines.push(l));
+    let now = jiff::Timestamp::now()
+        .strftime("%Y-%m-%d %H:%M UTC")
+        .to_string();
+    let report = build(&snapshot, &desired, &lines, findings, &settings.drift, &now);
+    let html = render(&report);
+    match output {
+        Output::Stdout => {
+            use std::io::Write as _;
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(html.as_bytes())
+                .and_then(|()| stdout.flush())
+                .map_err(anyhow::Error::from)?;
+        }
+        Output::File(path) => write_atomically(path, |f| {
+            use std::io::Write as _;
+            f.write_all(html.as_bytes())?;
+            f.sync_all()
+        })?,
+    }
+    let drift: usize = report.owners.iter().map(|o| o.drift.len()).sum();
+    eprintln!(
+        "report of account {}: {} owners, {drift} open drift findings, {} could not evaluate; written to {}",
+        report.account,
+        report.owners.len(),
+        report.problems.len(),
+        output.shown()
+    );
+    Ok(ExitCode::SUCCESS)
+}
