@@ -297,6 +297,11 @@ code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monosp
 .card { border: 1px solid var(--line); border-radius: 6px; padding: 10px 16px; min-width: 130px; background: var(--bg-soft); }
 .card .n { font-size: 24px; font-weight: 600; display: block; }
 .card .l { color: var(--muted); font-size: 12.5px; }
+.card .breakdown { display: block; font-size: 12.5px; margin-top: 2px; }
+.sev-text-critical { color: #7a1010; font-weight: 600; } .sev-text-high { color: #c62828; font-weight: 600; }
+.sev-text-medium { color: #a85d00; font-weight: 600; } .sev-text-low { color: #355f9e; font-weight: 600; }
+table.fixed { table-layout: fixed; }
+td.zero { color: var(--muted); } td.total { font-weight: 600; }
 table { border-collapse: collapse; width: 100%; margin: 6px 0 12px; }
 th, td { border: 1px solid var(--line); padding: 5px 8px; text-align: left; vertical-align: top; }
 th { background: var(--bg-soft); font-weight: 600; font-size: 12.5px; }
@@ -311,6 +316,10 @@ tr.drift td { background: #fff4e5; }
 .tag-allowed { background: #e6f4ea; border-color: #8fc79a; }
 .tag-drift { background: #ffe1cc; border-color: #e0823d; }
 .fix { color: var(--muted); font-size: 12.5px; margin-top: 3px; }
+.kind { color: var(--muted); font-size: 12px; margin-top: 3px; }
+tr.finding td { border-bottom: none; }
+tr.fix-row td { border-top: none; padding-top: 0; }
+td.grants { font-size: 12.5px; }
 ul.problems li { margin: 3px 0; }
 .none { color: var(--muted); font-style: italic; }
 "#;
@@ -356,10 +365,23 @@ pub fn render(report: &Report) -> String {
         );
     };
     card(&mut out, report.owners.len(), "owners");
-    card(&mut out, all.len(), "open drift findings");
-    for (s, n) in SEVERITIES.iter().zip(by_sev) {
-        card(&mut out, n, &format!("{} drift", s.as_str()));
-    }
+    let breakdown: Vec<String> = SEVERITIES
+        .iter()
+        .zip(by_sev)
+        .map(|(s, n)| {
+            format!(
+                "<span class=\"sev-count sev-text-{0}\">{n} {0}</span>",
+                s.as_str()
+            )
+        })
+        .collect();
+    let _ = writeln!(
+        out,
+        "<div class=\"card card-drift\"><span class=\"n\">{}</span><span class=\"l\">open drift findings</span>\
+         <span class=\"breakdown\">{}</span></div>",
+        all.len(),
+        breakdown.join(" · ")
+    );
     card(&mut out, report.resources, "resources");
     card(&mut out, report.principals, "IAM principals");
     card(&mut out, report.problems.len(), "could not evaluate");
@@ -371,17 +393,23 @@ pub fn render(report: &Report) -> String {
     );
     for (i, o) in report.owners.iter().enumerate() {
         let c = counts_by_severity(&o.drift);
-        let _ = writeln!(
+        let _ = write!(
             out,
-            "<tr><td><a href=\"#owner-{i}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(&o.owner),
-            o.drift.len(),
-            c[0],
-            c[1],
-            c[2],
-            c[3],
-            o.resources.len()
+            "<tr><td><a href=\"#owner-{i}\">{}</a></td>",
+            escape(&o.owner)
         );
+        let cell = |out: &mut String, n: usize, class: &str| {
+            if n == 0 {
+                out.push_str("<td class=\"zero\">0</td>");
+            } else {
+                let _ = write!(out, "<td class=\"{class}\">{n}</td>");
+            }
+        };
+        cell(&mut out, o.drift.len(), "total");
+        for (s, n) in SEVERITIES.iter().zip(c) {
+            cell(&mut out, n, &format!("sev-text-{}", s.as_str()));
+        }
+        let _ = writeln!(out, "<td>{}</td></tr>", o.resources.len());
     }
     out.push_str("</tbody>\n</table>\n");
 
@@ -403,13 +431,14 @@ pub fn render(report: &Report) -> String {
     out.push_str("</section>\n");
 
     for (i, o) in report.owners.iter().enumerate() {
-        render_owner(&mut out, i, o);
+        render_owner(&mut out, i, o, &report.account);
     }
     out.push_str("</body>\n</html>\n");
     out
 }
 
-fn render_owner(out: &mut String, i: usize, o: &OwnerSection) {
+fn render_owner(out: &mut String, i: usize, o: &OwnerSection, account: &str) {
+    let root = format!("arn:aws:iam::{account}:root");
     let owner = escape(&o.owner);
     let _ = writeln!(
         out,
@@ -427,11 +456,14 @@ fn render_owner(out: &mut String, i: usize, o: &OwnerSection) {
         out.push_str("<p class=\"none\">No open drift.</p>\n");
     } else {
         out.push_str(
-            "<table class=\"drift\">\n<thead><tr><th>Severity</th><th>Resource</th><th>Principal</th>\
+            "<table class=\"drift fixed\">\n<colgroup><col style=\"width:135px\"><col style=\"width:17%\">\
+             <col style=\"width:15%\"><col style=\"width:115px\"><col><col style=\"width:16%\"></colgroup>\n<thead><tr><th>Severity</th><th>Resource</th><th>Principal</th>\
              <th>Capability</th><th>Why</th><th>Granting statements</th></tr></thead>\n<tbody>\n",
         );
         for f in &o.drift {
-            out.push_str("<tr><td>");
+            // Two rows per finding: the facts, then the fix across the full width (it
+            // is long, and squeezed into a column it would triple the row's height).
+            out.push_str("<tr class=\"finding\"><td rowspan=\"2\">");
             severity_badge(out, f.severity);
             let grants: Vec<String> = f
                 .grants
@@ -446,19 +478,20 @@ fn render_owner(out: &mut String, i: usize, o: &OwnerSection) {
                 .collect();
             let _ = writeln!(
                 out,
-                "<br><span class=\"muted\">{}</span></td><td class=\"mono\">{}</td><td class=\"mono\">{}</td>\
-                 <td>{}</td><td>{}<div class=\"fix\">Fix: {}</div></td><td>{}</td></tr>",
+                "<div class=\"kind\">{}</div></td><td class=\"mono\">{}</td><td class=\"mono\">{}</td>\
+                 <td>{}</td><td>{}</td><td class=\"grants\">{}</td></tr>\n\
+                 <tr class=\"fix-row\"><td colspan=\"5\"><span class=\"fix\">Fix: {}</span></td></tr>",
                 escape(f.kind.as_str()),
                 escape(&f.resource),
                 escape(f.principal.as_deref().unwrap_or("–")),
                 escape(f.capability.map_or("–", |c| c.as_str())),
                 escape(&f.summary),
-                escape(&f.remedy),
                 if grants.is_empty() {
                     "–".to_string()
                 } else {
                     grants.join("<br>")
-                }
+                },
+                escape(&f.remedy),
             );
         }
         out.push_str("</tbody>\n</table>\n");
@@ -486,8 +519,9 @@ fn render_owner(out: &mut String, i: usize, o: &OwnerSection) {
             continue;
         }
         out.push_str(
-            "<table class=\"access\">\n<thead><tr><th>Principal</th><th>Capability</th>\
-             <th>Access</th><th>Granting statements</th></tr></thead>\n<tbody>\n",
+            "<table class=\"access fixed\">\n<colgroup><col style=\"width:30%\"><col style=\"width:165px\">\
+             <col style=\"width:125px\"><col></colgroup>\n<thead><tr><th>Principal</th><th>Capability</th>\
+             <th>Access</th><th>Granting statements, conditions</th></tr></thead>\n<tbody>\n",
         );
         for row in &r.rows {
             let class = if row.drift { " class=\"drift\"" } else { "" };
@@ -499,23 +533,29 @@ fn render_owner(out: &mut String, i: usize, o: &OwnerSection) {
             if row.drift {
                 access.push_str(" <span class=\"tag tag-drift\">drift</span>");
             }
+            let mut grants = if !row.grants.is_empty() {
+                row.grants
+                    .iter()
+                    .map(|g| escape(g))
+                    .collect::<Vec<_>>()
+                    .join("<br>")
+            } else if row.principal == root {
+                // The root user's access in its own account needs no statement.
+                "<span class=\"muted\">none needed: the account root</span>".to_string()
+            } else {
+                "–".to_string()
+            };
             if let Some(c) = &row.conditions {
-                let _ = write!(
-                    access,
-                    "<div class=\"fix\">if <code>{}</code></div>",
-                    escape(c)
-                );
+                let _ = write!(grants, "<div class=\"fix\">if {}</div>", escape(c));
             }
             for q in &row.requires {
-                let _ = write!(access, "<div class=\"fix\">requires {}</div>", escape(q));
+                let _ = write!(grants, "<div class=\"fix\">requires {}</div>", escape(q));
             }
-            let grants: Vec<String> = row.grants.iter().map(|g| escape(g)).collect();
             let _ = writeln!(
                 out,
-                "<tr{class}><td class=\"mono\">{}</td><td>{}</td><td>{access}</td><td class=\"mono\">{}</td></tr>",
+                "<tr{class}><td class=\"mono\">{}</td><td>{}</td><td>{access}</td><td class=\"mono\">{grants}</td></tr>",
                 escape(&row.principal),
                 escape(&row.capability),
-                grants.join("<br>")
             );
         }
         out.push_str("</tbody>\n</table>\n");
