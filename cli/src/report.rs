@@ -96,8 +96,10 @@ pub struct AccessRow {
     pub capability: String,
     /// Only under request-time conditions (given in `conditions`).
     pub conditional: bool,
-    /// The conditions, compact JSON, for conditional rows.
+    /// The condition tree, compact JSON, for conditional rows.
     pub conditions: Option<String>,
+    /// The condition keys it depends on (`aws:SecureTransport`), for people.
+    pub condition_keys: Vec<String>,
     /// `policy [statement]` of each granting statement.
     pub grants: Vec<String>,
     /// Other things that must hold too, in words.
@@ -174,6 +176,11 @@ pub fn build(
                     capability: row.capability.as_str().to_string(),
                     conditional: row.access == Access::Conditional,
                     conditions: row.conditions.as_ref().map(|c| c.to_string()),
+                    condition_keys: row
+                        .conditions
+                        .as_deref()
+                        .map(condition_keys)
+                        .unwrap_or_default(),
                     grants: row
                         .grants
                         .iter()
@@ -250,6 +257,25 @@ pub fn build(
         owners,
         problems,
     }
+}
+
+/// The condition keys a condition tree (simulate.md's shape) mentions, sorted, once each.
+fn condition_keys(tree: &serde_json::Value) -> Vec<String> {
+    fn walk(v: &serde_json::Value, out: &mut BTreeSet<String>) {
+        match v {
+            serde_json::Value::Object(map) => {
+                if let Some(serde_json::Value::String(key)) = map.get("key") {
+                    out.insert(key.clone());
+                }
+                map.values().for_each(|v| walk(v, out));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, out)),
+            _ => {}
+        }
+    }
+    let mut keys = BTreeSet::new();
+    walk(tree, &mut keys);
+    keys.into_iter().collect()
 }
 
 /// The section of `owner`, created empty on first use.
@@ -545,8 +571,22 @@ fn render_owner(out: &mut String, i: usize, o: &OwnerSection, account: &str) {
             } else {
                 "–".to_string()
             };
-            if let Some(c) = &row.conditions {
-                let _ = write!(grants, "<div class=\"fix\">if {}</div>", escape(c));
+            // The keys in words; the whole condition tree on hover (a title needs no script).
+            if let Some(tree) = &row.conditions {
+                let keys = if row.condition_keys.is_empty() {
+                    "request-time conditions".to_string()
+                } else {
+                    row.condition_keys
+                        .iter()
+                        .map(|k| escape(k))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                let _ = write!(
+                    grants,
+                    "<div class=\"fix\" title=\"{}\">depends on {keys}</div>",
+                    escape(tree)
+                );
             }
             for q in &row.requires {
                 let _ = write!(grants, "<div class=\"fix\">requires {}</div>", escape(q));

@@ -173,7 +173,7 @@ fn the_report_shows_each_owner_its_drift_and_access_in_a_browser() {
 
     // credit-team's open drift: the admin role reading the decisions table.
     let credit = owner_section(&dom, "credit-team");
-    let drift_table = &credit[credit.find("class=\"drift\"").expect("a drift table")..];
+    let drift_table = &credit[credit.find("<table class=\"drift").expect("a drift table")..];
     let drift_table = &drift_table[..drift_table.find("</table>").unwrap()];
     assert!(
         rows(drift_table).iter().any(|r| r.contains("high")
