@@ -662,3 +662,192 @@ pub fn report_cmd(
     );
     Ok(ExitCode::SUCCESS)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::expect_used,
+        clippy::unwrap_used,
+        clippy::panic,
+        reason = "test code: a failure should stop loudly"
+    )]
+
+    use super::*;
+    use accessdrift_drift::desired::parse_desired;
+
+    const HOSTILE: &str = "<script>alert('x')</script>\"><img src=x onerror=alert(1)>&amp;";
+
+    #[test]
+    fn escape_turns_markup_into_text() {
+        assert_eq!(
+            escape(r#"<a href="x" title='y'>&</a>"#),
+            "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;"
+        );
+        assert_eq!(escape("arn:aws:s3:::plain"), "arn:aws:s3:::plain");
+    }
+
+    fn report_with(text: &str) -> Report {
+        let finding = Finding {
+            id: "0".repeat(32),
+            kind: accessdrift_drift::FindingKind::UnexpectedAccess,
+            severity: Severity::Critical,
+            account: "111111111111".into(),
+            resource: format!("arn:aws:s3:::b{text}"),
+            owner: Some(text.into()),
+            classification: None,
+            principal: Some(format!("arn:aws:iam::111111111111:role/{text}")),
+            capability: Some(accessdrift_capabilities::Capability::ReadData),
+            access: Some(Access::Allowed),
+            grants: vec![accessdrift_drift::GrantRef {
+                policy: format!("inline:role/{text}"),
+                statement: text.into(),
+            }],
+            summary: format!("summary {text}"),
+            remedy: format!("remedy {text}"),
+        };
+        Report {
+            account: format!("111111111111{text}"),
+            generated_at: text.into(),
+            principals: 1,
+            resources: 1,
+            owners: vec![OwnerSection {
+                owner: text.into(),
+                drift: vec![finding],
+                resources: vec![ResourceSection {
+                    arn: format!("arn:aws:s3:::b{text}"),
+                    type_name: text.into(),
+                    classification: Some(text.into()),
+                    rows: vec![AccessRow {
+                        principal: text.into(),
+                        capability: text.into(),
+                        conditional: true,
+                        conditions: Some(format!("{{\"key\":\"{text}\"}}")),
+                        condition_keys: vec![text.into()],
+                        grants: vec![text.into()],
+                        requires: vec![text.into()],
+                        drift: true,
+                    }],
+                }],
+            }],
+            problems: vec![Problem {
+                subject: text.into(),
+                error: text.into(),
+            }],
+        }
+    }
+
+    #[test]
+    fn account_data_with_markup_is_shown_as_text_never_as_markup() {
+        let html = render(&report_with(HOSTILE));
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("<img"), "{html}");
+        // The same page structure as with harmless text: no element or attribute added.
+        let plain = render(&report_with("plain"));
+        for c in ['<', '>', '"'] {
+            assert_eq!(html.matches(c).count(), plain.matches(c).count(), "{c}");
+        }
+        // Every place it appears, it appears escaped, `&amp;` included.
+        let escaped = "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&quot;&gt;&lt;img src=x onerror=alert(1)&gt;&amp;amp;";
+        assert!(html.matches(escaped).count() >= 15, "{html}");
+        // The page stands alone: no script, no external asset.
+        assert!(!html.contains("src=\"") && !html.contains("<link"));
+    }
+
+    /// Three buckets: owned by tag (`Team`, any case, as drift reads it), owned only
+    /// through the desired state, and owned by nobody; one role reads all three.
+    const SNAPSHOT: &str = r#"{
+      "accountId": "111111111111",
+      "authorizationDetails": {
+        "UserDetailList": [], "GroupDetailList": [], "Policies": [],
+        "RoleDetailList": [{
+          "Path": "/", "RoleName": "reader", "RoleId": "AROAREADERXXXXXXXXXX",
+          "Arn": "arn:aws:iam::111111111111:role/reader",
+          "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": []},
+          "RolePolicyList": [{"PolicyName": "read", "PolicyDocument": {"Version": "2012-10-17",
+            "Statement": [{"Sid": "ReadAll", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}}],
+          "AttachedManagedPolicies": [], "Tags": []
+        }]
+      },
+      "resources": [
+        {"arn": "arn:aws:s3:::payments-ledger", "type": "AWS::S3::Bucket", "tags": {"Team": "payments"}, "policy": null},
+        {"arn": "arn:aws:s3:::credit-applications", "type": "AWS::S3::Bucket", "tags": {}, "policy": null},
+        {"arn": "arn:aws:s3:::scratch", "type": "AWS::S3::Bucket", "tags": {}, "policy": null}
+      ]
+    }"#;
+
+    const DESIRED: &str = "version: 1\nresources:\n  - arn: arn:aws:s3:::credit-applications\n    owner: credit\n    capabilities:\n      read-data: []\n";
+
+    #[test]
+    fn resources_and_drift_are_grouped_by_owner_tag_then_desired_owner_then_unowned() {
+        let snapshot = accessdrift_snapshot::read_snapshot(SNAPSHOT).unwrap();
+        let desired = parse_desired(DESIRED, "desired.yaml").unwrap();
+        let settings = accessdrift_controller::Settings::default();
+        let (findings, _) = accessdrift_controller::findings(&snapshot, &desired, &settings);
+        let mut lines = Vec::new();
+        accessdrift_access::effective_access(&snapshot, &Default::default(), |l| lines.push(l));
+        let report = build(
+            &snapshot,
+            &desired,
+            &lines,
+            findings,
+            &settings.drift,
+            "now",
+        );
+
+        let owners: Vec<&str> = report.owners.iter().map(|o| o.owner.as_str()).collect();
+        assert_eq!(
+            owners,
+            ["credit", "payments", UNOWNED],
+            "by name, unowned last"
+        );
+        let arns = |o: &OwnerSection| -> Vec<String> {
+            o.resources.iter().map(|r| r.arn.clone()).collect()
+        };
+        assert_eq!(
+            arns(&report.owners[0]),
+            ["arn:aws:s3:::credit-applications"]
+        );
+        assert_eq!(arns(&report.owners[1]), ["arn:aws:s3:::payments-ledger"]);
+        assert!(arns(&report.owners[2]).contains(&"arn:aws:s3:::scratch".to_string()));
+
+        // credit's desired state gives read-data to nobody: the reader role is drift,
+        // under credit, and its row is marked.
+        let credit = &report.owners[0];
+        assert!(
+            credit
+                .drift
+                .iter()
+                .any(|f| f.resource == "arn:aws:s3:::credit-applications"
+                    && f.principal.as_deref() == Some("arn:aws:iam::111111111111:role/reader"))
+        );
+        let row = credit.resources[0]
+            .rows
+            .iter()
+            .find(|r| r.principal == "arn:aws:iam::111111111111:role/reader")
+            .expect("the reader's row");
+        assert_eq!(row.capability, "read-data");
+        assert!(row.drift && !row.conditional);
+        assert_eq!(row.grants, ["inline:reader/read [ReadAll]"]);
+        // scratch has no owner anywhere: a no-owner finding, shown with the unowned.
+        assert!(
+            report.owners[2]
+                .drift
+                .iter()
+                .any(|f| f.resource == "arn:aws:s3:::scratch")
+        );
+        assert!(
+            report.owners[1]
+                .drift
+                .iter()
+                .all(|f| f.owner.as_deref() == Some("payments"))
+        );
+
+        let html = render(&report);
+        let credit_at = html.find("<h2>Owner: credit</h2>").unwrap();
+        let payments_at = html.find("<h2>Owner: payments</h2>").unwrap();
+        let unowned_at = html.find("<h2>Owner: unowned</h2>").unwrap();
+        assert!(credit_at < payments_at && payments_at < unowned_at);
+        assert!(html[credit_at..payments_at].contains("arn:aws:s3:::credit-applications"));
+        assert!(!html[credit_at..payments_at].contains("arn:aws:s3:::payments-ledger"));
+    }
+}
