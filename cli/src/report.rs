@@ -358,6 +358,15 @@ fn severity_badge(out: &mut String, s: Severity) {
     );
 }
 
+/// `1 resource`, `2 resources`.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 fn counts_by_severity(findings: &[Finding]) -> [usize; 4] {
     SEVERITIES.map(|s| findings.iter().filter(|f| f.severity == s).count())
 }
@@ -472,9 +481,9 @@ fn render_owner(out: &mut String, i: usize, o: &OwnerSection, account: &str) {
     );
     let _ = writeln!(
         out,
-        "<p class=\"muted\">{} open drift findings, {} resources.</p>",
-        o.drift.len(),
-        o.resources.len()
+        "<p class=\"muted\">{}, {}.</p>",
+        count(o.drift.len(), "open drift finding"),
+        count(o.resources.len(), "resource")
     );
 
     let _ = writeln!(out, "<h3>Open drift</h3>");
