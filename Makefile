@@ -11,7 +11,7 @@ MOTO_VERSION := 5.2.5
 MOTO_VENV := $(CURDIR)/.venv-moto
 export ACCESSDRIFT_MOTO_SERVER ?= $(MOTO_VENV)/bin/moto_server
 
-.PHONY: test demo demo-offline build lint fmt-check clippy unit deps-check bench iam-data fuzz help emulator lint-templates
+.PHONY: test demo demo-offline build lint fmt-check clippy unit deps-check bench iam-data fuzz help emulator lint-templates browser
 
 help:
 	@echo "make demo      run the whole loop locally on the AWS emulator (no AWS account)"
@@ -23,7 +23,7 @@ help:
 	@echo "make fuzz      fuzz parse+evaluate for 60 s (installs cargo-fuzz on first use)"
 
 ## test: everything CI runs (.ci/run calls exactly this)
-test: fmt-check clippy deps-check emulator lint-templates unit
+test: fmt-check clippy deps-check emulator lint-templates browser unit
 	@echo "make test: all checks passed"
 
 fmt-check:
@@ -71,6 +71,22 @@ $(SAM_VENV)/.installed-$(CFN_LINT_VERSION)-$(SAM_CLI_VERSION):
 	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check \
 	    'cfn-lint==$(CFN_LINT_VERSION)' 'aws-sam-cli==$(SAM_CLI_VERSION)'
 	@touch $@
+
+## browser: headless Chromium for the HTML report test (cli/tests/report_cli.rs), from
+## Debian's `chromium` package: installed when running as root, else a message and a failure.
+export ACCESSDRIFT_CHROMIUM ?= /usr/bin/chromium
+browser:
+	@if [ -x "$(ACCESSDRIFT_CHROMIUM)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "==> installing headless Chromium (Debian package chromium) for the HTML report test"; \
+	  apt-get install -y --no-install-recommends chromium \
+	    || { apt-get update && apt-get install -y --no-install-recommends chromium; } || exit 1; \
+	  [ -x "$(ACCESSDRIFT_CHROMIUM)" ] || { echo "error: chromium is installed but not at $(ACCESSDRIFT_CHROMIUM) (set ACCESSDRIFT_CHROMIUM)"; exit 1; }; \
+	else \
+	  echo "error: the HTML report test needs Chromium at $(ACCESSDRIFT_CHROMIUM): install the Debian package"; \
+	  echo "  chromium (sudo apt-get install --no-install-recommends chromium), or set ACCESSDRIFT_CHROMIUM"; \
+	  exit 1; \
+	fi
 
 unit:
 	@echo "==> cargo test (unit, conformance corpus, property tests, emulator tests)"

@@ -1,8 +1,8 @@
 //! `access`, `explain`, `score` and `generate-snapshot`: wiring from arguments to
 //! `accessdrift-access`.
 
-use std::io::{BufWriter, Write};
-use std::path::PathBuf;
+use std::io::{BufWriter, Read as _, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use accessdrift_access::output::{self, Format};
@@ -36,16 +36,32 @@ pub enum FormatArg {
 }
 
 pub fn load(args: &SnapshotArgs) -> anyhow::Result<Snapshot> {
-    let text = std::fs::read_to_string(&args.snapshot)
-        .with_context(|| format!("reading the snapshot `{}`", args.snapshot.display()))?;
+    load_path(&args.snapshot, args.account_id.as_deref())
+}
+
+/// Reads a snapshot file: plain JSON, or gzip (what `snapshot --output FILE.gz` writes,
+/// recognised by its magic bytes rather than the name, so a renamed file still reads).
+pub fn load_path(path: &Path, account_id: Option<&str>) -> anyhow::Result<Snapshot> {
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("reading the snapshot `{}`", path.display()))?;
+    let text = if bytes.starts_with(&[0x1f, 0x8b]) {
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(bytes.as_slice())
+            .read_to_string(&mut text)
+            .with_context(|| format!("`{}` is not a readable gzip file", path.display()))?;
+        text
+    } else {
+        String::from_utf8(bytes)
+            .with_context(|| format!("`{}` is not UTF-8 JSON text", path.display()))?
+    };
     let is_gaad = !text.contains("\"authorizationDetails\"")
         && (text.contains("\"RoleDetailList\"") || text.contains("\"UserDetailList\""));
     let snapshot = if is_gaad {
-        accessdrift_snapshot::read_authorization_details(&text, args.account_id.as_deref())
+        accessdrift_snapshot::read_authorization_details(&text, account_id)
     } else {
         accessdrift_snapshot::read_snapshot(&text)
     };
-    snapshot.with_context(|| format!("`{}` is not a readable snapshot", args.snapshot.display()))
+    snapshot.with_context(|| format!("`{}` is not a readable snapshot", path.display()))
 }
 
 pub fn access(args: &SnapshotArgs, format: FormatArg) -> anyhow::Result<ExitCode> {

@@ -3,11 +3,11 @@
 //! adapters).
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use accessdrift_drift::DesiredState;
-use accessdrift_drift::desired::{BaselineSelect, parse_desired, to_yaml};
+use accessdrift_drift::desired::{BaselineSelect, merge, parse_desired, to_yaml};
 use anyhow::Context as _;
 
 use crate::access::{SnapshotArgs, load};
@@ -16,6 +16,32 @@ fn read_desired(file: &Path) -> anyhow::Result<Result<DesiredState, String>> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading `{}`", file.display()))?;
     Ok(parse_desired(&text, &file.display().to_string()).map_err(|e| e.to_string()))
+}
+
+/// Several teams' desired-state files as one state, each file a source named by its
+/// file name (as `desired import` names them), merged as the controller merges the
+/// table's sources. `Err` holds every error of every file, for the user; a resource
+/// claimed by two files is a warning on standard error (the first file by name counts).
+pub fn read_desired_files(files: &[PathBuf]) -> anyhow::Result<Result<DesiredState, String>> {
+    let mut sources = Vec::new();
+    let mut errors = Vec::new();
+    for file in files {
+        match read_desired(file)? {
+            Ok(state) => sources.push((file.display().to_string(), state)),
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Ok(Err(errors.join("\n")));
+    }
+    let merged = merge(&sources);
+    for o in &merged.overlaps {
+        eprintln!(
+            "warning: {} is in both `{}` and `{}`; `{}` counts (remove it from one file)",
+            o.arn, o.kept, o.dropped, o.kept
+        );
+    }
+    Ok(Ok(merged.state))
 }
 
 /// `desired validate FILE`: exit 0 when valid, 2 with every error listed otherwise.
@@ -94,7 +120,7 @@ pub fn drift_cmd(
         .write_all(out.as_bytes())
         .context("writing findings")?;
     Ok(if fail_on_drift && !findings.is_empty() {
-        ExitCode::from(3)
+        ExitCode::from(crate::scan::DRIFT_FOUND)
     } else {
         ExitCode::SUCCESS
     })

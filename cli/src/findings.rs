@@ -681,7 +681,8 @@ fn render_json(records: &[StoredFinding]) -> String {
 const CSV_HEADER: &str = "id,severity,status,owner,account,kind,resource,principal,capability,\
                           access,first_seen,last_seen,suppressed_until,summary";
 
-fn csv_field(out: &mut String, s: &str) {
+/// One CSV field, quoted (RFC 4180) only when it needs to be.
+pub(crate) fn csv_field(out: &mut String, s: &str) {
     if s.contains([',', '"', '\n', '\r']) {
         out.push('"');
         out.push_str(&s.replace('"', "\"\""));

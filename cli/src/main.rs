@@ -1,8 +1,9 @@
 //! `accessdrift`: the command line of accessdrift.
 //!
 //! Thin wiring only: each subcommand parses its arguments, calls one library function
-//! and prints the result. Exit codes: 0 success, 1 runtime error, 2 unreadable input or
-//! bad usage (clap's own usage errors also exit 2).
+//! and prints the result. Exit codes: 0 success, 1 runtime error (AWS included), 2
+//! unreadable input or bad usage (clap's own usage errors also exit 2), 3 drift found
+//! with `--fail-on-drift` (`drift`, `scan`), 4 no such finding or source.
 
 use std::io::{Read, Write};
 use std::process::ExitCode;
@@ -12,9 +13,12 @@ use clap::{Parser, Subcommand};
 
 mod access;
 mod cloud;
+mod collect;
 mod desired;
 mod drift;
 mod findings;
+mod report;
+mod scan;
 
 // A batch allocates many small policy objects on two threads; mimalloc is markedly
 // faster than the system allocator for that (measured in the simulate benchmark).
@@ -145,6 +149,85 @@ enum Command {
         /// Exit with status 3 when there is any finding.
         #[arg(long)]
         fail_on_drift: bool,
+    },
+
+    /// Read one account live into a snapshot file (shared/spec/snapshot.md).
+    ///
+    /// Uses the standard AWS settings (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL...) and
+    /// only read calls. A member account is read through its read-only role (--account
+    /// with --role-name). A resource that cannot be read is kept in the snapshot with
+    /// its error (it shows as "could not evaluate"); a whole part that cannot be read
+    /// (IAM, a service's listing, the Organization) stops the run. Progress goes to
+    /// standard error: a bar on a terminal, plain lines otherwise (CI logs).
+    ///
+    /// The file is written atomically (a temporary file renamed into place); a name
+    /// ending in .gz is gzip-compressed; `-` writes JSON to standard output.
+    ///
+    /// Exit codes: 0 written, 1 AWS or runtime error (the message says what to set),
+    /// 2 bad usage.
+    ///
+    /// Examples:
+    ///   accessdrift snapshot --output account.json
+    ///   accessdrift snapshot --output account.json.gz --regions us-east-1,eu-west-1 --concurrency 16
+    ///   accessdrift snapshot --output member.json.gz --account 222222222222 \
+    ///       --role-name accessdrift-read --external-id "$EXTERNAL_ID" --no-organization
+    #[command(verbatim_doc_comment)]
+    Snapshot {
+        #[command(flatten)]
+        collect: collect::CollectArgs,
+        /// Where to write it: a file (`.gz`: gzip), or `-` for standard output.
+        #[arg(long, value_name = "FILE", value_parser = collect::Output::parse)]
+        output: collect::Output,
+    },
+
+    /// Snapshot, effective access and drift in one go: the findings, and with
+    /// --fail-on-drift a delivery-pipeline gate.
+    ///
+    /// The account is read live (the options of `snapshot`; AWS_ENDPOINT_URL is
+    /// honoured) or, with --snapshot, from a file (offline). The desired state comes
+    /// from one or more files (--desired, repeatable, merged as the table merges
+    /// teams' sources) or from the desired-state table (--desired-table).
+    ///
+    /// Exit codes: 0 no drift, or drift without --fail-on-drift; 3 drift found with
+    /// --fail-on-drift (the same code as `drift`); 2 unreadable snapshot or invalid
+    /// desired-state file (every error listed); 1 AWS or runtime error.
+    ///
+    /// Examples:
+    ///   accessdrift scan --desired desired/credit.yaml
+    ///   accessdrift scan --desired desired/credit.yaml --fail-on-drift --save-snapshot account.json.gz
+    ///   accessdrift scan --snapshot account.json --desired a.yaml --desired b.yaml --format csv > drift.csv
+    ///   accessdrift scan --desired-table accessdrift-desired --format json | jq .severity
+    #[command(verbatim_doc_comment)]
+    Scan(scan::ScanArgs),
+
+    /// One self-contained HTML page (no script, no external asset) of effective access
+    /// and open drift per owner, for a team to review.
+    ///
+    /// The owner of a resource is its owner tag (as drift reads it), else the desired
+    /// state's owner, else "unowned". The page opens with a summary (owners, drift by
+    /// severity, resources, principals, what could not be evaluated), then, per owner,
+    /// the open drift and the effective access to each of its resources.
+    ///
+    /// Exit codes: 0 written, 2 unreadable snapshot or invalid desired-state file,
+    /// 1 other errors.
+    ///
+    /// Examples:
+    ///   accessdrift report --snapshot account.json --desired desired/credit.yaml --output report.html
+    ///   accessdrift report --snapshot account.json.gz --desired a.yaml --desired b.yaml --output - > r.html
+    #[command(verbatim_doc_comment)]
+    Report {
+        /// The snapshot file (JSON, or gzip).
+        #[arg(long, value_name = "FILE")]
+        snapshot: std::path::PathBuf,
+        /// A desired-state file (YAML or JSON); repeat for several teams' files.
+        #[arg(long = "desired", value_name = "FILE", required = true)]
+        desired: Vec<std::path::PathBuf>,
+        /// Other accounts of the Organization (principals of accounts not listed count as external).
+        #[arg(long = "org-account", value_name = "ID")]
+        org_accounts: Vec<String>,
+        /// Where to write the page (`-`: standard output).
+        #[arg(long, value_name = "FILE", value_parser = collect::Output::parse)]
+        output: collect::Output,
     },
 
     /// Findings in the findings table (DynamoDB): list, show, suppress, unsuppress.
@@ -356,6 +439,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             fail_on_drift,
         } => drift::drift_cmd(&snapshot, &desired, &org_accounts, json, fail_on_drift),
         Command::Findings(command) => findings::run(command),
+        Command::Snapshot { collect, output } => collect::snapshot_cmd(&collect, &output),
+        Command::Scan(args) => scan::scan(&args),
+        Command::Report {
+            snapshot,
+            desired,
+            org_accounts,
+            output,
+        } => report::report_cmd(&snapshot, &desired, &org_accounts, &output),
         Command::Simulate { explain } => {
             let input =
                 read_stdin().context("reading cases from standard input (is it UTF-8 text?)")?;
