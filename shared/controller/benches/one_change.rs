@@ -18,9 +18,9 @@ use accessdrift_access::synthetic::{SyntheticSpec, generate};
 use accessdrift_controller::fakes::{MemoryDesired, MemoryPorts};
 use accessdrift_controller::react::{Reaction, react};
 use accessdrift_controller::{Settings, baseline, sweep_account};
-use accessdrift_triggers::classify;
 use accessdrift_drift::desired::BaselineSelect;
 use accessdrift_snapshot::read_snapshot;
+use accessdrift_triggers::classify;
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::json;
 
