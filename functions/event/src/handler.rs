@@ -50,7 +50,7 @@ pub async fn handle<P: Ports>(
                     info!(
                         account = %p.account, refreshed = ?parts, now,
                         rest_collected_at = p.rest_collected_at.as_deref().unwrap_or("unknown"),
-                        findings = p.report.findings.len(), written = p.report.sweep.written,
+                        scoped = p.scoped, findings = p.report.findings.len(), written = p.report.sweep.written,
                         notices = p.report.sweep.sent, "pass done"
                     );
                     json!({
@@ -58,6 +58,7 @@ pub async fn handle<P: Ports>(
                         "refreshed": parts,
                         "refreshedAt": now,
                         "restCollectedAt": p.rest_collected_at,
+                        "scope": if p.scoped { "resources re-read" } else { "whole account" },
                         "openFindings": p.report.findings.len(),
                         "written": p.report.sweep.written,
                         "notices": p.report.sweep.sent,

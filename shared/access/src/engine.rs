@@ -260,20 +260,40 @@ struct CandidateIndex {
 
 /// Settings of a run.
 #[derive(Debug, Clone, Default)]
-pub struct AccessOptions {}
+pub struct AccessOptions {
+    /// Only these resources (by ARN), for an event-driven pass that re-read just them;
+    /// `None` is the whole account. Principal-level error lines, which are not tied to a
+    /// resource, come only from whole-account runs.
+    pub resources: Option<std::collections::BTreeSet<String>>,
+}
 
 /// Computes effective access for a whole snapshot and hands each line, in sorted order,
 /// to `sink` (which may write it out at once: rows are never all held in memory).
-pub fn effective_access(snapshot: &Snapshot, _options: &AccessOptions, mut sink: impl FnMut(Line)) {
+pub fn effective_access(snapshot: &Snapshot, options: &AccessOptions, mut sink: impl FnMut(Line)) {
     let engine = Engine::new(snapshot);
-    // Lines not tied to one resource come first (empty resource sorts first).
-    let mut head: Vec<Line> = engine.principal_errors();
-    head.sort_by(|a, b| a.key().cmp(&b.key()));
-    for line in head {
-        sink(line);
-    }
+    let selected: Vec<_>;
+    let resources = match &options.resources {
+        None => {
+            // Lines not tied to one resource come first (empty resource sorts first).
+            let mut head: Vec<Line> = engine.principal_errors();
+            head.sort_by(|a, b| a.key().cmp(&b.key()));
+            for line in head {
+                sink(line);
+            }
+            &snapshot.resources[..]
+        }
+        Some(only) => {
+            selected = snapshot
+                .resources
+                .iter()
+                .filter(|r| only.contains(&r.arn))
+                .cloned()
+                .collect();
+            &selected[..]
+        }
+    };
     const BATCH: usize = 64;
-    for chunk in snapshot.resources.chunks(BATCH) {
+    for chunk in resources.chunks(BATCH) {
         let per_resource: Vec<Vec<Line>> =
             chunk.par_iter().map(|r| engine.resource_lines(r)).collect();
         for lines in per_resource {

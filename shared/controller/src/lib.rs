@@ -25,7 +25,7 @@ use accessdrift_drift::desired::{BaselineSelect, baseline as desired_baseline};
 use accessdrift_drift::drift::{DriftConfig, DriftInput, ResourceFacts, drift, tag};
 use accessdrift_drift::notice::owner_change_notice;
 use accessdrift_drift::sweep::{
-    FindingFeed, FindingStore, Notifier, StoreError, SweepReport, sweep_with_feed,
+    FindingFeed, FindingStore, Notifier, Scope, StoreError, SweepReport, sweep_scoped,
 };
 use accessdrift_drift::{DesiredState, Finding};
 use accessdrift_snapshot::{Snapshot, read_snapshot};
@@ -124,8 +124,22 @@ pub fn findings(
     desired: &DesiredState,
     settings: &Settings,
 ) -> (Vec<Finding>, usize) {
+    findings_in(snapshot, desired, settings, None)
+}
+
+/// [`findings`] about the resources in `scope` only (`None`: the whole account).
+/// Effective access is computed for those resources alone, for every principal.
+pub fn findings_in(
+    snapshot: &Snapshot,
+    desired: &DesiredState,
+    settings: &Settings,
+    scope: Option<&BTreeSet<String>>,
+) -> (Vec<Finding>, usize) {
     let mut lines: Vec<Line> = Vec::new();
-    effective_access(snapshot, &AccessOptions::default(), |l| lines.push(l));
+    let options = AccessOptions {
+        resources: scope.cloned(),
+    };
+    effective_access(snapshot, &options, |l| lines.push(l));
     let rows = lines.iter().filter(|l| matches!(l, Line::Row(_))).count();
     let mut org = settings.org_accounts.clone();
     org.insert(snapshot.account_id.clone());
@@ -151,6 +165,13 @@ pub fn findings(
         },
         &settings.drift,
     );
+    let found = match scope {
+        None => found,
+        Some(only) => found
+            .into_iter()
+            .filter(|f| only.contains(&f.resource))
+            .collect(),
+    };
     (found, rows)
 }
 
@@ -195,8 +216,45 @@ pub async fn run_pass<S: FindingStore, N: Notifier, F: FindingFeed>(
     feed: &F,
     now: &str,
 ) -> Result<PassReport, PassError> {
-    let (found, rows) = findings(snapshot, desired, settings);
-    let sweep = sweep_with_feed(store, notifier, feed, &snapshot.account_id, &found, now).await?;
+    run_pass_in(
+        snapshot, previous, desired, settings, store, notifier, feed, now, None,
+    )
+    .await
+}
+
+/// [`run_pass`] over the resources in `scope` only (`None`: the whole account): what
+/// an event about those resources needs. Findings about other resources are left as
+/// they are.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the ports and inputs of one pass, all needed"
+)]
+pub async fn run_pass_in<S: FindingStore, N: Notifier, F: FindingFeed>(
+    snapshot: &Snapshot,
+    previous: Option<&Snapshot>,
+    desired: &DesiredState,
+    settings: &Settings,
+    store: &S,
+    notifier: &N,
+    feed: &F,
+    now: &str,
+    scope: Option<&BTreeSet<String>>,
+) -> Result<PassReport, PassError> {
+    let (found, rows) = findings_in(snapshot, desired, settings, scope);
+    let sweep_scope = match scope {
+        None => Scope::Account,
+        Some(only) => Scope::Resources(only),
+    };
+    let sweep = sweep_scoped(
+        store,
+        notifier,
+        feed,
+        &snapshot.account_id,
+        sweep_scope,
+        &found,
+        now,
+    )
+    .await?;
     let owner_changes = previous
         .map(|p| owner_changes(p, snapshot, &settings.drift.owner_tag_keys))
         .unwrap_or_default();
@@ -482,6 +540,24 @@ mod tests {
         let retried = sweep("t3").unwrap();
         assert!(retried.had_previous);
         assert_eq!(retried.pass.owner_changes.len(), 1);
+    }
+
+    #[test]
+    fn findings_scoped_to_one_resource_equal_the_whole_pass_s_for_that_resource() {
+        let s = snapshot(ACCOUNT);
+        let desired = parse_desired(DESIRED, "d.yaml").unwrap();
+        let settings = Settings::default();
+        let (all, _) = findings(&s, &desired, &settings);
+        let mut covered = 0;
+        for r in &s.resources {
+            let only: BTreeSet<String> = [r.arn.clone()].into();
+            let (scoped, _) = findings_in(&s, &desired, &settings, Some(&only));
+            let expected: Vec<&Finding> = all.iter().filter(|f| f.resource == r.arn).collect();
+            let got: Vec<&Finding> = scoped.iter().collect();
+            assert_eq!(got, expected, "{}", r.arn);
+            covered += got.len();
+        }
+        assert!(covered > 0, "the example has drift to compare");
     }
 
     #[test]

@@ -23,7 +23,7 @@ use crate::ports::{
     AccountReader, DesiredSource, Organization, Part, PortError, SnapshotStore, SweepQueue,
     SweepReason, SweepRequest,
 };
-use crate::{PassError, PassReport, Settings, run_pass};
+use crate::{PassError, PassReport, Settings, run_pass_in};
 
 /// Every port a function needs, as one bundle, so the handlers and the demo pass one
 /// value instead of eight.
@@ -96,6 +96,9 @@ pub struct EventPass {
     pub parts: Vec<Part>,
     /// When the rest of the snapshot was read (its last sweep), for the freshness log.
     pub rest_collected_at: Option<String>,
+    /// Whether the pass re-evaluated only the re-read resources (a resource change)
+    /// rather than the whole account (a principal or IAM change).
+    pub scoped: bool,
     /// The pass over the patched snapshot.
     pub report: PassReport,
 }
@@ -260,7 +263,16 @@ async fn refresh_and_pass<P: Ports>(
         message: e.to_string(),
     })?;
     let (desired, _problems) = ports.desired().load_desired().await?;
-    let report = run_pass(
+    // Only resources re-read: their effective access, for every principal, is all
+    // that can have changed, so the pass evaluates and reconciles just them.
+    let scope: Option<BTreeSet<String>> = parts
+        .iter()
+        .map(|p| match p {
+            Part::Resource(arn) => Some(arn.clone()),
+            Part::Principal(_) | Part::Iam => None,
+        })
+        .collect();
+    let report = run_pass_in(
         &snapshot,
         Some(&previous),
         &desired,
@@ -269,6 +281,7 @@ async fn refresh_and_pass<P: Ports>(
         ports.notifier(),
         ports.feed(),
         now,
+        scope.as_ref(),
     )
     .await
     .map_err(|source| ReactError::Pass {
@@ -280,6 +293,7 @@ async fn refresh_and_pass<P: Ports>(
         account: account.to_string(),
         parts: parts.to_vec(),
         rest_collected_at: collected_at(&stored),
+        scoped: scope.is_some(),
         report,
     }))
 }
@@ -419,6 +433,69 @@ mod tests {
         assert!(ports.accounts.reads().is_empty(), "no whole-account read");
         assert!(work.passes[0].report.rows > 0);
         assert_eq!(ports.snapshots.get(ID).as_deref(), Some(ACCOUNT));
+    }
+
+    #[test]
+    fn a_resource_change_evaluates_and_reconciles_that_resource_alone() {
+        use accessdrift_drift::lifecycle::Status;
+        let mut ports = ports();
+        ports.accounts.set(ID, ACCOUNT);
+        let settings = Settings::default();
+        let full = block_on(crate::sweep_account(
+            ID,
+            &ports.accounts,
+            &ports.snapshots,
+            &ports.desired,
+            &ports.store,
+            &ports.notifier,
+            &ports.feed,
+            &settings,
+            "t1",
+        ))
+        .unwrap();
+        let table = "arn:aws:dynamodb:us-east-1:111111111111:table/credit-decisions";
+        let status_of = |ports: &MemoryPorts, pick: &dyn Fn(&str) -> bool| -> Vec<Status> {
+            let items = ports.store.items.lock().unwrap();
+            items
+                .values()
+                .filter(|s| pick(&s.finding.resource))
+                .map(|s| s.status)
+                .collect()
+        };
+        assert!(status_of(&ports, &|r| r == table).contains(&Status::Open));
+        assert!(status_of(&ports, &|r| r != table).contains(&Status::Open));
+
+        // The team accepts today's access everywhere, then the table's policy changes:
+        // the table's findings resolve; the others are not this event's business.
+        let snapshot = read_snapshot(ACCOUNT).unwrap();
+        ports.desired = MemoryDesired::new(crate::baseline(
+            &snapshot,
+            &accessdrift_drift::desired::BaselineSelect::default(),
+            &settings,
+        ));
+        let changed = event(
+            "dynamodb.amazonaws.com",
+            "PutResourcePolicy",
+            serde_json::json!({"resourceArn": table, "policy": "{}"}),
+        );
+        let reaction = block_on(react(&changed, &ports, &settings, "t2")).unwrap();
+        let Reaction::Done(work) = reaction else {
+            panic!("{reaction:?}")
+        };
+        assert!(work.passes[0].scoped);
+        assert!(
+            work.passes[0].report.rows < full.pass.rows,
+            "only the table was evaluated"
+        );
+        assert!(
+            status_of(&ports, &|r| r == table)
+                .iter()
+                .all(|s| *s == Status::Resolved)
+        );
+        assert!(
+            status_of(&ports, &|r| r != table).contains(&Status::Open),
+            "other resources' findings are left open"
+        );
     }
 
     #[test]

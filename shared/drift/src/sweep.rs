@@ -9,7 +9,7 @@
 //! returned). Delivery: a digest that cannot be sent leaves its findings "notice
 //! pending", so the next sweep sends it; a sent digest is marked, so it is never sent twice.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 
 use crate::lifecycle::{StoredFinding, mark_notified, reconcile};
@@ -139,9 +139,68 @@ pub async fn sweep_with_feed<S: FindingStore, N: Notifier, F: FindingFeed>(
     found: &[Finding],
     now: &str,
 ) -> Result<SweepReport, StoreError> {
+    sweep_scoped(store, notifier, feed, account, Scope::Account, found, now).await
+}
+
+/// Which stored findings a sweep speaks for.
+#[derive(Debug, Clone, Copy, Default)]
+pub enum Scope<'a> {
+    /// Every finding of the account (a whole pass).
+    #[default]
+    Account,
+    /// Only the findings about these resources: a pass that re-evaluated just them
+    /// (after a resource-policy change). Findings about other resources are left as
+    /// they are, neither seen again nor resolved.
+    Resources(&'a BTreeSet<String>),
+}
+
+impl Scope<'_> {
+    /// Whether a finding about `resource` is in scope.
+    pub fn covers(&self, resource: &str) -> bool {
+        match self {
+            Scope::Account => true,
+            Scope::Resources(only) => only.contains(resource),
+        }
+    }
+}
+
+/// [`sweep_with_feed`] over the findings in `scope` only (`found` outside it is
+/// ignored).
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the ports and inputs of one sweep, all needed"
+)]
+pub async fn sweep_scoped<S: FindingStore, N: Notifier, F: FindingFeed>(
+    store: &S,
+    notifier: &N,
+    feed: &F,
+    account: &str,
+    scope: Scope<'_>,
+    found: &[Finding],
+    now: &str,
+) -> Result<SweepReport, StoreError> {
+    let scoped: Vec<Finding>;
+    let found = match scope {
+        Scope::Account => found,
+        Scope::Resources(_) => {
+            scoped = found
+                .iter()
+                .filter(|f| scope.covers(&f.resource))
+                .cloned()
+                .collect();
+            &scoped[..]
+        }
+    };
     let mut report = SweepReport::default();
     let (written, notices) = loop {
-        let stored = store.load_account(account).await?;
+        // INVARIANT: reconcile sees only the stored findings in scope, so it never
+        // resolves a finding this pass did not re-evaluate.
+        let stored: Vec<StoredFinding> = store
+            .load_account(account)
+            .await?
+            .into_iter()
+            .filter(|s| scope.covers(&s.finding.resource))
+            .collect();
         let outcome = reconcile(&stored, found, now);
         let mut conflict = None;
         let mut written: Vec<StoredFinding> = Vec::new();
