@@ -104,7 +104,8 @@ build: $(SAM_VENV)/.installed-$(CFN_LINT_VERSION)-$(SAM_CLI_VERSION) $(LAMBDA_VE
 	    sam build --beta-features --template-file template.yaml </dev/null
 	@echo "==> package sizes (bootstrap, and zipped as Lambda stores it)"
 	@for d in .aws-sam/build/*Function; do \
-	  ( cd $$d && zip -q -9 -r /tmp/accessdrift-$$(basename $$d).zip . ); \
+	  python3 -c 'import os,sys,zipfile; z=zipfile.ZipFile(sys.argv[1],"w",zipfile.ZIP_DEFLATED,compresslevel=9); [z.write(os.path.join(r,f),os.path.relpath(os.path.join(r,f),sys.argv[2])) for r,_,fs in os.walk(sys.argv[2]) for f in fs]; z.close()' \
+	    /tmp/accessdrift-$$(basename $$d).zip $$d; \
 	  printf '%-16s bootstrap %6s KiB  zip %6s KiB\n' $$(basename $$d) \
 	    $$(( $$(stat -c %s $$d/bootstrap) / 1024 )) $$(( $$(stat -c %s /tmp/accessdrift-$$(basename $$d).zip) / 1024 )); \
 	  rm -f /tmp/accessdrift-$$(basename $$d).zip; \

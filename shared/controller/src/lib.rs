@@ -146,9 +146,12 @@ pub fn findings_in(
     if let Some(o) = &snapshot.organization {
         org.insert(o.management_account_id.clone());
     }
+    // Drift judges every resource it is given facts about (missing access too), so a
+    // scoped pass gives it the scoped resources only.
     let resources: Vec<ResourceFacts> = snapshot
         .resources
         .iter()
+        .filter(|r| scope.is_none_or(|only| only.contains(&r.arn)))
         .map(|r| ResourceFacts {
             arn: r.arn.clone(),
             account: r.account.clone(),
