@@ -477,3 +477,38 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    /// Every command a user can see has `--help` with at least one example, and the
+    /// definitions are consistent (clap's own checks).
+    #[test]
+    fn every_visible_command_s_help_has_an_example() {
+        let mut cli = Cli::command();
+        cli.build();
+        cli.clone().debug_assert();
+        let mut missing = Vec::new();
+        let mut stack = vec![(String::from("accessdrift"), cli)];
+        while let Some((path, mut cmd)) = stack.pop() {
+            let subs: Vec<clap::Command> = cmd
+                .get_subcommands()
+                .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+                .cloned()
+                .collect();
+            if subs.is_empty() {
+                let help = cmd.render_long_help().to_string();
+                if !help.contains("Example") {
+                    missing.push(path);
+                }
+            } else {
+                for s in subs {
+                    stack.push((format!("{path} {}", s.get_name()), s));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "no example in --help of: {missing:?}");
+    }
+}
