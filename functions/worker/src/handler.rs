@@ -59,6 +59,7 @@ pub async fn handle<P: Ports>(
                     not_evaluated = sweep.pass.problems,
                     owner_changes = sweep.pass.owner_changes.len(),
                     feed_errors = ?sweep.pass.sweep.feed_errors,
+                    reread_after_events = ?sweep.reread,
                     "swept"
                 );
             }

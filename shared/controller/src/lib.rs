@@ -15,6 +15,7 @@
 //! failure to send is retried instead of forgotten.
 
 pub mod fakes;
+pub mod newer;
 pub mod ports;
 pub mod react;
 
@@ -30,7 +31,7 @@ use accessdrift_drift::sweep::{
 use accessdrift_drift::{DesiredState, Finding};
 use accessdrift_snapshot::{Snapshot, read_snapshot};
 
-use crate::ports::{AccountReader, DesiredSource, PortError, SnapshotStore};
+use crate::ports::{AccountReader, DesiredSource, Part, PortError, SnapshotStore};
 
 /// How a pass judges and whom it tells.
 #[derive(Debug, Clone)]
@@ -296,6 +297,8 @@ pub struct AccountSweep {
     pub desired_problems: Vec<String>,
     /// Whether a previous snapshot was there to compare owner tags with.
     pub had_previous: bool,
+    /// Parts re-read because an event re-read them while this sweep was reading.
+    pub reread: Vec<Part>,
 }
 
 /// Why a sweep of one account failed (the message is retried: a sweep is idempotent).
@@ -343,17 +346,29 @@ where
     N: Notifier,
     F: FindingFeed,
 {
-    let json = reader.read_account(account).await?;
+    let mut json = reader.read_account(account).await?;
+    // Loaded after the read, so it holds whatever events re-read while this sweep was
+    // reading: those parts are re-read again rather than judged from the older read
+    // (see `newer`), and a whole newer read kept by a redelivered sweep wins outright.
+    let stored = snapshots.load(account).await?;
+    let mut reread = Vec::new();
+    if let (Some(stored), Some(since)) = (&stored, newer::read_began(&json)) {
+        if newer::whole_read_after(stored, &since) {
+            json.clone_from(stored);
+        } else {
+            reread = newer::parts_newer_than(stored, &since);
+            if !reread.is_empty() {
+                json = reader.refresh(account, &json, &reread).await?;
+            }
+        }
+    }
     let snapshot = read_snapshot(&json).map_err(|e| SweepError::Snapshot {
         account: account.to_string(),
         message: e.to_string(),
     })?;
     // A previous snapshot this version cannot read is treated as absent: the only loss
     // is one round of owner-tag comparison, and the new snapshot replaces it.
-    let previous = snapshots
-        .load(account)
-        .await?
-        .and_then(|text| read_snapshot(&text).ok());
+    let previous = stored.and_then(|text| read_snapshot(&text).ok());
     let (state, desired_problems) = desired.load_desired().await?;
     let pass = run_pass(
         &snapshot,
@@ -371,6 +386,7 @@ where
         pass,
         desired_problems,
         had_previous: previous.is_some(),
+        reread,
     })
 }
 
@@ -543,6 +559,128 @@ mod tests {
         let retried = sweep("t3").unwrap();
         assert!(retried.had_previous);
         assert_eq!(retried.pass.owner_changes.len(), 1);
+    }
+
+    /// Reads the account as it was when the sweep began; a refresh sees it as it is.
+    struct SlowRead {
+        began: String,
+        now: String,
+        refreshed: std::sync::Mutex<Vec<Part>>,
+    }
+
+    impl AccountReader for SlowRead {
+        async fn read_account(&self, _: &str) -> Result<String, PortError> {
+            Ok(self.began.clone())
+        }
+        async fn refresh(&self, _: &str, _: &str, parts: &[Part]) -> Result<String, PortError> {
+            self.refreshed.lock().unwrap().extend(parts.iter().cloned());
+            Ok(self.now.clone())
+        }
+    }
+
+    fn stamped(doc: &str, at: &str, bucket_at: Option<&str>) -> String {
+        let mut v: serde_json::Value = serde_json::from_str(doc).unwrap();
+        v["collectedAt"] = at.into();
+        if let Some(b) = bucket_at {
+            v["resources"][0]["collectedAt"] = b.into();
+        }
+        v.to_string()
+    }
+
+    /// The worker read the bucket, then an event re-read it (changed) and saved it,
+    /// then the worker's pass ran: it must judge the bucket as the event saw it, not
+    /// resolve the event's finding with its older read.
+    #[test]
+    fn a_sweep_re_reads_what_an_event_re_read_while_it_was_reading() {
+        use crate::fakes::{MemoryDesired, MemorySnapshots};
+        const ID: &str = "111111111111";
+        let changed = ACCOUNT.replacen("\"owner\": \"credit-team\"", "\"owner\": \"marketing\"", 1);
+        assert_ne!(changed, ACCOUNT);
+        let reader = SlowRead {
+            began: stamped(ACCOUNT, "2026-11-24T02:00:00.000Z", None),
+            now: stamped(
+                &changed,
+                "2026-11-24T02:00:00.000Z",
+                Some("2026-11-24T02:01:00Z"),
+            ),
+            refreshed: Default::default(),
+        };
+        let snapshots = MemorySnapshots::default();
+        // What the event saved: the changed bucket, stamped after the sweep began.
+        snapshots.put(
+            ID,
+            &stamped(
+                &changed,
+                "2026-11-23T02:00:00Z",
+                Some("2026-11-24T02:00:30Z"),
+            ),
+        );
+        let desired = parse_desired(DESIRED, "d.yaml").unwrap();
+        let source = MemoryDesired::new(desired.clone());
+        let (store, notifier) = (MemoryStore::default(), MemoryNotifier::default());
+        let settings = Settings::default();
+        let sweep = block_on(sweep_account(
+            ID,
+            &reader,
+            &snapshots,
+            &source,
+            &store,
+            &notifier,
+            &(),
+            &settings,
+            "t1",
+        ))
+        .unwrap();
+        let bucket = Part::Resource("arn:aws:s3:::credit-applications".into());
+        assert_eq!(sweep.reread, vec![bucket.clone()]);
+        assert_eq!(*reader.refreshed.lock().unwrap(), vec![bucket]);
+        let (as_now, _) = findings(&snapshot(&changed), &desired, &settings);
+        let (as_began, _) = findings(&snapshot(ACCOUNT), &desired, &settings);
+        assert_ne!(as_now, as_began, "the change shows in the findings");
+        assert_eq!(sweep.pass.findings, as_now);
+        assert_eq!(
+            snapshots.get(ID),
+            Some(reader.now.clone()),
+            "the re-read is kept"
+        );
+    }
+
+    /// A redelivered sweep message: another worker read the whole account after this
+    /// one began and kept it; this one judges that newer read instead of its own.
+    #[test]
+    fn a_whole_read_kept_after_this_sweep_began_wins() {
+        use crate::fakes::{MemoryDesired, MemorySnapshots};
+        const ID: &str = "111111111111";
+        let changed = ACCOUNT.replacen("\"owner\": \"credit-team\"", "\"owner\": \"marketing\"", 1);
+        let reader = SlowRead {
+            began: stamped(ACCOUNT, "2026-11-24T02:00:00Z", None),
+            now: String::new(),
+            refreshed: Default::default(),
+        };
+        let snapshots = MemorySnapshots::default();
+        let newer = stamped(&changed, "2026-11-24T02:00:10Z", None);
+        snapshots.put(ID, &newer);
+        let desired = parse_desired(DESIRED, "d.yaml").unwrap();
+        let source = MemoryDesired::new(desired.clone());
+        let (store, notifier) = (MemoryStore::default(), MemoryNotifier::default());
+        let settings = Settings::default();
+        let sweep = block_on(sweep_account(
+            ID,
+            &reader,
+            &snapshots,
+            &source,
+            &store,
+            &notifier,
+            &(),
+            &settings,
+            "t1",
+        ))
+        .unwrap();
+        assert!(sweep.reread.is_empty());
+        assert!(reader.refreshed.lock().unwrap().is_empty());
+        let (as_now, _) = findings(&snapshot(&changed), &desired, &settings);
+        assert_eq!(sweep.pass.findings, as_now);
+        assert_eq!(snapshots.get(ID), Some(newer));
     }
 
     #[test]
