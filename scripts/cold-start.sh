@@ -18,7 +18,12 @@ work=$(mktemp -d)
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  # Closing serve's stdin lets it stop its emulator; a kill would leave moto running.
   exec 3>&- 2>/dev/null || true
+  if [ -n "${serve:-}" ]; then
+    for _ in $(seq 100); do kill -0 "$serve" 2>/dev/null || break; sleep 0.1; done
+    kill "$serve" 2>/dev/null || true
+  fi
   wait 2>/dev/null || true
   rm -rf "$work"
 }
@@ -28,12 +33,12 @@ cargo build --release --locked -q -p accessdrift-event -p accessdrift-planner -p
 cargo build --locked -q -p accessdrift-demo --example serve
 mkfifo "$work/stdin"
 ./target/debug/examples/serve "$work" < "$work/stdin" &
-pids+=($!)
+serve=$!
 exec 3>"$work/stdin"
 for _ in $(seq 120); do [ -s "$work/env" ] && break; sleep 0.5; done
 [ -s "$work/env" ] || { echo "serve did not come up"; exit 1; }
 
-"$LAMBDA" lambda watch --only-lambda-apis -P "$PORT" > "$work/watch.log" 2>&1 &
+"$LAMBDA" lambda watch --only-lambda-apis -P "$PORT" > "$work/watch.log" 2>&1 3>&- &
 pids+=($!)
 sleep 2
 
@@ -44,7 +49,7 @@ for fn in event planner worker; do
     export AWS_LAMBDA_FUNCTION_VERSION=1 AWS_LAMBDA_FUNCTION_MEMORY_SIZE=1024 \
       AWS_LAMBDA_RUNTIME_API="http://127.0.0.1:$PORT/.rt" AWS_LAMBDA_FUNCTION_NAME=_
     t0=$(ms)
-    ./target/release/accessdrift-$fn > "$work/$fn.log" 2>&1 &
+    ./target/release/accessdrift-$fn > "$work/$fn.log" 2>&1 3>&- &
     pid=$!
     "$LAMBDA" lambda invoke -P "$PORT" --data-file "$work/$fn.json" > "$work/$fn.out1" 2>&1
     t1=$(ms)

@@ -49,7 +49,13 @@ fn indent(text: &str) -> String {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let started = Instant::now();
-    if let Err(e) = run().await {
+    // Interrupted (Ctrl-C, or a TERM from `timeout` or CI): dropping `run` drops the
+    // emulator, which stops moto server, so nothing is left running either way.
+    let result = tokio::select! {
+        r = run() => r,
+        signal = interrupted() => Err(anyhow::anyhow!("interrupted by {signal}; stopping the emulator")),
+    };
+    if let Err(e) = result {
         eprintln!("\ndemo failed: {e:#}");
         std::process::exit(1);
     }
@@ -57,6 +63,22 @@ async fn main() {
         "\ndone in {:.1} s; the emulator is stopped and nothing is left running.",
         started.elapsed().as_secs_f64()
     );
+}
+
+/// Waits for SIGINT or SIGTERM and names it. If a handler cannot be installed, waits
+/// forever (the demo then simply runs to its end).
+async fn interrupted() -> &'static str {
+    use tokio::signal::unix::{SignalKind, signal};
+    match (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) {
+        (Ok(mut int), Ok(mut term)) => tokio::select! {
+            _ = int.recv() => "Ctrl-C",
+            _ = term.recv() => "SIGTERM",
+        },
+        _ => std::future::pending().await,
+    }
 }
 
 async fn run() -> Result<()> {
