@@ -292,20 +292,10 @@ async fn refresh_and_pass<P: Ports>(
     Ok(Some(EventPass {
         account: account.to_string(),
         parts: parts.to_vec(),
-        rest_collected_at: collected_at(&stored),
+        rest_collected_at: crate::newer::read_began(&stored),
         scoped: scope.is_some(),
         report,
     }))
-}
-
-/// The snapshot's own `collectedAt` (when its last whole read started).
-fn collected_at(snapshot: &str) -> Option<String> {
-    #[derive(serde::Deserialize)]
-    struct Top {
-        #[serde(rename = "collectedAt")]
-        collected_at: Option<String>,
-    }
-    serde_json::from_str::<Top>(snapshot).ok()?.collected_at
 }
 
 /// What the planner did.
