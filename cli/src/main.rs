@@ -19,6 +19,7 @@ mod drift;
 mod findings;
 mod report;
 mod scan;
+mod text;
 
 // A batch allocates many small policy objects on two threads; mimalloc is markedly
 // faster than the system allocator for that (measured in the simulate benchmark).
