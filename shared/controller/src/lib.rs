@@ -587,15 +587,46 @@ mod tests {
         v.to_string()
     }
 
+    const CHANGED_OWNER: (&str, &str) = ("\"owner\": \"credit-team\"", "\"owner\": \"marketing\"");
+
+    /// Sweeps the example account with `reader`, `stored` being the stored snapshot;
+    /// also gives the snapshot store, and the findings the changed account has.
+    fn sweep_over(
+        reader: &SlowRead,
+        stored: &str,
+    ) -> (AccountSweep, crate::fakes::MemorySnapshots, Vec<Finding>) {
+        use crate::fakes::{MemoryDesired, MemorySnapshots};
+        let snapshots = MemorySnapshots::default();
+        snapshots.put("111111111111", stored);
+        let desired = parse_desired(DESIRED, "d.yaml").unwrap();
+        let source = MemoryDesired::new(desired.clone());
+        let (store, notifier) = (MemoryStore::default(), MemoryNotifier::default());
+        let settings = Settings::default();
+        let sweep = block_on(sweep_account(
+            "111111111111",
+            reader,
+            &snapshots,
+            &source,
+            &store,
+            &notifier,
+            &(),
+            &settings,
+            "t1",
+        ))
+        .unwrap();
+        let changed = ACCOUNT.replacen(CHANGED_OWNER.0, CHANGED_OWNER.1, 1);
+        let (as_changed, _) = findings(&snapshot(&changed), &desired, &settings);
+        let (as_before, _) = findings(&snapshot(ACCOUNT), &desired, &settings);
+        assert_ne!(as_changed, as_before, "the change shows in the findings");
+        (sweep, snapshots, as_changed)
+    }
+
     /// The worker read the bucket, then an event re-read it (changed) and saved it,
     /// then the worker's pass ran: it must judge the bucket as the event saw it, not
     /// resolve the event's finding with its older read.
     #[test]
     fn a_sweep_re_reads_what_an_event_re_read_while_it_was_reading() {
-        use crate::fakes::{MemoryDesired, MemorySnapshots};
-        const ID: &str = "111111111111";
-        let changed = ACCOUNT.replacen("\"owner\": \"credit-team\"", "\"owner\": \"marketing\"", 1);
-        assert_ne!(changed, ACCOUNT);
+        let changed = ACCOUNT.replacen(CHANGED_OWNER.0, CHANGED_OWNER.1, 1);
         let reader = SlowRead {
             began: stamped(ACCOUNT, "2026-11-24T02:00:00.000Z", None),
             now: stamped(
@@ -605,41 +636,19 @@ mod tests {
             ),
             refreshed: Default::default(),
         };
-        let snapshots = MemorySnapshots::default();
         // What the event saved: the changed bucket, stamped after the sweep began.
-        snapshots.put(
-            ID,
-            &stamped(
-                &changed,
-                "2026-11-23T02:00:00Z",
-                Some("2026-11-24T02:00:30Z"),
-            ),
+        let stored = stamped(
+            &changed,
+            "2026-11-23T02:00:00Z",
+            Some("2026-11-24T02:00:30Z"),
         );
-        let desired = parse_desired(DESIRED, "d.yaml").unwrap();
-        let source = MemoryDesired::new(desired.clone());
-        let (store, notifier) = (MemoryStore::default(), MemoryNotifier::default());
-        let settings = Settings::default();
-        let sweep = block_on(sweep_account(
-            ID,
-            &reader,
-            &snapshots,
-            &source,
-            &store,
-            &notifier,
-            &(),
-            &settings,
-            "t1",
-        ))
-        .unwrap();
+        let (sweep, snapshots, as_changed) = sweep_over(&reader, &stored);
         let bucket = Part::Resource("arn:aws:s3:::credit-applications".into());
         assert_eq!(sweep.reread, vec![bucket.clone()]);
         assert_eq!(*reader.refreshed.lock().unwrap(), vec![bucket]);
-        let (as_now, _) = findings(&snapshot(&changed), &desired, &settings);
-        let (as_began, _) = findings(&snapshot(ACCOUNT), &desired, &settings);
-        assert_ne!(as_now, as_began, "the change shows in the findings");
-        assert_eq!(sweep.pass.findings, as_now);
+        assert_eq!(sweep.pass.findings, as_changed);
         assert_eq!(
-            snapshots.get(ID),
+            snapshots.get("111111111111"),
             Some(reader.now.clone()),
             "the re-read is kept"
         );
@@ -649,38 +658,18 @@ mod tests {
     /// one began and kept it; this one judges that newer read instead of its own.
     #[test]
     fn a_whole_read_kept_after_this_sweep_began_wins() {
-        use crate::fakes::{MemoryDesired, MemorySnapshots};
-        const ID: &str = "111111111111";
-        let changed = ACCOUNT.replacen("\"owner\": \"credit-team\"", "\"owner\": \"marketing\"", 1);
+        let changed = ACCOUNT.replacen(CHANGED_OWNER.0, CHANGED_OWNER.1, 1);
         let reader = SlowRead {
             began: stamped(ACCOUNT, "2026-11-24T02:00:00Z", None),
             now: String::new(),
             refreshed: Default::default(),
         };
-        let snapshots = MemorySnapshots::default();
         let newer = stamped(&changed, "2026-11-24T02:00:10Z", None);
-        snapshots.put(ID, &newer);
-        let desired = parse_desired(DESIRED, "d.yaml").unwrap();
-        let source = MemoryDesired::new(desired.clone());
-        let (store, notifier) = (MemoryStore::default(), MemoryNotifier::default());
-        let settings = Settings::default();
-        let sweep = block_on(sweep_account(
-            ID,
-            &reader,
-            &snapshots,
-            &source,
-            &store,
-            &notifier,
-            &(),
-            &settings,
-            "t1",
-        ))
-        .unwrap();
+        let (sweep, snapshots, as_changed) = sweep_over(&reader, &newer);
         assert!(sweep.reread.is_empty());
         assert!(reader.refreshed.lock().unwrap().is_empty());
-        let (as_now, _) = findings(&snapshot(&changed), &desired, &settings);
-        assert_eq!(sweep.pass.findings, as_now);
-        assert_eq!(snapshots.get(ID), Some(newer));
+        assert_eq!(sweep.pass.findings, as_changed);
+        assert_eq!(snapshots.get("111111111111"), Some(newer));
     }
 
     #[test]
