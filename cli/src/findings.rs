@@ -681,8 +681,19 @@ fn render_json(records: &[StoredFinding]) -> String {
 const CSV_HEADER: &str = "id,severity,status,owner,account,kind,resource,principal,capability,\
                           access,first_seen,last_seen,suppressed_until,summary";
 
+/// One CSV record: the fields, comma-separated, and a line end.
+pub(crate) fn csv_row(out: &mut String, fields: &[&str]) {
+    for (i, field) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        csv_field(out, field);
+    }
+    out.push('\n');
+}
+
 /// One CSV field, quoted (RFC 4180) only when it needs to be.
-pub(crate) fn csv_field(out: &mut String, s: &str) {
+fn csv_field(out: &mut String, s: &str) {
     if s.contains([',', '"', '\n', '\r']) {
         out.push('"');
         out.push_str(&s.replace('"', "\"\""));
@@ -712,13 +723,7 @@ fn render_csv(records: &[StoredFinding]) -> String {
             r.suppression.as_ref().map_or("", |s| s.until.as_str()),
             &f.summary,
         ];
-        for (i, field) in fields.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            csv_field(&mut out, field);
-        }
-        out.push('\n');
+        csv_row(&mut out, &fields);
     }
     out
 }

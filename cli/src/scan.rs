@@ -17,7 +17,7 @@ use accessdrift_snapshot::Snapshot;
 use anyhow::Context as _;
 
 use crate::collect::{self, CollectArgs, Output};
-use crate::findings::csv_field;
+use crate::findings::csv_row;
 
 /// The exit status of `scan --fail-on-drift` (and `drift --fail-on-drift`) when there
 /// is drift: the same code for the same meaning, so a pipeline gate need not care which
@@ -255,13 +255,7 @@ fn render_csv(findings: &[Finding]) -> String {
             &f.summary,
             &f.remedy,
         ];
-        for (i, field) in fields.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            csv_field(&mut out, field);
-        }
-        out.push('\n');
+        csv_row(&mut out, &fields);
     }
     out
 }

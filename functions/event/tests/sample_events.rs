@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use accessdrift_controller::Settings;
-use accessdrift_controller::fakes::{MemoryDesired, MemoryOrganization, MemoryPorts};
+use accessdrift_controller::fakes::{MemoryDesired, MemoryOrganization, MemoryPorts, block_on};
 use accessdrift_controller::ports::SweepReason;
 use accessdrift_drift::desired::parse_desired;
 use serde_json::Value;
@@ -33,16 +33,6 @@ fn manifest() -> BTreeMap<String, String> {
                 .then(|| (file.to_string(), expected.to_string()))
         })
         .collect()
-}
-
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    let mut f = std::pin::pin!(f);
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    loop {
-        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-    }
 }
 
 /// The member account 222222222222 of the samples, swept before: the example

@@ -8,18 +8,8 @@
 
 use std::path::Path;
 
-use accessdrift_controller::fakes::{MemoryOrganization, MemoryQueue};
+use accessdrift_controller::fakes::{MemoryOrganization, MemoryQueue, block_on};
 use accessdrift_controller::ports::{SweepReason, SweepRequest};
-
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    let mut f = std::pin::pin!(f);
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    loop {
-        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-    }
-}
 
 #[test]
 fn the_nightly_schedule_queues_one_sweep_per_account_in_the_worker_s_format() {

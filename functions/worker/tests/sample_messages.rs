@@ -10,22 +10,12 @@
 use std::path::{Path, PathBuf};
 
 use accessdrift_controller::Settings;
-use accessdrift_controller::fakes::{MemoryDesired, MemoryPorts};
+use accessdrift_controller::fakes::{MemoryDesired, MemoryPorts, block_on};
 use accessdrift_drift::desired::parse_desired;
 use aws_lambda_events::event::sqs::SqsEvent;
 
 fn events_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events")
-}
-
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    let mut f = std::pin::pin!(f);
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    loop {
-        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-    }
 }
 
 fn ports() -> MemoryPorts {

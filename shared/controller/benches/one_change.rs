@@ -16,7 +16,7 @@
 )]
 
 use accessdrift_access::synthetic::{SyntheticSpec, generate};
-use accessdrift_controller::fakes::{MemoryDesired, MemoryPorts};
+use accessdrift_controller::fakes::{MemoryDesired, MemoryPorts, block_on};
 use accessdrift_controller::react::{Reaction, react};
 use accessdrift_controller::{Settings, baseline, sweep_account};
 use accessdrift_drift::desired::BaselineSelect;
@@ -26,16 +26,6 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::json;
 
 const ACCOUNT: &str = "111111111111";
-
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    let mut f = std::pin::pin!(f);
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    loop {
-        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-    }
-}
 
 fn ports() -> MemoryPorts {
     let doc = generate(&SyntheticSpec {

@@ -14,6 +14,9 @@ use crate::ports::{
 };
 use crate::react::Ports;
 
+/// Drives the fakes' futures without a runtime (see the drift crate's fakes).
+pub use accessdrift_drift::fakes::block_on;
+
 fn poisoned(what: &'static str) -> PortError {
     PortError {
         what,

@@ -394,19 +394,8 @@ where
 mod tests {
     use super::*;
     use accessdrift_drift::desired::parse_desired;
-    use accessdrift_drift::fakes::{MemoryNotifier, MemoryStore};
+    use accessdrift_drift::fakes::{MemoryNotifier, MemoryStore, block_on};
     use accessdrift_snapshot::read_snapshot;
-
-    /// Runs a future whose awaits complete at once (the fakes never wait).
-    fn block_on<F: std::future::Future>(f: F) -> F::Output {
-        let mut f = std::pin::pin!(f);
-        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-        loop {
-            if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-                return v;
-            }
-        }
-    }
 
     const ACCOUNT: &str = include_str!("../../../examples/credit-account.json");
     const DESIRED: &str = include_str!("../../../examples/desired-state.yaml");

@@ -341,22 +341,11 @@ mod tests {
     use accessdrift_triggers::classify_json;
 
     use super::*;
-    use crate::fakes::{MemoryDesired, MemoryOrganization, MemoryPorts};
+    use crate::fakes::{MemoryDesired, MemoryOrganization, MemoryPorts, block_on};
 
     const ACCOUNT: &str = include_str!("../../../examples/credit-account.json");
     const DESIRED: &str = include_str!("../../../examples/desired-state.yaml");
     const ID: &str = "111111111111";
-
-    /// Runs a future whose awaits complete at once (the fakes never wait).
-    fn block_on<F: std::future::Future>(f: F) -> F::Output {
-        let mut f = std::pin::pin!(f);
-        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-        loop {
-            if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-                return v;
-            }
-        }
-    }
 
     fn ports() -> MemoryPorts {
         let mut org = MemoryOrganization {

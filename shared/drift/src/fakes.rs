@@ -111,3 +111,16 @@ impl FindingFeed for MemoryFeed {
         Ok(changes.len())
     }
 }
+
+/// Runs a future whose awaits complete at once, as every fake here does (they never
+/// wait on I/O), without an async runtime. Spins if the future ever pends, so it is
+/// for tests and benchmarks over these fakes only.
+pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    let mut f = std::pin::pin!(f);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+    }
+}

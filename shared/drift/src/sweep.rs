@@ -291,20 +291,9 @@ mod tests {
     use std::sync::atomic::Ordering;
 
     use super::*;
-    use crate::fakes::{MemoryFeed, MemoryNotifier, MemoryStore};
+    use crate::fakes::{MemoryFeed, MemoryNotifier, MemoryStore, block_on};
     use crate::lifecycle::Status;
     use crate::model::{FindingKind, Severity};
-
-    /// Runs a future whose awaits complete at once (the fakes never wait).
-    fn block_on<F: Future>(f: F) -> F::Output {
-        let mut f = std::pin::pin!(f);
-        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-        loop {
-            if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-                return v;
-            }
-        }
-    }
 
     fn finding(id: &str, owner: &str) -> Finding {
         Finding {
