@@ -4,7 +4,8 @@
 //! on in-memory ports, so AWS latency is excluded: classify, patch, effective access of
 //! the changed bucket for every principal (the pass is scoped to it), drift against a
 //! desired state that matches it, reconcile that bucket's findings. Also a whole sweep
-//! of the same account (the worker, collection excluded).
+//! of the same account (the worker, collection excluded), and the sweep's check for
+//! parts re-read by events meanwhile.
 //!
 //! `cargo bench -p accessdrift-controller` (or `make bench`).
 #![allow(
@@ -91,6 +92,13 @@ fn bench(c: &mut Criterion) {
             ))
             .unwrap()
         })
+    });
+    // The check a sweep adds before its pass (`newer`): which parts of the stored
+    // snapshot an event re-read while the sweep was reading. It parses the stored
+    // snapshot's stamps once; the synthetic account has none, so nothing is re-read.
+    let stored = ports.snapshots.get(ACCOUNT).unwrap();
+    group.bench_function("worker: parts re-read by events meanwhile (newer)", |b| {
+        b.iter(|| accessdrift_controller::newer::parts_newer_than(&stored, "2026-11-24T02:00:00Z"))
     });
     group.finish();
 }
