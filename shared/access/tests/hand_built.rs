@@ -486,3 +486,91 @@ fn output_is_sorted_and_deterministic() {
         keys.len()
     );
 }
+
+/// IAM UG, "AWS JSON policy elements: NotPrincipal": a Deny's NotPrincipal exempts only
+/// the session it names by session ARN; the role ARN exempts no session. A bucket policy
+/// listing only the role ARN denies the role (it used to keep read-data), and one listing
+/// a session as well leaves the role read-data only as that session.
+#[test]
+fn not_principal_role_arn_exempts_no_session_of_the_role() {
+    let reader = format!("arn:aws:iam::{ACCT}:role/reader");
+    let vault = |exempt: Value| {
+        bucket(
+            "vault",
+            doc(
+                json!([{"Sid": "OnlyReader", "Effect": "Deny", "NotPrincipal": {"AWS": exempt},
+                        "Action": "s3:*", "Resource": ["arn:aws:s3:::vault", "arn:aws:s3:::vault/*"]}]),
+            ),
+        )
+    };
+    let roles = || {
+        vec![role(
+            "reader",
+            doc(
+                json!([{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::vault/*"}]),
+            ),
+            None,
+        )]
+    };
+    let only_role = snapshot(
+        roles(),
+        vec![],
+        vec![],
+        vec![],
+        vec![vault(json!([reader.clone()]))],
+        None,
+    );
+    let lines = run(&only_role);
+    assert_eq!(
+        caps(&lines, &reader, "arn:aws:s3:::vault"),
+        vec![],
+        "{lines:#?}"
+    );
+    let with_session = snapshot(
+        roles(),
+        vec![],
+        vec![],
+        vec![],
+        vec![vault(json!([
+            reader.clone(),
+            format!("arn:aws:sts::{ACCT}:assumed-role/reader/nightly-export")
+        ]))],
+        None,
+    );
+    let lines = run(&with_session);
+    assert_eq!(
+        caps(&lines, &reader, "arn:aws:s3:::vault"),
+        vec![("read-data".to_string(), Access::Conditional)],
+        "{lines:#?}"
+    );
+}
+
+/// IAM UG, "Policy variables with no value": an inverted operator matches when the
+/// variable has no value. An ABAC Deny "unless the principal's `project` tag equals the
+/// bucket's" removes the access of a role that has no `project` tag (it used to keep it).
+#[test]
+fn policy_variable_with_no_value_makes_an_abac_deny_apply() {
+    let abac = json!([
+        {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::data/*"},
+        {"Sid": "SameProject", "Effect": "Deny", "Action": "s3:*", "Resource": "*",
+         "Condition": {"StringNotEquals": {"aws:PrincipalTag/team": "${aws:PrincipalTag/project}"}}}
+    ]);
+    let text = snapshot(
+        vec![role("writer", doc(abac), None)],
+        vec![],
+        vec![],
+        vec![],
+        vec![bucket("data", Value::Null)],
+        None,
+    );
+    let lines = run(&text);
+    assert_eq!(
+        caps(
+            &lines,
+            &format!("arn:aws:iam::{ACCT}:role/writer"),
+            "arn:aws:s3:::data"
+        ),
+        vec![],
+        "{lines:#?}"
+    );
+}

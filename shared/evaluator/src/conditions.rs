@@ -117,13 +117,22 @@ pub fn evaluate_condition(cond: &Condition, version: Version, ctx: &RequestConte
     }
     let state = ctx.lookup(&cond.key_lower);
     if op.base == BaseOperator::Null {
-        return match state {
-            KeyState::Unknown => Tri::Unknown,
-            // Null asks only about presence, which is known here.
-            KeyState::PresentValueUnknown => null_matches(&cond.values, true).into(),
-            KeyState::Absent => null_matches(&cond.values, false).into(),
-            KeyState::Present(v) => null_matches(&cond.values, !is_empty(v)).into(),
+        // `ForAllValues:Null` / `ForAnyValue:Null` on an absent or empty key are not
+        // documented. We read `Null` as a test of the key's presence, a fact of the key
+        // and not of its values, so the qualifier changes nothing (a present key agrees
+        // under either reading). The other reading (iterate the values: vacuously true
+        // for `ForAllValues`, false for `ForAnyValue`) differs only when the key is
+        // absent, so Discovery mode reports that case as a condition, not a guess.
+        let absent = match state {
+            KeyState::Unknown => return Tri::Unknown,
+            KeyState::PresentValueUnknown => false,
+            KeyState::Absent => true,
+            KeyState::Present(v) => is_empty(v),
         };
+        if absent && op.set != SetQualifier::None && ctx.is_discovery() {
+            return Tri::Unknown;
+        }
+        return null_matches(&cond.values, !absent).into();
     }
     let value = match state {
         // Even `...IfExists` and `ForAllValues` are unknown: the key may be there or not.
@@ -142,7 +151,7 @@ pub fn evaluate_condition(cond: &Condition, version: Version, ctx: &RequestConte
         },
         SetQualifier::ForAnyValue => {
             let request = value.as_slice();
-            if request.is_empty() {
+            if is_null_data_set(request) {
                 return missing_key(op);
             }
             let mut acc = Tri::False;
@@ -155,8 +164,12 @@ pub fn evaluate_condition(cond: &Condition, version: Version, ctx: &RequestConte
             acc
         }
         SetQualifier::ForAllValues => {
+            let request = value.as_slice();
+            if is_null_data_set(request) {
+                return missing_key(op);
+            }
             let mut acc = Tri::True;
-            for r in value.as_slice() {
+            for r in request {
                 acc = acc.and(base_operator_tri(op.base, values, r, version, ctx));
                 if acc == Tri::False {
                     break;
@@ -223,6 +236,14 @@ fn missing_key(op: &Operator) -> Tri {
         SetQualifier::ForAnyValue => op.if_exists.into(),
         SetQualifier::ForAllValues => Tri::True,
     }
+}
+
+/// Whether a key's values are a *null data set*: none, or only empty strings. AWS IAM
+/// User Guide, "Set operators for multivalued context keys": `ForAllValues` "also
+/// returns true if ... the key values resolve to a null data set, such as an empty
+/// string", and `ForAnyValue` returns false "for no matching key or a null dataset".
+fn is_null_data_set(values: &[String]) -> bool {
+    values.iter().all(String::is_empty)
 }
 
 fn is_empty(v: &ContextValue) -> bool {
@@ -309,6 +330,9 @@ fn compare(
     use accessdrift_policy::BaseOperator::*;
     let sub = substitute(policy_value, version, ctx);
     match sub {
+        // "Policy variables with no value" (AWS IAM User Guide): the value equals
+        // nothing, so the positive comparison fails and an inverted operator holds.
+        Substituted::NoValue => return Outcome::NoMatch,
         Substituted::Unresolvable => return Outcome::Invalid,
         Substituted::Unknown => return Outcome::Unknown,
         Substituted::Unchanged(_) | Substituted::Resolved(_) => {}
@@ -317,7 +341,9 @@ fn compare(
         (StringLike | StringNotLike, RequestValue::Str(r)) => match &sub {
             Substituted::Unchanged(p) => glob::matches(p, r).into(),
             Substituted::Resolved(pieces) => glob::matches_pieces(pieces, r, false).into(),
-            Substituted::Unresolvable | Substituted::Unknown => Outcome::Invalid,
+            Substituted::NoValue | Substituted::Unresolvable | Substituted::Unknown => {
+                Outcome::Invalid
+            }
         },
         (ArnEquals | ArnLike | ArnNotEquals | ArnNotLike, RequestValue::Arn(r)) => {
             arn_like(&sub, r)
@@ -525,6 +551,7 @@ fn arn_like(policy: &Substituted<'_>, request: &[&str; 6]) -> Outcome {
                 .all(|(seg, r)| glob::matches_pieces(seg, r, false))
                 .into()
         }
+        Substituted::NoValue => Outcome::NoMatch,
         Substituted::Unresolvable => Outcome::Invalid,
         Substituted::Unknown => Outcome::Unknown,
     }
@@ -721,11 +748,21 @@ mod tests {
     }
 
     #[test]
-    fn unresolvable_variable_makes_positive_and_negated_operators_false() {
+    fn policy_variables_with_no_value_fail_positive_and_hold_for_inverted_operators() {
+        // AWS IAM User Guide, "Policy variables with no value": a variable naming an
+        // absent key matches no request value, so inverted operators hold ("Access is
+        // specifically denied when aws:principaltag/Team is not set").
         let c = with("test");
         assert_eq!(eval("StringEquals", &["${aws:username}"], &c), Tri::False);
+        assert_eq!(eval("StringNotEquals", &["${aws:username}"], &c), Tri::True);
+        assert_eq!(eval("StringNotLike", &["${aws:username}*"], &c), Tri::True);
         assert_eq!(
-            eval("StringNotEquals", &["${aws:username}"], &c),
+            eval("StringNotEqualsIgnoreCase", &["${aws:username}"], &c),
+            Tri::True
+        );
+        // NOR across values: another value equal to the request still decides.
+        assert_eq!(
+            eval("StringNotEquals", &["${aws:username}", "test"], &c),
             Tri::False
         );
         // Another value can still match a positive operator.
@@ -733,6 +770,36 @@ mod tests {
             eval("StringEquals", &["${aws:username}", "test"], &c),
             Tri::True
         );
+        // ARN operators too.
+        let mut arn = RequestContext::new();
+        arn.set("aws:SourceArn", "arn:aws:sns:us-east-1:111111111111:t");
+        let cd = cond(
+            "ArnNotLike",
+            "aws:SourceArn",
+            &["arn:aws:sns:*:${aws:PrincipalAccount}:*"],
+        );
+        assert_eq!(evaluate_condition(&cd, V12, &arn), Tri::True);
+        let cd = cond(
+            "ArnLike",
+            "aws:SourceArn",
+            &["arn:aws:sns:*:${aws:PrincipalAccount}:*"],
+        );
+        assert_eq!(evaluate_condition(&cd, V12, &arn), Tri::False);
+    }
+
+    #[test]
+    fn multivalued_or_malformed_variable_fails_positive_and_inverted_operators() {
+        // Not "no value": the value cannot be read at all, so nothing holds.
+        let mut c = with("test");
+        c.insert(
+            "aws:PrincipalOrgPaths",
+            ContextValue::Multi(vec!["a".into(), "b".into()]),
+        );
+        assert_eq!(
+            eval("StringNotEquals", &["${aws:PrincipalOrgPaths}"], &c),
+            Tri::False
+        );
+        assert_eq!(eval("StringNotEquals", &["${aws:username"], &c), Tri::False);
     }
 
     #[test]
@@ -1279,6 +1346,76 @@ mod tests {
         assert_eq!(eval("StringEquals", &["a"], &empty), Tri::False);
         assert_eq!(eval("StringNotEquals", &["a"], &empty), Tri::True);
         assert_eq!(eval("StringEqualsIfExists", &["a"], &empty), Tri::True);
+    }
+
+    // ---- Null data sets: AWS IAM User Guide, "Set operators for multivalued context keys"
+
+    #[test]
+    fn set_operators_for_multivalued_context_keys_empty_string_is_a_null_data_set() {
+        // ForAllValues "also returns true if ... the key values resolve to a null data
+        // set, such as an empty string"; ForAnyValue returns false "for no matching key
+        // or a null dataset".
+        for c in [
+            with(""),
+            multi("test:key", &[""]),
+            multi("test:key", &["", ""]),
+        ] {
+            assert_eq!(
+                eval("ForAllValues:StringEquals", &["team"], &c),
+                Tri::True,
+                "{c:?}"
+            );
+            assert_eq!(
+                eval("ForAnyValue:StringEquals", &["team"], &c),
+                Tri::False,
+                "{c:?}"
+            );
+            assert_eq!(
+                eval("ForAnyValue:StringNotEquals", &["team"], &c),
+                Tri::False
+            );
+            assert_eq!(
+                eval("ForAnyValue:StringEqualsIfExists", &["team"], &c),
+                Tri::True
+            );
+        }
+        // An empty string among real values is a value like any other.
+        let c = multi("test:key", &["", "team"]);
+        assert_eq!(eval("ForAllValues:StringEquals", &["team"], &c), Tri::False);
+        assert_eq!(eval("ForAnyValue:StringEquals", &["team"], &c), Tri::True);
+        // Without a set operator an empty string is compared as a string.
+        assert_eq!(eval("StringEquals", &[""], &with("")), Tri::True);
+        assert_eq!(eval("StringEquals", &["team"], &with("")), Tri::False);
+    }
+
+    #[test]
+    fn null_with_a_set_operator_tests_presence_and_discovery_leaves_absence_open() {
+        // Undocumented; see evaluate_condition. Simulation: presence, as plain Null.
+        let absent = RequestContext::new();
+        for op in ["ForAllValues:Null", "ForAnyValue:Null"] {
+            assert_eq!(eval(op, &["true"], &absent), Tri::True, "{op}");
+            assert_eq!(eval(op, &["false"], &absent), Tri::False, "{op}");
+            assert_eq!(eval(op, &["false"], &with("a")), Tri::True, "{op}");
+            assert_eq!(eval(op, &["true"], &with("a")), Tri::False, "{op}");
+        }
+        // Discovery mode with the key known absent: a condition, not a guess.
+        let known_absent = RequestContext::with_mode(Mode::Discovery(
+            vec![KeyConstraint {
+                key: KeyMatcher::parse("test:key").unwrap(),
+                presence_known: true,
+                value_known: true,
+            }]
+            .into(),
+        ));
+        assert_eq!(
+            eval("ForAllValues:Null", &["true"], &known_absent),
+            Tri::Unknown
+        );
+        assert_eq!(
+            eval("ForAnyValue:Null", &["false"], &known_absent),
+            Tri::Unknown
+        );
+        assert_eq!(eval("Null", &["true"], &known_absent), Tri::True);
     }
 
     // ---- Unknown keys and operators ----

@@ -29,7 +29,9 @@ use crate::action::{RequestAction, action_block_matches};
 use crate::conditions::{Tri, evaluate_condition};
 use crate::context::RequestContext;
 use crate::formula::{Formula, Leaf, Source};
-use crate::principal::{Principal, PrincipalMatch, block_applies, other_sessions_named};
+use crate::principal::{
+    Principal, PrincipalMatch, block_applies, names_everyone, other_sessions_named,
+};
 use crate::resource::{ElementMatch, PolicyType, RequestResource, resource_block_applies};
 use crate::s3;
 
@@ -769,7 +771,10 @@ impl<'r, 'a> Eval<'r, 'a> {
         if !action_block_matches(&st.action, &self.action) {
             return (Formula::False, None);
         }
-        let mut session_condition: Option<Vec<String>> = None;
+        // Session names that decide whether the statement applies, when the caller is a
+        // role whose future session name is unknown (Discovery mode): `(names, true)`
+        // for "applies unless the session is so named" (a NotPrincipal exemption).
+        let mut session_condition: Option<(Vec<String>, bool)> = None;
         let how = match ptype {
             PolicyType::Resource | PolicyType::Rcp | PolicyType::Vpce => match &st.principal {
                 Some(block) => {
@@ -778,7 +783,24 @@ impl<'r, 'a> Eval<'r, 'a> {
                         // permissions boundary (IAM UG, "NotPrincipal").
                         Some(PrincipalMatch::Wildcard)
                     } else {
+                        let future_sessions = self.req.context.is_discovery()
+                            && matches!(self.req.principal, Principal::Role { .. });
                         match block_applies(block, self.req.principal) {
+                            _ if block.negated && future_sessions => {
+                                // The role stands for its future sessions, and only a
+                                // session's own ARN exempts it from a NotPrincipal (IAM
+                                // UG, "NotPrincipal"): the statement applies unless the
+                                // session is one the list names.
+                                if names_everyone(&block.principals) {
+                                    return (Formula::False, None);
+                                }
+                                let sessions =
+                                    other_sessions_named(&block.principals, self.req.principal);
+                                if !sessions.is_empty() {
+                                    session_condition = Some((sessions, true));
+                                }
+                                Some(PrincipalMatch::Wildcard)
+                            }
                             Some(m) => Some(m),
                             None if !block.negated && self.req.context.is_discovery() => {
                                 let sessions =
@@ -786,7 +808,7 @@ impl<'r, 'a> Eval<'r, 'a> {
                                 if sessions.is_empty() {
                                     return (Formula::False, None);
                                 }
-                                session_condition = Some(sessions);
+                                session_condition = Some((sessions, false));
                                 Some(PrincipalMatch::Direct)
                             }
                             None => return (Formula::False, None),
@@ -829,11 +851,16 @@ impl<'r, 'a> Eval<'r, 'a> {
                 source: source(st.effect),
             }),
         };
-        if let Some(sessions) = session_condition {
-            // The grant names another session of the caller's role: allowed if the
-            // request comes from a session so named.
+        if let Some((sessions, exempt)) = session_condition {
+            // The grant names another session of the caller's role: it applies if the
+            // request comes from a session so named. A NotPrincipal exemption: unless.
             applies = applies.and(Formula::leaf(Leaf {
-                op: "StringEquals".to_string(),
+                op: if exempt {
+                    "StringNotEquals"
+                } else {
+                    "StringEquals"
+                }
+                .to_string(),
                 key: "sts:RoleSessionName".to_string(),
                 values: sessions,
                 inverted: false,

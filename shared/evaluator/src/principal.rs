@@ -237,9 +237,14 @@ pub fn principal_names(block_principals: &Principals, who: &Principal) -> Option
 
 /// Whether a `Principal`/`NotPrincipal` block applies to `who`, with the match kind for
 /// `Principal`. For `NotPrincipal` the statement applies to everyone the list does not
-/// name; we read "names" strictly (the caller's own ARN, or for a session its role ARN
-/// together with the session ARN), which is the AWS docs' advice for exemptions
-/// (AWS IAM User Guide, "AWS JSON policy elements: NotPrincipal").
+/// name, and "names" is strict: only the caller's own ARN exempts it. A role ARN exempts
+/// no session of the role, and an account exempts only its root user (AWS IAM User
+/// Guide, "AWS JSON policy elements: NotPrincipal": with the session ARN, the role ARN
+/// and the account listed, "all principals except the assumed-role user named
+/// cross-account-audit-app ... are explicitly denied"; another session of that role is
+/// denied). A caller given as the role ARN itself is exempted by that ARN; in Discovery
+/// mode, where the role stands for its future sessions, the engine does not ask this
+/// function (see [`names_everyone`] and [`other_sessions_named`]).
 pub fn block_applies(block: &PrincipalBlock, who: &Principal) -> Option<PrincipalMatch> {
     let named = principal_names(&block.principals, who);
     if !block.negated {
@@ -248,13 +253,21 @@ pub fn block_applies(block: &PrincipalBlock, who: &Principal) -> Option<Principa
     let excluded = match named {
         None => false,
         Some(PrincipalMatch::Wildcard) | Some(PrincipalMatch::Direct) => true,
-        Some(PrincipalMatch::Role) => true,
+        Some(PrincipalMatch::Role) => matches!(who, Principal::Role { .. }),
         Some(PrincipalMatch::Account) => matches!(who, Principal::Root { .. }),
     };
     if excluded {
         None
     } else {
         Some(PrincipalMatch::Wildcard)
+    }
+}
+
+/// Whether the block names every principal (`"*"`, as `Principal: "*"` or an AWS entry).
+pub fn names_everyone(block_principals: &Principals) -> bool {
+    match block_principals {
+        Principals::Any => true,
+        Principals::Map(map) => map.aws.iter().chain(&map.service).any(|e| e == "*"),
     }
 }
 

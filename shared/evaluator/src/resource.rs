@@ -294,7 +294,12 @@ fn tokenize_pattern(
                 }
             }
         }
-        // Unresolvable: the pattern cannot apply, not even through NotResource.
+        // "Policy variables with no value" (AWS IAM User Guide): an entry whose
+        // variable has no value "will not match any resource", so a NotResource
+        // statement holding it still covers every other resource.
+        Substituted::NoValue => return Err(PatternResult::Miss),
+        // Multivalued or malformed: the pattern cannot apply, not even through
+        // NotResource.
         Substituted::Unresolvable => return Err(PatternResult::Invalid),
         Substituted::Unknown => return Err(PatternResult::Unknown(pattern.to_string())),
     }

@@ -12,8 +12,11 @@
 //! - only single-valued keys substitute; a multivalued key cannot be a variable
 //!   ("Single-valued vs. multivalued context keys", Key points), so it is unresolvable,
 //!   default or not;
-//! - a missing key with a default gives the default; without one the variable is
-//!   unresolvable and the element or condition value does not match;
+//! - a missing key with a default gives the default; without one the variable has *no
+//!   value* ("Policy variables with no value"): a `Resource` or `NotResource` entry
+//!   holding it "will not match any resource", and a condition value holding it matches
+//!   no request value, so an inverted operator (`StringNotEquals`, `ArnNotLike`...)
+//!   holds ("Access is specifically denied when aws:principaltag/Team is not set");
 //! - substituted text is literal: a `*` in `aws:username` is not a wildcard.
 //!
 //! Key design choice: the result is a list of pieces that remember which text the
@@ -55,8 +58,12 @@ pub enum Substituted<'a> {
     Unchanged(&'a str),
     /// Every variable resolved; the pieces concatenate to the final value.
     Resolved(Vec<OwnedPiece>),
-    /// A variable names a missing key without default, a multivalued key, or is
-    /// malformed: the value matches nothing.
+    /// A variable names a key absent from the request, without default: the value
+    /// equals nothing, so positive operators fail and inverted ones hold (AWS IAM User
+    /// Guide, "Policy variables with no value").
+    NoValue,
+    /// A variable names a multivalued key or is malformed: the value cannot be read
+    /// and the comparison fails, inverted or not.
     Unresolvable,
     /// A variable names a key whose presence or value cannot be known (Discovery mode).
     Unknown,
@@ -73,7 +80,7 @@ impl Substituted<'_> {
                 [only] => Cow::Borrowed(only.as_piece().text()),
                 _ => Cow::Owned(pieces.iter().map(|p| p.as_piece().text()).collect()),
             }),
-            Substituted::Unresolvable | Substituted::Unknown => None,
+            Substituted::NoValue | Substituted::Unresolvable | Substituted::Unknown => None,
         }
     }
 }
@@ -96,7 +103,7 @@ pub fn contains_variable(text: &str, version: Version) -> bool {
 /// assert_eq!(s.flatten().as_deref(), Some("home/bob/*"));
 /// assert_eq!(
 ///     substitute("home/${aws:userid}", Version::V2012_10_17, &ctx),
-///     Substituted::Unresolvable
+///     Substituted::NoValue
 /// );
 /// ```
 pub fn substitute<'a>(text: &'a str, version: Version, ctx: &RequestContext) -> Substituted<'a> {
@@ -118,7 +125,7 @@ pub fn substitute<'a>(text: &'a str, version: Version, ctx: &RequestContext) -> 
                 Resolution::Value(v) => push(&mut pieces, v, true),
                 Resolution::Absent => match default {
                     Some(d) => push(&mut pieces, d, true),
-                    None => return Substituted::Unresolvable,
+                    None => return Substituted::NoValue,
                 },
                 Resolution::MultiValued => return Substituted::Unresolvable,
                 // Keep scanning: a later unresolvable variable is a definite answer.
@@ -289,10 +296,11 @@ mod tests {
     }
 
     #[test]
-    fn missing_key_without_default_is_unresolvable() {
+    fn policy_variables_with_no_value_missing_key_without_default_has_no_value() {
+        // AWS IAM User Guide, "Policy variables with no value".
         assert_eq!(
             substitute("${aws:username}", V12, &ctx(&[])),
-            Substituted::Unresolvable
+            Substituted::NoValue
         );
     }
 
@@ -366,7 +374,7 @@ mod tests {
     }
 
     #[test]
-    fn unresolvable_beats_unknown() {
+    fn no_value_beats_unknown() {
         let c = RequestContext::with_mode(Mode::Discovery(
             vec![KeyConstraint {
                 key: KeyMatcher::parse("aws:userid").unwrap(),
@@ -377,7 +385,7 @@ mod tests {
         ));
         assert_eq!(
             substitute("${aws:username}/${aws:userid}", V12, &c),
-            Substituted::Unresolvable
+            Substituted::NoValue
         );
     }
 

@@ -28,9 +28,16 @@ const CORPUS_FILE: &str = "iam-simulate-cases.jsonl";
 /// Fail when fewer than this share of the cases agree (accepted divergences included).
 const MIN_PASS_RATE: f64 = 0.97;
 
-/// Accepted disagreements: (case id, reason citing the AWS documentation page). Empty:
-/// every case agrees.
-const KNOWN_DIVERGENCES: &[(&str, &str)] = &[];
+/// Accepted disagreements: (case id, reason citing the AWS documentation page).
+const KNOWN_DIVERGENCES: &[(&str, &str)] = &[
+    ("operator/ArnNotLike#11", NO_VALUE),
+    ("operator/StringNotEquals#5", NO_VALUE),
+    ("operator/StringNotEqualsIgnoreCase#4", NO_VALUE),
+    ("operator/StringNotLike#6", NO_VALUE),
+];
+
+/// Why an inverted operator matches when its policy value's variable has no value.
+const NO_VALUE: &str = "IAM UG, \"IAM policy elements: Variables and tags\", \"Policy variables with no value\": a variable naming a key the request lacks has no value, and inverted operators match (\"Access is specifically denied when aws:principaltag/Team is not set\"); the corpus treats it as an error that never matches";
 
 fn corpus_dir() -> PathBuf {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));

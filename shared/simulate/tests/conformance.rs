@@ -44,6 +44,12 @@ const KNOWN_DIVERGENCES: &[(&str, &str)] = &[
          evaluates without the action catalog (its simulation harness agrees with AWS, see \
          simulation/edgeCases/wildcardOnlyActions.json#0)",
     ),
+    (
+        "resource/NotResource#4",
+        "IAM UG, \"IAM policy elements: Variables and tags\", \"Policy variables with no value\": a \
+         NotResource entry whose variable has no value \"will not match any resource\", so the NotResource \
+         element still applies to every other resource (the corpus drops the whole element)",
+    ),
 ];
 
 fn corpus_dir() -> PathBuf {
