@@ -7,6 +7,9 @@
 //! the way an engineer would change the bucket policy; reading live account state is
 //! the collector's job and has its own tests.
 //!
+//! Security's subscription uses the filter policy `template.yaml` deploys (read from the
+//! template, not copied), so what the README promises security holds as deployed.
+//!
 //! Emulator gap: moto delivers only the `sqs`/`default` variant of a
 //! `MessageStructure=json` message to an SQS subscriber, so the email text and the
 //! Chatbot JSON are checked by the renderers' snapshot tests in the drift crate.
@@ -22,12 +25,14 @@ use accessdrift_aws::{
     DynamoDesiredStore, DynamoFindingStore, SnsNotifier, create_desired_table,
     create_findings_table,
 };
+use accessdrift_controller::ports::DesiredRead;
 use accessdrift_controller::{Settings, baseline, run_pass};
 use accessdrift_drift::desired::{BaselineSelect, to_yaml};
 use accessdrift_drift::lifecycle::Status;
 use accessdrift_drift::sweep::FindingStore;
 use accessdrift_emulator::Emulator;
 use accessdrift_snapshot::{Snapshot, read_snapshot};
+use accessdrift_tests::subscription_filter_policy;
 use serde_json::{Value, json};
 
 const ACCOUNT: &str = include_str!("../examples/credit-account.json");
@@ -46,6 +51,18 @@ fn account_with_bucket_statements(extra: &[Value]) -> Snapshot {
     let statements = bucket["policy"]["Statement"].as_array_mut().unwrap();
     statements.extend(extra.iter().cloned());
     read_snapshot(&doc.to_string()).unwrap()
+}
+
+/// The `owner` attribute of an SQS-delivered SNS message: one word, or the words of a
+/// `String.Array`.
+fn audience(message: &Value) -> Vec<String> {
+    let owner = &message["MessageAttributes"]["owner"];
+    let value = owner["Value"].as_str().unwrap_or_default();
+    if owner["Type"] == "String.Array" {
+        serde_json::from_str(value).unwrap()
+    } else {
+        vec![value.to_string()]
+    }
 }
 
 fn subjects(messages: &[Value]) -> Vec<String> {
@@ -83,7 +100,11 @@ async fn baseline_then_a_bucket_policy_change_opens_one_finding_notifies_its_own
         .subscribe_queue(&topic, "risk-team", r#"{"owner": ["risk-team"]}"#)
         .await;
     let security = em
-        .subscribe_queue(&topic, "security", r#"{"severity": ["high", "critical"]}"#)
+        .subscribe_queue(
+            &topic,
+            "security",
+            &subscription_filter_policy("SecurityNoticeSubscription"),
+        )
         .await;
 
     let store = DynamoFindingStore::new(dynamodb.clone(), "accessdrift-findings");
@@ -111,7 +132,7 @@ async fn baseline_then_a_bucket_policy_change_opens_one_finding_notifies_its_own
         .unwrap();
     let desired = desired_store.load().await.unwrap();
     assert!(desired.problems.is_empty(), "{:?}", desired.problems);
-    let desired = desired.merged.state;
+    let desired = DesiredRead::from(desired);
 
     let first = run_pass(
         &today,
@@ -188,7 +209,11 @@ async fn baseline_then_a_bucket_policy_change_opens_one_finding_notifies_its_own
     let to_owner = em.drain(&credit).await;
     assert_eq!(to_owner.len(), 1, "one notice on the owner's subscription");
     let attrs = &to_owner[0]["MessageAttributes"];
-    assert_eq!(attrs["owner"]["Value"], "credit-team");
+    assert_eq!(
+        audience(&to_owner[0]),
+        ["credit-team", "security"],
+        "a high digest is addressed to security too"
+    );
     assert_eq!(attrs["severity"]["Value"], "high");
     let body = to_owner[0]["Message"].as_str().unwrap();
     assert!(body.contains(&finding.id), "{body}");
@@ -203,7 +228,7 @@ async fn baseline_then_a_bucket_policy_change_opens_one_finding_notifies_its_own
     assert_eq!(
         subjects(&em.drain(&security).await),
         subjects(&to_owner),
-        "security gets it by the severity rule"
+        "security gets it through the template's filter policy"
     );
 
     let stored = store.load_account("111111111111").await.unwrap();
@@ -262,4 +287,148 @@ async fn baseline_then_a_bucket_policy_change_opens_one_finding_notifies_its_own
     let record = stored.iter().find(|r| r.finding.id == finding.id).unwrap();
     assert_eq!(record.status, Status::Resolved);
     assert!(record.history.len() >= 2, "{:?}", record.history);
+}
+
+/// Issue 11: the declared owner and security hear about every owner disagreement and
+/// every held finding, whatever the tag says, through the subscriptions as deployed.
+#[tokio::test]
+async fn owner_disagreements_and_held_findings_reach_the_declared_owner_and_security_as_deployed() {
+    let em = Emulator::start();
+    let config = em.sdk_config().await;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&config);
+    create_findings_table(&dynamodb, "accessdrift-findings")
+        .await
+        .unwrap();
+    let topic = aws_sdk_sns::Client::new(&config)
+        .create_topic()
+        .name("accessdrift-notices")
+        .send()
+        .await
+        .unwrap()
+        .topic_arn()
+        .unwrap()
+        .to_string();
+    let credit = em
+        .subscribe_queue(&topic, "credit-team", r#"{"owner": ["credit-team"]}"#)
+        .await;
+    let security = em
+        .subscribe_queue(
+            &topic,
+            "security",
+            &subscription_filter_policy("SecurityNoticeSubscription"),
+        )
+        .await;
+    let store = DynamoFindingStore::new(dynamodb.clone(), "accessdrift-findings");
+    let notifier = SnsNotifier::new(aws_sdk_sns::Client::new(&config), &topic);
+    let settings = Settings::default();
+    let today = read_snapshot(ACCOUNT).unwrap();
+    let select = BaselineSelect {
+        owner: Some("credit-team".into()),
+        ..BaselineSelect::default()
+    };
+    let desired = DesiredRead::whole(baseline(&today, &select, &settings));
+    run_pass(
+        &today,
+        None,
+        &desired,
+        &settings,
+        &store,
+        &notifier,
+        &(),
+        "t1",
+    )
+    .await
+    .unwrap();
+    em.drain(&credit).await;
+    em.drain(&security).await;
+
+    // The bucket's owner tag now names a word nobody subscribes to: an owner-tag change
+    // (medium) and a tag mismatch with the desired state.
+    let retagged =
+        read_snapshot(&ACCOUNT.replacen("\"owner\": \"credit-team\"", "\"owner\": \"nobody\"", 1))
+            .unwrap();
+    run_pass(
+        &retagged,
+        Some(&today),
+        &desired,
+        &settings,
+        &store,
+        &notifier,
+        &(),
+        "t2",
+    )
+    .await
+    .unwrap();
+    let to_security = em.drain(&security).await;
+    let to_credit = em.drain(&credit).await;
+    let owner_change = |m: &&Value| {
+        m["Subject"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("owner of")
+    };
+    let mismatch = |m: &&Value| {
+        m["MessageAttributes"]["kinds"]["Value"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("tag-mismatch")
+    };
+    assert_eq!(
+        to_security.iter().filter(owner_change).count(),
+        1,
+        "{to_security:#?}"
+    );
+    assert_eq!(
+        to_security.iter().filter(mismatch).count(),
+        1,
+        "{to_security:#?}"
+    );
+    assert_eq!(
+        to_credit.iter().filter(owner_change).count(),
+        1,
+        "{to_credit:#?}"
+    );
+    assert_eq!(
+        to_credit.iter().filter(mismatch).count(),
+        1,
+        "{to_credit:#?}"
+    );
+    let m = to_credit.iter().find(mismatch).unwrap();
+    assert_eq!(audience(m), ["nobody", "credit-team", "security"]);
+
+    // The credit team's source becomes unreadable: nothing resolves, security hears.
+    let unreadable = DesiredRead {
+        unreadable: vec!["source `credit`: its text is incomplete (parts missing)".into()],
+        ..DesiredRead::default()
+    };
+    let report = run_pass(
+        &retagged,
+        Some(&retagged),
+        &unreadable,
+        &settings,
+        &store,
+        &notifier,
+        &(),
+        "t3",
+    )
+    .await
+    .unwrap();
+    assert!(report.sweep.held > 0, "{report:?}");
+    let to_security = em.drain(&security).await;
+    assert!(!to_security.is_empty());
+    for m in &to_security {
+        let body = m["Message"].as_str().unwrap();
+        assert!(body.contains("\"change\":\"held\""), "{body}");
+        assert!(!body.contains("\"change\":\"resolved\""), "{body}");
+    }
+    let stored = store.load_account("111111111111").await.unwrap();
+    assert!(
+        stored.iter().all(|r| r.status != Status::Resolved),
+        "{stored:#?}"
+    );
+    assert!(stored.iter().any(|r| {
+        r.held
+            .as_deref()
+            .is_some_and(|w| w.contains("parts missing"))
+    }));
 }

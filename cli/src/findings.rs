@@ -26,6 +26,7 @@
 //! JSON array, one finding per line, `[]` when none match; each element is the full
 //! record that `show --json` prints: the finding's fields as in `drift --json`, plus
 //! `status`, `first_seen`, `last_seen`, `version`, `notice_pending`, `suppression`,
+//! `held` (why the last pass could not judge it, while it is held as it was),
 //! `history`).
 //!
 //! `suppress` and `unsuppress` are read-modify-write, conditional on the version read:
@@ -641,6 +642,7 @@ fn record_json(r: &StoredFinding) -> serde_json::Value {
             "notice_pending".into(),
             r.notice_pending.map(|c| c.as_str()).into(),
         );
+        o.insert("held".into(), r.held.clone().into());
         o.insert(
             "suppression".into(),
             r.suppression.as_ref().map_or(
@@ -805,6 +807,9 @@ fn show_text(r: &StoredFinding) -> String {
     if let Some(c) = r.notice_pending {
         field("notice pending", c.as_str());
     }
+    if let Some(why) = &r.held {
+        field("held (could not evaluate)", why);
+    }
     field("version", &r.version.to_string());
     if !f.grants.is_empty() {
         let _ = writeln!(out, "grants:");
@@ -935,6 +940,7 @@ mod tests {
             }],
             suppression: None,
             notice_pending: None,
+            held: None,
             version: 2,
         }
     }

@@ -103,6 +103,7 @@ fn record(
         }],
         suppression: None,
         notice_pending: None,
+        held: None,
         version: 1,
     }
 }

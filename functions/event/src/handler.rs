@@ -53,6 +53,13 @@ pub async fn handle<P: Ports>(
                         scoped = p.scoped, findings = p.report.findings.len(), written = p.report.sweep.written,
                         notices = p.report.sweep.sent, "pass done"
                     );
+                    if p.report.sweep.held > 0 {
+                        // The HeldFindingsAlarm counts this line (template.yaml).
+                        warn!(
+                            account = %p.account, held_findings = p.report.sweep.held,
+                            "findings held as they were: their evidence could not be read"
+                        );
+                    }
                     json!({
                         "account": p.account,
                         "refreshed": parts,
@@ -63,6 +70,7 @@ pub async fn handle<P: Ports>(
                         "written": p.report.sweep.written,
                         "notices": p.report.sweep.sent,
                         "noticesPending": p.report.sweep.pending_owners,
+                        "heldFindings": p.report.sweep.held,
                     })
                 })
                 .collect();

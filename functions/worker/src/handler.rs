@@ -7,7 +7,7 @@ use accessdrift_controller::ports::SweepRequest;
 use accessdrift_controller::react::Ports;
 use accessdrift_controller::{Settings, sweep_account};
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
-use tracing::{error, info};
+use tracing::{error, info, warn};
 
 /// Sweeps the account of each message at `now`.
 #[tracing::instrument(name = "sweep", skip_all)]
@@ -49,6 +49,14 @@ pub async fn handle<P: Ports>(
             Ok(sweep) => {
                 for problem in &sweep.desired_problems {
                     error!(account, problem = %problem, "desired state");
+                }
+                if sweep.pass.sweep.held > 0 {
+                    // The HeldFindingsAlarm counts this line (template.yaml).
+                    warn!(
+                        account,
+                        held_findings = sweep.pass.sweep.held,
+                        "findings held as they were: their evidence could not be read"
+                    );
                 }
                 info!(
                     account,

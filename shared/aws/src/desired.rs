@@ -152,8 +152,22 @@ pub struct LoadedDesired {
     pub merged: Merged,
     /// The sources read, by name.
     pub sources: Vec<SourceInfo>,
-    /// Sources that could not be read (reported, never silently dropped).
+    /// Sources that could not be read, and other things worth reporting (never
+    /// silently dropped).
     pub problems: Vec<String>,
+    /// The sources that could not be read, each with why (also in `problems`): their
+    /// resources' findings are held, never resolved, until they read again.
+    pub unreadable: Vec<String>,
+}
+
+impl From<LoadedDesired> for accessdrift_controller::ports::DesiredRead {
+    fn from(loaded: LoadedDesired) -> Self {
+        accessdrift_controller::ports::DesiredRead {
+            state: loaded.merged.state,
+            unreadable: loaded.unreadable,
+            problems: loaded.problems,
+        }
+    }
 }
 
 /// The desired-state table.
@@ -430,7 +444,8 @@ impl DynamoDesiredStore {
 
     /// Every source, parsed and merged: what the controller compares effective access with.
     pub async fn load(&self) -> Result<LoadedDesired, DesiredStoreError> {
-        let (states, sources, mut problems) = self.load_sources().await?;
+        let (states, sources, unreadable) = self.load_sources().await?;
+        let mut problems = unreadable.clone();
         let merged = merge(&states);
         for o in &merged.overlaps {
             problems.push(format!(
@@ -442,6 +457,7 @@ impl DynamoDesiredStore {
             merged,
             sources,
             problems,
+            unreadable,
         })
     }
 

@@ -184,6 +184,9 @@ pub fn to_item(r: &StoredFinding) -> HashMap<String, AttributeValue> {
     if let Some(c) = r.notice_pending {
         item.insert("notice_pending".into(), s(c.as_str()));
     }
+    if let Some(why) = &r.held {
+        item.insert("held".into(), s(why));
+    }
     let grants: Vec<String> = f
         .grants
         .iter()
@@ -298,6 +301,7 @@ pub fn from_item(item: &HashMap<String, AttributeValue>) -> Result<StoredFinding
             _ => None,
         },
         notice_pending: get("notice_pending").and_then(|c| Change::parse(&c)),
+        held: get("held"),
         version: item
             .get("version")
             .and_then(|v| v.as_n().ok())

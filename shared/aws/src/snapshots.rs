@@ -10,8 +10,7 @@
 
 use std::io::{Read as _, Write as _};
 
-use accessdrift_controller::ports::{DesiredSource, PortError, SnapshotStore};
-use accessdrift_drift::DesiredState;
+use accessdrift_controller::ports::{DesiredRead, DesiredSource, PortError, SnapshotStore};
 use aws_sdk_s3::primitives::ByteStream;
 use flate2::Compression;
 use flate2::read::GzDecoder;
@@ -127,12 +126,12 @@ impl SnapshotStore for S3SnapshotStore {
 }
 
 impl DesiredSource for DynamoDesiredStore {
-    async fn load_desired(&self) -> Result<(DesiredState, Vec<String>), PortError> {
+    async fn load_desired(&self) -> Result<DesiredRead, PortError> {
         let loaded = self.load().await.map_err(|e| PortError {
             what: "desired state",
             message: e.to_string(),
         })?;
-        Ok((loaded.merged.state, loaded.problems))
+        Ok(loaded.into())
     }
 }
 

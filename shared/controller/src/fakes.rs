@@ -9,8 +9,8 @@ use accessdrift_drift::DesiredState;
 use accessdrift_drift::fakes::{MemoryFeed, MemoryNotifier, MemoryStore};
 
 use crate::ports::{
-    AccountReader, DesiredSource, Organization, Part, PortError, SnapshotStore, SweepQueue,
-    SweepRequest,
+    AccountReader, DesiredRead, DesiredSource, Organization, Part, PortError, SnapshotStore,
+    SweepQueue, SweepRequest,
 };
 use crate::react::Ports;
 
@@ -252,21 +252,28 @@ impl SnapshotStore for MemorySnapshots {
     }
 }
 
-/// A fixed desired state.
+/// A desired state that answers what it was last given.
 #[derive(Debug, Default)]
 pub struct MemoryDesired {
-    state: DesiredState,
+    read: Mutex<DesiredRead>,
 }
 
 impl MemoryDesired {
-    /// Always answers `state`.
+    /// Answers `state`, read whole.
     pub fn new(state: DesiredState) -> MemoryDesired {
-        MemoryDesired { state }
+        MemoryDesired {
+            read: Mutex::new(DesiredRead::whole(state)),
+        }
+    }
+
+    /// From now on answers `read` (a source that became unreadable, a state that shrank).
+    pub fn set(&self, read: DesiredRead) {
+        *self.read.lock().unwrap_or_else(|e| e.into_inner()) = read;
     }
 }
 
 impl DesiredSource for MemoryDesired {
-    async fn load_desired(&self) -> Result<(DesiredState, Vec<String>), PortError> {
-        Ok((self.state.clone(), Vec::new()))
+    async fn load_desired(&self) -> Result<DesiredRead, PortError> {
+        Ok(self.read.lock().unwrap_or_else(|e| e.into_inner()).clone())
     }
 }

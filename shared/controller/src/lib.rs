@@ -31,7 +31,11 @@ use accessdrift_drift::sweep::{
 use accessdrift_drift::{DesiredState, Finding};
 use accessdrift_snapshot::{Snapshot, read_snapshot};
 
-use crate::ports::{AccountReader, DesiredSource, Part, PortError, SnapshotStore};
+use accessdrift_drift::lifecycle::Evidence;
+use accessdrift_drift::model::FindingKind;
+use accessdrift_drift::sweep::Routing;
+
+use crate::ports::{AccountReader, DesiredRead, DesiredSource, Part, PortError, SnapshotStore};
 
 /// How a pass judges and whom it tells.
 #[derive(Debug, Clone)]
@@ -41,7 +45,8 @@ pub struct Settings {
     /// Every account of the Organization (principals elsewhere are external); the swept
     /// account and the management account are added.
     pub org_accounts: BTreeSet<String>,
-    /// The owner word security subscribes to for owner-tag changes.
+    /// The owner word security subscribes to: owner-tag changes, owner disagreements,
+    /// held findings and every digest with a high or critical item go to it.
     pub security_owner: String,
 }
 
@@ -213,7 +218,7 @@ pub fn owner_changes(previous: &Snapshot, current: &Snapshot, keys: &[String]) -
 pub async fn run_pass<S: FindingStore, N: Notifier, F: FindingFeed>(
     snapshot: &Snapshot,
     previous: Option<&Snapshot>,
-    desired: &DesiredState,
+    desired: &DesiredRead,
     settings: &Settings,
     store: &S,
     notifier: &N,
@@ -236,7 +241,7 @@ pub async fn run_pass<S: FindingStore, N: Notifier, F: FindingFeed>(
 pub async fn run_pass_in<S: FindingStore, N: Notifier, F: FindingFeed>(
     snapshot: &Snapshot,
     previous: Option<&Snapshot>,
-    desired: &DesiredState,
+    desired: &DesiredRead,
     settings: &Settings,
     store: &S,
     notifier: &N,
@@ -244,10 +249,17 @@ pub async fn run_pass_in<S: FindingStore, N: Notifier, F: FindingFeed>(
     now: &str,
     scope: Option<&BTreeSet<String>>,
 ) -> Result<PassReport, PassError> {
-    let (found, rows) = findings_in(snapshot, desired, settings, scope);
+    let (found, rows) = findings_in(snapshot, &desired.state, settings, scope);
     let sweep_scope = match scope {
         None => Scope::Account,
         Some(only) => Scope::Resources(only),
+    };
+    let evidence = DesiredEvidence::new(desired, snapshot);
+    let declared_owner = |resource: &str| evidence.declared_owner(resource);
+    let routing = Routing {
+        security: Some(&settings.security_owner),
+        declared_owner: &declared_owner,
+        evidence: &evidence,
     };
     let sweep = sweep_scoped(
         store,
@@ -257,6 +269,7 @@ pub async fn run_pass_in<S: FindingStore, N: Notifier, F: FindingFeed>(
         sweep_scope,
         &found,
         now,
+        routing,
     )
     .await?;
     let owner_changes = previous
@@ -286,6 +299,76 @@ pub async fn run_pass_in<S: FindingStore, N: Notifier, F: FindingFeed>(
         sweep,
         owner_changes,
     })
+}
+
+/// What the desired state cannot vouch for in one pass (issue 11: nothing resolves on
+/// missing evidence). A stored finding this pass did not find is held, not resolved,
+/// when
+/// - a desired-state source could not be read and no readable source declares the
+///   finding's resource (it may be declared by the unreadable one), for every kind but
+///   `could-not-evaluate` (which does not depend on the desired state);
+/// - or the desired state no longer declares a resource that still exists, for the
+///   kinds that only a desired entry gives (`unexpected-access`, `missing-access`,
+///   `tag-mismatch`): a source deleted, or a file imported with entries missing, is no
+///   evidence that the access is right. Declaring it again, or suppressing the finding
+///   with a reason, ends the hold.
+struct DesiredEvidence<'a> {
+    declared: BTreeMap<&'a str, Option<&'a str>>,
+    unreadable: &'a [String],
+    existing: BTreeSet<&'a str>,
+}
+
+impl<'a> DesiredEvidence<'a> {
+    fn new(desired: &'a DesiredRead, snapshot: &'a Snapshot) -> DesiredEvidence<'a> {
+        DesiredEvidence {
+            declared: desired
+                .state
+                .resources
+                .iter()
+                .map(|r| (r.arn.as_str(), r.owner.as_deref()))
+                .collect(),
+            unreadable: &desired.unreadable,
+            existing: snapshot.resources.iter().map(|r| r.arn.as_str()).collect(),
+        }
+    }
+
+    fn declared_owner(&self, resource: &str) -> Option<String> {
+        self.declared
+            .get(resource)
+            .copied()
+            .flatten()
+            .map(str::to_string)
+    }
+}
+
+impl Evidence for DesiredEvidence<'_> {
+    fn missing(&self, f: &Finding) -> Option<String> {
+        if self.declared.contains_key(f.resource.as_str())
+            || f.kind == FindingKind::CouldNotEvaluate
+        {
+            return None;
+        }
+        if !self.unreadable.is_empty() {
+            return Some(format!(
+                "the desired state could not be read whole ({}), and no readable source \
+                 declares {}",
+                self.unreadable.join("; "),
+                f.resource
+            ));
+        }
+        let needs_entry = matches!(
+            f.kind,
+            FindingKind::UnexpectedAccess | FindingKind::MissingAccess | FindingKind::TagMismatch
+        );
+        (needs_entry && self.existing.contains(f.resource.as_str())).then(|| {
+            format!(
+                "the desired state no longer declares {}, which still exists (its entry or \
+                 its source was removed); declare it again, or suppress this finding with a \
+                 reason if that was intended",
+                f.resource
+            )
+        })
+    }
 }
 
 /// What the nightly sweep of one account did.
@@ -369,11 +452,11 @@ where
     // A previous snapshot this version cannot read is treated as absent: the only loss
     // is one round of owner-tag comparison, and the new snapshot replaces it.
     let previous = stored.and_then(|text| read_snapshot(&text).ok());
-    let (state, desired_problems) = desired.load_desired().await?;
+    let desired = desired.load_desired().await?;
     let pass = run_pass(
         &snapshot,
         previous.as_ref(),
-        &state,
+        &desired,
         settings,
         store,
         notifier,
@@ -384,7 +467,7 @@ where
     snapshots.save(account, &json).await?;
     Ok(AccountSweep {
         pass,
-        desired_problems,
+        desired_problems: desired.problems,
         had_previous: previous.is_some(),
         reread,
     })
@@ -395,6 +478,8 @@ mod tests {
     use super::*;
     use accessdrift_drift::desired::parse_desired;
     use accessdrift_drift::fakes::{MemoryNotifier, MemoryStore, block_on};
+    use accessdrift_drift::lifecycle::{Status, StoredFinding};
+    use accessdrift_drift::notice::{AttributeValue, Notice};
     use accessdrift_snapshot::read_snapshot;
 
     const ACCOUNT: &str = include_str!("../../../examples/credit-account.json");
@@ -410,7 +495,8 @@ mod tests {
     #[test]
     fn a_pass_opens_findings_notifies_each_owner_once_and_a_replay_is_quiet() {
         let s = snapshot(ACCOUNT);
-        let desired = parse_desired(DESIRED, "examples/desired-state.yaml").unwrap();
+        let desired =
+            DesiredRead::whole(parse_desired(DESIRED, "examples/desired-state.yaml").unwrap());
         let settings = Settings::default();
         let (store, notifier) = (MemoryStore::default(), MemoryNotifier::default());
         let first = block_on(run_pass(
@@ -477,7 +563,7 @@ mod tests {
         assert_eq!(changes[0].old.as_deref(), Some("credit-team"));
         assert_eq!(changes[0].new.as_deref(), Some("marketing"));
 
-        let desired = DesiredState::default();
+        let desired = DesiredRead::default();
         let (store, notifier) = (MemoryStore::default(), MemoryNotifier::default());
         let settings = Settings::default();
         block_on(run_pass(
@@ -691,7 +777,7 @@ mod tests {
         let r = block_on(run_pass(
             &after,
             Some(&before),
-            &DesiredState::default(),
+            &DesiredRead::default(),
             &Settings::default(),
             &store,
             &notifier,
@@ -699,5 +785,209 @@ mod tests {
             "t1",
         ));
         assert!(matches!(r, Err(PassError::OwnerNotices(_))), "{r:?}");
+    }
+
+    // ---- Issue 11: nothing resolves on missing evidence ----
+
+    /// The example account's findings stored by a first pass, and a second pass with
+    /// `desired` and `account`: its report and what the store holds after it.
+    fn second_pass(
+        desired: DesiredRead,
+        account: &str,
+    ) -> (PassReport, Vec<StoredFinding>, Vec<Notice>, usize) {
+        let (store, notifier) = (MemoryStore::default(), MemoryNotifier::default());
+        let settings = Settings::default();
+        let whole = DesiredRead::whole(parse_desired(DESIRED, "d.yaml").unwrap());
+        let first = block_on(run_pass(
+            &snapshot(ACCOUNT),
+            None,
+            &whole,
+            &settings,
+            &store,
+            &notifier,
+            &(),
+            "2026-11-24T02:00:00Z",
+        ))
+        .unwrap();
+        notifier.sent.lock().unwrap().clear();
+        let second = block_on(run_pass(
+            &snapshot(account),
+            Some(&snapshot(ACCOUNT)),
+            &desired,
+            &settings,
+            &store,
+            &notifier,
+            &(),
+            "2026-11-25T02:00:00Z",
+        ))
+        .unwrap();
+        let stored = block_on(store.load_account("111111111111")).unwrap();
+        let sent = notifier.sent.lock().unwrap().clone();
+        (second, stored, sent, first.findings.len())
+    }
+
+    /// The notices whose `changes` attribute lists `change`.
+    fn with_change<'a>(sent: &'a [Notice], change: &str) -> Vec<&'a Notice> {
+        sent.iter()
+            .filter(|n| match n.attributes.get("changes") {
+                Some(AttributeValue::StringArray(list)) => list.iter().any(|c| c == change),
+                _ => false,
+            })
+            .collect()
+    }
+
+    fn resolved_notices(sent: &[Notice]) -> Vec<&Notice> {
+        with_change(sent, "resolved")
+    }
+
+    fn goes_to(notice: &Notice, who: &str) -> bool {
+        match notice.attributes.get("owner") {
+            Some(AttributeValue::String(o)) => o == who,
+            Some(AttributeValue::StringArray(list)) => list.iter().any(|o| o == who),
+            None => false,
+        }
+    }
+
+    #[test]
+    fn an_unreadable_desired_source_holds_its_findings_and_tells_security() {
+        let unreadable = DesiredRead {
+            state: DesiredState::default(),
+            unreadable: vec!["source `credit`: not valid YAML at line 3".into()],
+            problems: vec!["source `credit`: not valid YAML at line 3".into()],
+        };
+        let (report, stored, sent, opened) = second_pass(unreadable, ACCOUNT);
+        assert!(opened > 0);
+        assert!(resolved_notices(&sent).is_empty(), "{sent:#?}");
+        let open: Vec<&StoredFinding> = stored
+            .iter()
+            .filter(|s| s.status == Status::Open && s.finding.kind != FindingKind::NoOwner)
+            .collect();
+        assert!(
+            stored.iter().all(|s| s.status != Status::Resolved),
+            "{stored:#?}"
+        );
+        assert!(
+            open.iter().filter(|s| s.held.is_some()).count() >= opened - 1,
+            "{stored:#?}"
+        );
+        assert!(
+            open.iter()
+                .filter_map(|s| s.held.as_deref())
+                .all(|why| why.contains("source `credit`: not valid YAML")),
+            "{stored:#?}"
+        );
+        assert_eq!(
+            report.sweep.held,
+            open.iter().filter(|s| s.held.is_some()).count()
+        );
+        let held = with_change(&sent, "held");
+        assert!(!held.is_empty(), "{sent:#?}");
+        assert!(held.iter().all(|n| goes_to(n, "security")), "{held:#?}");
+    }
+
+    #[test]
+    fn a_desired_state_that_shrinks_holds_the_findings_only_its_entries_gave() {
+        // The credit team's source is gone (deleted, or re-imported without its
+        // entries): the bucket still exists, its unexpected access is still there.
+        let (_, stored, sent, _) = second_pass(DesiredRead::default(), ACCOUNT);
+        let access: Vec<&StoredFinding> = stored
+            .iter()
+            .filter(|s| {
+                matches!(
+                    s.finding.kind,
+                    FindingKind::UnexpectedAccess | FindingKind::MissingAccess
+                )
+            })
+            .collect();
+        assert!(!access.is_empty());
+        for s in &access {
+            assert_eq!(s.status, Status::Open, "{s:#?}");
+            assert!(
+                s.held
+                    .as_deref()
+                    .is_some_and(|w| w.contains("no longer declares")),
+                "{s:#?}"
+            );
+        }
+        assert!(
+            !sent
+                .iter()
+                .any(|n| n.message_json.contains("this drift is gone")
+                    && n.message_json.contains("unexpected-access")),
+            "{sent:#?}"
+        );
+    }
+
+    #[test]
+    fn a_resource_that_could_not_be_read_holds_its_findings() {
+        let unreadable = ACCOUNT.replacen(
+            "\"arn\": \"arn:aws:s3:::credit-applications\",",
+            "\"arn\": \"arn:aws:s3:::credit-applications\", \"error\": \"`s3:GetBucketPolicy` access denied: AccessDenied\",",
+            1,
+        );
+        assert_ne!(unreadable, ACCOUNT);
+        let whole = DesiredRead::whole(parse_desired(DESIRED, "d.yaml").unwrap());
+        let (report, stored, sent, _) = second_pass(whole, &unreadable);
+        let on_bucket: Vec<&StoredFinding> = stored
+            .iter()
+            .filter(|s| s.finding.resource == "arn:aws:s3:::credit-applications")
+            .collect();
+        assert!(
+            on_bucket
+                .iter()
+                .any(|s| s.finding.kind == FindingKind::CouldNotEvaluate)
+        );
+        for s in on_bucket
+            .iter()
+            .filter(|s| s.finding.kind != FindingKind::CouldNotEvaluate)
+        {
+            assert_eq!(s.status, Status::Open, "{s:#?}");
+            assert!(
+                s.held
+                    .as_deref()
+                    .is_some_and(|w| w.contains("AccessDenied")),
+                "{s:#?}"
+            );
+        }
+        assert!(report.sweep.held > 0);
+        assert!(resolved_notices(&sent).is_empty(), "{sent:#?}");
+    }
+
+    #[test]
+    fn a_tag_mismatch_reaches_the_declared_owner_and_security_whatever_the_tag_says() {
+        // The bucket's owner tag names a word nobody subscribes to.
+        let retagged = ACCOUNT.replacen("\"owner\": \"credit-team\"", "\"owner\": \"nobody\"", 1);
+        let whole = DesiredRead::whole(parse_desired(DESIRED, "d.yaml").unwrap());
+        let (store, notifier) = (MemoryStore::default(), MemoryNotifier::default());
+        block_on(run_pass(
+            &snapshot(&retagged),
+            None,
+            &whole,
+            &Settings::default(),
+            &store,
+            &notifier,
+            &(),
+            "t1",
+        ))
+        .unwrap();
+        let sent = notifier.sent.lock().unwrap();
+        let mismatch: Vec<&Notice> = sent
+            .iter()
+            .filter(|n| n.message_json.contains("tag-mismatch"))
+            .collect();
+        assert_eq!(mismatch.len(), 1, "{sent:#?}");
+        for who in ["nobody", "credit-team", "security"] {
+            assert!(
+                goes_to(mismatch[0], who),
+                "{who}: {:?}",
+                mismatch[0].attributes
+            );
+        }
+        // Only the disagreement: the team's other drift is not in that message.
+        assert!(
+            !mismatch[0].message_json.contains("unexpected-access"),
+            "{}",
+            mismatch[0].message_json
+        );
     }
 }

@@ -153,8 +153,29 @@ pub trait SnapshotStore {
 
 /// Every team's desired state, merged.
 pub trait DesiredSource {
-    /// The merged state and the problems met reading it (reported, not fatal).
-    fn load_desired(
-        &self,
-    ) -> impl Future<Output = Result<(DesiredState, Vec<String>), PortError>> + Send;
+    /// The merged state and what kept it from being whole (reported, not fatal).
+    fn load_desired(&self) -> impl Future<Output = Result<DesiredRead, PortError>> + Send;
+}
+
+/// The merged desired state as read, and what kept it from being whole.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DesiredRead {
+    /// The state of every source that could be read.
+    pub state: DesiredState,
+    /// Sources that could not be read (corrupt, partial), each with why. While any is
+    /// listed, no finding about a resource the readable sources do not declare is
+    /// resolved: it may be declared by one of these (issue 11).
+    pub unreadable: Vec<String>,
+    /// Everything worth reporting about the read, the unreadable sources included.
+    pub problems: Vec<String>,
+}
+
+impl DesiredRead {
+    /// A state read whole.
+    pub fn whole(state: DesiredState) -> DesiredRead {
+        DesiredRead {
+            state,
+            ..DesiredRead::default()
+        }
+    }
 }

@@ -262,7 +262,7 @@ async fn refresh_and_pass<P: Ports>(
         account: account.to_string(),
         message: e.to_string(),
     })?;
-    let (desired, _problems) = ports.desired().load_desired().await?;
+    let desired = ports.desired().load_desired().await?;
     // Only resources re-read: their effective access, for every principal, is all
     // that can have changed, so the pass evaluates and reconciles just them.
     let scope: Option<BTreeSet<String>> = parts

@@ -12,10 +12,18 @@
 //! it read, so two concurrent sweeps cannot lose an update (the loser re-reads and
 //! reconciles again). A record whose notice could not be sent keeps `notice_pending`, and
 //! the next reconcile hands it back for sending: never lost, never sent twice.
+//!
+//! Missing evidence never resolves (issue 11): a stored finding that this pass did not
+//! find, but could not have judged, is *held* as it was instead of resolved: its
+//! resource or principal could not be evaluated this time (the pass has a
+//! `could-not-evaluate` finding about it), or the caller's [`Evidence`] says so (a
+//! desired-state source that could not be read, a resource the desired state stopped
+//! declaring). A held finding keeps its status, records why in `held` and its history,
+//! and owes one `held` notice; found again, it is released and judged as usual.
 
 use std::collections::BTreeMap;
 
-use crate::model::Finding;
+use crate::model::{Finding, FindingKind};
 use crate::notice::{Change, NoticeItem};
 
 /// Where a finding is in its life.
@@ -87,6 +95,9 @@ pub struct StoredFinding {
     pub suppression: Option<Suppression>,
     /// A notice about the last change has not been sent yet.
     pub notice_pending: Option<Change>,
+    /// Why the last pass could not judge this finding, while it is held as it was
+    /// (see the module docs): "could not evaluate" for the people who query findings.
+    pub held: Option<String>,
     /// Optimistic-concurrency version: writes are conditional on the version read.
     pub version: u64,
 }
@@ -107,9 +118,78 @@ fn changed(old: &Finding, new: &Finding) -> bool {
     old.access != new.access || old.severity != new.severity || old.grants != new.grants
 }
 
+/// Why a pass could not judge some stored findings, beyond what its own
+/// `could-not-evaluate` findings say: given by the caller, which knows the desired state.
+pub trait Evidence {
+    /// Why `finding` (stored, not found by this pass) cannot be judged now; `None` when
+    /// its absence is evidence that the drift is gone.
+    fn missing(&self, finding: &Finding) -> Option<String>;
+}
+
+/// Every absence is evidence.
+impl Evidence for () {
+    fn missing(&self, _: &Finding) -> Option<String> {
+        None
+    }
+}
+
+/// Resources and principals this pass could not evaluate, from its `could-not-evaluate`
+/// findings (a principal's names it as both resource and principal).
+struct Unevaluated<'a> {
+    resources: BTreeMap<&'a str, &'a str>,
+    principals: BTreeMap<&'a str, &'a str>,
+}
+
+impl<'a> Unevaluated<'a> {
+    fn of(found: &'a [Finding]) -> Unevaluated<'a> {
+        let mut u = Unevaluated {
+            resources: BTreeMap::new(),
+            principals: BTreeMap::new(),
+        };
+        for f in found
+            .iter()
+            .filter(|f| f.kind == FindingKind::CouldNotEvaluate)
+        {
+            match f.principal.as_deref() {
+                Some(p) if p == f.resource => {
+                    u.principals.insert(p, &f.summary);
+                }
+                _ => {
+                    u.resources.insert(&f.resource, &f.summary);
+                }
+            }
+        }
+        u
+    }
+
+    fn missing(&self, f: &Finding) -> Option<String> {
+        if let Some(why) = self.resources.get(f.resource.as_str()) {
+            return Some(format!("{} could not be evaluated: {why}", f.resource));
+        }
+        let principal = f.principal.as_deref()?;
+        self.principals
+            .get(principal)
+            .map(|why| format!("{principal} could not be evaluated: {why}"))
+    }
+}
+
 /// Reconciles one account's stored findings with the findings of a sweep of that
-/// account, at `now` (RFC 3339 UTC).
+/// account, at `now` (RFC 3339 UTC). Absent findings resolve unless the pass's own
+/// `could-not-evaluate` findings cover them (see [`reconcile_with`]).
 pub fn reconcile(stored: &[StoredFinding], found: &[Finding], now: &str) -> Reconciled {
+    reconcile_with(stored, found, now, &())
+}
+
+/// [`reconcile`], holding (never resolving) the absent findings that the pass could not
+/// judge: those its `could-not-evaluate` findings cover, and those `evidence` says are
+/// missing their evidence.
+pub fn reconcile_with(
+    stored: &[StoredFinding],
+    found: &[Finding],
+    now: &str,
+    evidence: &dyn Evidence,
+) -> Reconciled {
+    let unevaluated = Unevaluated::of(found);
     let mut out = Reconciled::default();
     let stored_by_id: BTreeMap<&str, &StoredFinding> =
         stored.iter().map(|s| (s.finding.id.as_str(), s)).collect();
@@ -130,6 +210,7 @@ pub fn reconcile(stored: &[StoredFinding], found: &[Finding], now: &str) -> Reco
                     }],
                     suppression: None,
                     notice_pending: Some(Change::New),
+                    held: None,
                     version: 1,
                 };
                 out.notices.push(NoticeItem {
@@ -143,6 +224,13 @@ pub fn reconcile(stored: &[StoredFinding], found: &[Finding], now: &str) -> Reco
                 record.version = old.version + 1;
                 record.last_seen = now.to_string();
                 record.finding = (*finding).clone();
+                if record.held.take().is_some() {
+                    record.history.push(StatusChange {
+                        at: now.to_string(),
+                        status: old.status,
+                        note: "evaluated again".to_string(),
+                    });
+                }
                 let mut change = None;
                 match old.status {
                     Status::Resolved => {
@@ -206,12 +294,45 @@ pub fn reconcile(stored: &[StoredFinding], found: &[Finding], now: &str) -> Reco
         if found_by_id.contains_key(old.finding.id.as_str()) {
             continue;
         }
+        let missing = match old.status {
+            Status::Open | Status::Suppressed => unevaluated
+                .missing(&old.finding)
+                .or_else(|| evidence.missing(&old.finding)),
+            Status::Resolved => None,
+        };
+        if let Some(why) = missing {
+            // INVARIANT: nothing resolves on missing evidence. Held once per reason: a
+            // pass that holds it again for the same reason writes nothing.
+            if old.held.as_deref() != Some(why.as_str()) {
+                let mut record = old.clone();
+                record.version = old.version + 1;
+                record.history.push(StatusChange {
+                    at: now.to_string(),
+                    status: old.status,
+                    note: format!("held as it was: {why}"),
+                });
+                record.held = Some(why);
+                record.notice_pending = Some(Change::Held);
+                out.notices.push(NoticeItem {
+                    change: Change::Held,
+                    finding: held_notice_finding(&record),
+                });
+                out.writes.push(record);
+            } else if let Some(c) = old.notice_pending {
+                out.notices.push(NoticeItem {
+                    change: c,
+                    finding: held_notice_finding(old),
+                });
+            }
+            continue;
+        }
         match old.status {
             Status::Open | Status::Suppressed => {
                 let mut record = old.clone();
                 record.version = old.version + 1;
                 record.status = Status::Resolved;
                 record.suppression = None;
+                record.held = None;
                 record.history.push(StatusChange {
                     at: now.to_string(),
                     status: Status::Resolved,
@@ -236,6 +357,20 @@ pub fn reconcile(stored: &[StoredFinding], found: &[Finding], now: &str) -> Reco
         }
     }
     out
+}
+
+/// The finding as a `held` notice shows it: its remedy says why it could not be judged
+/// and what brings it back (the stored record keeps its own remedy).
+fn held_notice_finding(record: &StoredFinding) -> Finding {
+    let mut f = record.finding.clone();
+    if let Some(why) = &record.held {
+        f.remedy = format!(
+            "{why}. It stays {} as it was until a pass can judge it again; fix what could \
+             not be read and it is judged at the next sweep.",
+            record.status.as_str()
+        );
+    }
+    f
 }
 
 /// Marks the notices of `ids` as sent: the records to write back (version bumped).
@@ -493,5 +628,116 @@ mod tests {
         // The next sweep sends the owed notice once.
         let r = reconcile(&stored, std::slice::from_ref(&f), "2026-11-25T00:00:00Z");
         assert_eq!(changes(&r), [Change::Reopened]);
+    }
+
+    fn could_not_evaluate(resource: &str, principal: Option<&str>) -> Finding {
+        Finding {
+            id: format!("cne-{resource}"),
+            kind: FindingKind::CouldNotEvaluate,
+            severity: Severity::Medium,
+            resource: resource.into(),
+            principal: principal.map(str::to_string),
+            summary: "its policy could not be read: AccessDenied".into(),
+            ..finding("x", Severity::Medium)
+        }
+    }
+
+    /// Issue 11: nothing resolves on missing evidence.
+    #[test]
+    fn a_finding_on_a_resource_that_could_not_be_evaluated_is_held_not_resolved() {
+        let mut stored = Vec::new();
+        let f = finding("a", Severity::High);
+        let r = reconcile(&stored, std::slice::from_ref(&f), "t1");
+        apply(&mut stored, r.writes);
+        let w = mark_notified(&stored, &["a"]);
+        apply(&mut stored, w);
+        // The bucket's policy could not be read this time: its rows are gone, but that
+        // is no evidence that the drift is.
+        let unreadable = could_not_evaluate(&f.resource, None);
+        let r = reconcile(&stored, std::slice::from_ref(&unreadable), "t2");
+        assert_eq!(changes(&r), [Change::New, Change::Held], "{r:?}");
+        apply(&mut stored, r.writes);
+        let a = stored.iter().find(|s| s.finding.id == "a").unwrap();
+        assert_eq!(a.status, Status::Open);
+        assert!(
+            a.held
+                .as_deref()
+                .unwrap()
+                .contains("could not be evaluated"),
+            "{a:?}"
+        );
+        assert_eq!(a.notice_pending, Some(Change::Held));
+        assert_eq!(
+            a.history.last().unwrap().note,
+            format!("held as it was: {}", a.held.as_deref().unwrap())
+        );
+        // Held again for the same reason: no write, and the owed notice once more only
+        // while it is not sent.
+        let w = mark_notified(&stored, &["a", "cne-arn:aws:s3:::credit-applications"]);
+        apply(&mut stored, w);
+        let r = reconcile(&stored, std::slice::from_ref(&unreadable), "t3");
+        assert!(r.writes.iter().all(|w| w.finding.id != "a"), "{r:?}");
+        assert!(r.notices.is_empty(), "{r:?}");
+        // Readable again and the drift is gone: now it resolves.
+        let r = reconcile(&stored, &[], "t4");
+        apply(&mut stored, r.writes);
+        let a = stored.iter().find(|s| s.finding.id == "a").unwrap();
+        assert_eq!(a.status, Status::Resolved);
+        assert_eq!(a.held, None);
+    }
+
+    #[test]
+    fn a_finding_about_a_principal_that_could_not_be_evaluated_is_held_and_released_when_seen() {
+        let mut stored = Vec::new();
+        let f = finding("a", Severity::High);
+        let role = f.principal.clone().unwrap();
+        let w = reconcile(&stored, std::slice::from_ref(&f), "t1").writes;
+        apply(&mut stored, w);
+        let unreadable = could_not_evaluate(&role, Some(&role));
+        let r = reconcile(&stored, std::slice::from_ref(&unreadable), "t2");
+        assert!(changes(&r).contains(&Change::Held), "{r:?}");
+        apply(&mut stored, r.writes);
+        // Seen again: released, judged as usual (same drift, so no notice but the owed).
+        let r = reconcile(&stored, std::slice::from_ref(&f), "t3");
+        apply(&mut stored, r.writes);
+        let a = stored.iter().find(|s| s.finding.id == "a").unwrap();
+        assert_eq!((a.status, a.held.as_deref()), (Status::Open, None));
+        assert_eq!(a.history.last().unwrap().note, "evaluated again");
+    }
+
+    struct SourceUnreadable;
+    impl Evidence for SourceUnreadable {
+        fn missing(&self, f: &Finding) -> Option<String> {
+            (f.owner.as_deref() == Some("credit-team"))
+                .then(|| "desired-state source `credit` could not be read".to_string())
+        }
+    }
+
+    #[test]
+    fn findings_the_caller_has_no_evidence_for_are_held_with_its_reason() {
+        let mut stored = Vec::new();
+        let found: Vec<Finding> = (0..13)
+            .map(|i| finding(&format!("f{i}"), Severity::High))
+            .collect();
+        let w = reconcile(&stored, &found, "t1").writes;
+        apply(&mut stored, w);
+        let r = reconcile_with(&stored, &[], "t2", &SourceUnreadable);
+        assert_eq!(r.notices.len(), 13);
+        assert!(r.notices.iter().all(|n| n.change == Change::Held), "{r:?}");
+        assert!(
+            r.notices[0]
+                .finding
+                .remedy
+                .contains("`credit` could not be read")
+        );
+        apply(&mut stored, r.writes);
+        assert!(
+            stored
+                .iter()
+                .all(|s| s.status == Status::Open && s.held.is_some())
+        );
+        // Without the caller's reason the same absence resolves them.
+        let r = reconcile(&stored, &[], "t3");
+        assert!(r.notices.iter().all(|n| n.change == Change::Resolved));
     }
 }

@@ -45,6 +45,9 @@ pub enum Change {
     Changed,
     /// Resolved earlier, back now.
     Reopened,
+    /// Seen last sweep, not seen now, but this pass could not judge it (its evidence
+    /// could not be read): kept as it was, never resolved on missing evidence.
+    Held,
     /// Seen last sweep, gone now.
     Resolved,
 }
@@ -56,10 +59,11 @@ impl Change {
     }
 
     /// Every change, in the order a digest lists them.
-    pub const ALL: [Change; 4] = [
+    pub const ALL: [Change; 5] = [
         Change::New,
         Change::Changed,
         Change::Reopened,
+        Change::Held,
         Change::Resolved,
     ];
 
@@ -69,6 +73,7 @@ impl Change {
             Change::New => "new",
             Change::Changed => "changed",
             Change::Reopened => "reopened",
+            Change::Held => "held",
             Change::Resolved => "resolved",
         }
     }
@@ -133,9 +138,36 @@ const SQS_BUDGET: usize = 80_000;
 /// Wrap width of the email text.
 const WIDTH: usize = 100;
 
-/// One owner's digest of a sweep: the findings that are new, changed, reopened or
+/// One owner's digest of a sweep: the findings that are new, changed, reopened, held or
 /// resolved, as one SNS message.
 pub fn digest(owner: &str, account: &str, items: &[NoticeItem]) -> Notice {
+    digest_to(owner, &[], account, items)
+}
+
+/// [`digest`], addressed to `also` as well (the `owner` attribute then is a
+/// `String.Array` of the owner and them, so each one's filter policy matches): how the
+/// declared owner and security hear about an owner disagreement, and security about
+/// high, critical and held items.
+pub fn digest_to(owner: &str, also: &[String], account: &str, items: &[NoticeItem]) -> Notice {
+    let mut notice = digest_text(owner, account, items);
+    let others: Vec<String> = also
+        .iter()
+        .filter(|w| w.as_str() != owner)
+        .cloned()
+        .collect::<BTreeSet<String>>()
+        .into_iter()
+        .collect();
+    if !others.is_empty() {
+        let mut audience = vec![owner.to_string()];
+        audience.extend(others);
+        notice
+            .attributes
+            .insert("owner".into(), AttributeValue::StringArray(audience));
+    }
+    notice
+}
+
+fn digest_text(owner: &str, account: &str, items: &[NoticeItem]) -> Notice {
     let email = email_text(owner, account, items);
     let message = json!({
         "default": email,
@@ -252,6 +284,7 @@ fn lead_and_fix(change: Change) -> (&'static str, bool) {
         Change::New => ("", true),
         Change::Changed => ("Now: ", true),
         Change::Reopened => ("Back again: ", true),
+        Change::Held => ("Could not be evaluated, kept as it was: ", true),
         Change::Resolved => ("Was: ", false),
     }
 }
@@ -503,8 +536,9 @@ pub fn owner_change_notice(
 // ----------------------------------------------------------------------------------
 // Helpers
 
-/// The highest severity among the items not resolved, else among all (low if none).
-fn highest(items: &[NoticeItem]) -> Severity {
+/// The highest severity among the items not resolved, else among all (low if none):
+/// the `severity` attribute of a digest.
+pub fn highest(items: &[NoticeItem]) -> Severity {
     let open = items
         .iter()
         .filter(|i| i.change != Change::Resolved)

@@ -12,9 +12,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 
-use crate::lifecycle::{StoredFinding, mark_notified, reconcile};
-use crate::model::Finding;
-use crate::notice::{Change, Notice, NoticeItem, digest};
+use crate::lifecycle::{Evidence, StoredFinding, mark_notified, reconcile_with};
+use crate::model::{Finding, FindingKind, Severity};
+use crate::notice::{Change, Notice, NoticeItem, digest_to, highest};
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -114,6 +114,67 @@ pub struct SweepReport {
     pub published: usize,
     /// Why the feeds refused changes (the sweep went on).
     pub feed_errors: Vec<String>,
+    /// Findings newly held as they were because this pass could not judge them
+    /// (missing evidence): security is told, and the functions log it for the alarm.
+    pub held: usize,
+}
+
+/// Who hears about what beyond each finding's owner, and which absent findings the pass
+/// cannot judge. [`Routing::default`]: owners only, every absence is evidence.
+#[derive(Clone, Copy)]
+pub struct Routing<'a> {
+    /// The security team's owner word. When set, a digest goes to it as well when it
+    /// holds a high or critical item that is not resolved, a held item, or an owner
+    /// disagreement (`tag-mismatch`).
+    pub security: Option<&'a str>,
+    /// The owner the desired state declares for a resource: a `tag-mismatch` finding
+    /// goes to it as well as to the owner its tag names, whatever the tag says.
+    pub declared_owner: &'a (dyn Fn(&str) -> Option<String> + Sync),
+    /// Why absent findings could not be judged (see [`crate::lifecycle::reconcile_with`]).
+    pub evidence: &'a (dyn Evidence + Sync),
+}
+
+fn no_declared_owner(_: &str) -> Option<String> {
+    None
+}
+
+impl Default for Routing<'_> {
+    fn default() -> Self {
+        Routing {
+            security: None,
+            declared_owner: &no_declared_owner,
+            evidence: &(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Routing<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Routing")
+            .field("security", &self.security)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Routing<'_> {
+    /// Who besides its owner must hear about `item`, before severity is looked at.
+    fn also(&self, item: &NoticeItem, owner: &str) -> BTreeSet<String> {
+        let mut also = BTreeSet::new();
+        let Some(security) = self.security else {
+            return also;
+        };
+        if item.change == Change::Held {
+            also.insert(security.to_string());
+        }
+        if item.finding.kind == FindingKind::TagMismatch {
+            also.insert(security.to_string());
+            if let Some(declared) = (self.declared_owner)(&item.finding.resource) {
+                also.insert(declared);
+            }
+        }
+        also.remove(owner);
+        also
+    }
 }
 
 /// How many times a sweep re-reads after a conflicting write before giving up.
@@ -139,7 +200,17 @@ pub async fn sweep_with_feed<S: FindingStore, N: Notifier, F: FindingFeed>(
     found: &[Finding],
     now: &str,
 ) -> Result<SweepReport, StoreError> {
-    sweep_scoped(store, notifier, feed, account, Scope::Account, found, now).await
+    sweep_scoped(
+        store,
+        notifier,
+        feed,
+        account,
+        Scope::Account,
+        found,
+        now,
+        Routing::default(),
+    )
+    .await
 }
 
 /// Which stored findings a sweep speaks for.
@@ -165,7 +236,7 @@ impl Scope<'_> {
 }
 
 /// [`sweep_with_feed`] over the findings in `scope` only (`found` outside it is
-/// ignored).
+/// ignored), with `routing` deciding who else hears and what cannot be judged.
 #[allow(
     clippy::too_many_arguments,
     reason = "the ports and inputs of one sweep, all needed"
@@ -178,6 +249,7 @@ pub async fn sweep_scoped<S: FindingStore, N: Notifier, F: FindingFeed>(
     scope: Scope<'_>,
     found: &[Finding],
     now: &str,
+    routing: Routing<'_>,
 ) -> Result<SweepReport, StoreError> {
     let scoped: Vec<Finding>;
     let found = match scope {
@@ -201,7 +273,7 @@ pub async fn sweep_scoped<S: FindingStore, N: Notifier, F: FindingFeed>(
             .into_iter()
             .filter(|s| scope.covers(&s.finding.resource))
             .collect();
-        let outcome = reconcile(&stored, found, now);
+        let outcome = reconcile_with(&stored, found, now, routing.evidence);
         let mut conflict = None;
         let mut written: Vec<StoredFinding> = Vec::new();
         for w in &outcome.writes {
@@ -217,6 +289,10 @@ pub async fn sweep_scoped<S: FindingStore, N: Notifier, F: FindingFeed>(
         match conflict {
             None => {
                 report.written = written.len();
+                report.held = written
+                    .iter()
+                    .filter(|w| w.notice_pending == Some(Change::Held))
+                    .count();
                 // Records not rewritten this time may still owe a notice.
                 let mut current: BTreeMap<String, StoredFinding> = stored
                     .into_iter()
@@ -251,18 +327,27 @@ pub async fn sweep_scoped<S: FindingStore, N: Notifier, F: FindingFeed>(
         }
     }
 
-    // One digest per owner.
-    let mut by_owner: BTreeMap<String, Vec<NoticeItem>> = BTreeMap::new();
+    // One digest per owner, and per set of others who must hear about its items (an
+    // owner disagreement goes to the declared owner and security too, and only those
+    // items: a team never receives another team's other drift).
+    let mut by_audience: BTreeMap<(String, Vec<String>), Vec<NoticeItem>> = BTreeMap::new();
     for item in notices {
         let owner = item
             .finding
             .owner
             .clone()
             .unwrap_or_else(|| "unowned".to_string());
-        by_owner.entry(owner).or_default().push(item);
+        let also: Vec<String> = routing.also(&item, &owner).into_iter().collect();
+        by_audience.entry((owner, also)).or_default().push(item);
     }
-    for (owner, items) in by_owner {
-        let notice = digest(&owner, account, &items);
+    for ((owner, mut also), items) in by_audience {
+        if let Some(security) = routing.security
+            && highest(&items) >= Severity::High
+            && !also.iter().any(|w| w == security)
+        {
+            also.push(security.to_string());
+        }
+        let notice = digest_to(&owner, &also, account, &items);
         match notifier.send(&notice).await {
             Ok(_) => {
                 report.sent += 1;
