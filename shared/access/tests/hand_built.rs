@@ -574,3 +574,42 @@ fn policy_variable_with_no_value_makes_an_abac_deny_apply() {
         "{lines:#?}"
     );
 }
+
+/// IAM UG, "IAM JSON policy elements: Resource", "Using wildcards in resource ARNs": a
+/// wildcard in the resource type matches. A Deny on `arn:aws:lambda:*:*:*:worker*` (the
+/// function and its versions and aliases, which requests may name) takes the denied
+/// role's capabilities on the function away (issue 18: it kept them all).
+#[test]
+fn a_deny_with_a_wildcard_resource_type_removes_access_to_the_function() {
+    let worker = "arn:aws:lambda:us-east-1:111111111111:function:worker";
+    let text = snapshot(
+        vec![role(
+            "operator",
+            doc(json!([
+                {"Effect": "Allow", "Action": "lambda:*", "Resource": "*"},
+                {"Sid": "NotTheWorker", "Effect": "Deny", "Action": "lambda:*", "Resource": "arn:aws:lambda:*:*:*:worker*"}
+            ])),
+            None,
+        )],
+        vec![],
+        vec![],
+        vec![],
+        vec![
+            json!({"arn": worker, "type": "AWS::Lambda::Function", "policy": null, "tags": {"owner": "credit-team"}}),
+            json!({"arn": "arn:aws:lambda:us-east-1:111111111111:function:other", "type": "AWS::Lambda::Function", "policy": null, "tags": {"owner": "credit-team"}}),
+        ],
+        None,
+    );
+    let lines = run(&text);
+    let operator = format!("arn:aws:iam::{ACCT}:role/operator");
+    assert_eq!(caps(&lines, &operator, worker), vec![], "{lines:#?}");
+    assert!(
+        !caps(
+            &lines,
+            &operator,
+            "arn:aws:lambda:us-east-1:111111111111:function:other"
+        )
+        .is_empty(),
+        "{lines:#?}"
+    );
+}

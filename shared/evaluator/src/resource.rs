@@ -1,11 +1,15 @@
 //! Does a statement's `Resource`/`NotResource` cover the request's resource?
 //!
 //! IAM resource wildcards are not shell globs (AWS IAM User Guide, "IAM JSON policy
-//! elements: Resource" and "IAM identifiers", section "Incorrect wildcard usage"):
+//! elements: Resource", "Using wildcards in resource ARNs"):
 //! - matching is segment-wise over `arn:partition:service:region:account:resource`,
 //!   case-sensitive; `*` and `?` work inside a segment;
-//! - the resource-type prefix of the last segment (up to the first `/` or `:`) takes no
-//!   wildcards, while the id after it may (and `*` there crosses `/` and `:`);
+//! - the resource part is one segment: wildcards match anywhere in it, its
+//!   resource-type prefix included (`*` "can expand to replace everything within a
+//!   segment, including characters like a forward slash (/)"), so
+//!   `arn:aws:lambda:*:*:*:worker` names the function `worker`, and a `*` there crosses
+//!   `/` and `:`. (The ARN page's "Incorrect wildcard usage" advises against a wildcard
+//!   in the resource type; AWS's own managed policies use it, and matching honours it.)
 //! - a pattern with fewer than six segments is read per policy type: identity-side
 //!   policies expand it (missing segments are `*`), resource policies expand it only when
 //!   it holds a wildcard, SCPs accept it only when it ends in `*`, RCPs never;
@@ -347,8 +351,7 @@ fn match_segments(
             return PatternResult::Miss;
         }
     }
-    let is_s3 = p_segs[2] == [Tok::Lit('s'), Tok::Lit('3')];
-    hit(compare_resource_part(p_segs[5], r_segs[5], mode, is_s3))
+    hit(compare(p_segs[5], r_segs[5], mode))
 }
 
 /// A pattern with fewer than six segments, read per policy type (see the module docs).
@@ -393,22 +396,6 @@ fn short_pattern(
         }
         PolicyType::Rcp => PatternResult::Invalid,
     }
-}
-
-/// The last ARN segment. Its resource-type prefix (through the first `/` or `:`) takes
-/// no wildcards (IAM UG, "IAM identifiers", "Incorrect wildcard usage"); S3 ARNs have no
-/// type prefix (the bucket name comes first, and `arn:aws:s3:::*/AWSLogs/*` is valid).
-fn compare_resource_part(pattern: &[Tok], request: &[Tok], mode: Mode, is_s3: bool) -> bool {
-    if !is_s3 {
-        let product_end = pattern
-            .iter()
-            .position(|t| matches!(t, Tok::Lit('/') | Tok::Lit(':')))
-            .unwrap_or(0);
-        if has_wildcard(&pattern[..product_end]) {
-            return false;
-        }
-    }
-    compare(pattern, request, mode)
 }
 
 fn compare(pattern: &[Tok], request: &[Tok], mode: Mode) -> bool {
@@ -548,14 +535,7 @@ fn match_literal_fast(
             return PatternResult::Miss;
         }
     }
-    let p = p_segs[5];
-    if p_segs[2] != "s3" {
-        let product_end = p.find(['/', ':']).unwrap_or(0);
-        if p[..product_end].contains(['*', '?']) {
-            return PatternResult::Miss;
-        }
-    }
-    hit(glob_matches(p, r_segs[5]))
+    hit(glob_matches(p_segs[5], r_segs[5]))
 }
 
 #[cfg(test)]
@@ -610,14 +590,53 @@ mod tests {
     }
 
     #[test]
-    fn no_wildcard_in_resource_type_prefix() {
-        // IAM UG, "IAM identifiers", "Incorrect wildcard usage".
+    fn using_wildcards_in_resource_arns_matches_within_the_resource_type_too() {
+        // IAM UG, "IAM JSON policy elements: Resource", "Using wildcards in resource
+        // ARNs": the resource part is one segment, its type prefix included (issue 18).
+        let cases = [
+            (
+                "arn:aws:ec2:us-east-1:123456789012:*/12345",
+                "arn:aws:ec2:us-east-1:123456789012:instance/12345",
+            ),
+            (
+                "arn:aws:dynamodb:*:*:tab?e/orders",
+                "arn:aws:dynamodb:us-east-1:1:table/orders",
+            ),
+            (
+                "arn:aws:dynamodb:*:*:*/orders",
+                "arn:aws:dynamodb:us-east-1:1:table/orders",
+            ),
+            (
+                "arn:aws:lambda:*:*:*:worker",
+                "arn:aws:lambda:us-east-1:1:function:worker",
+            ),
+            ("arn:aws:iam::*:*/app", "arn:aws:iam::1:role/app"),
+        ];
+        for (pattern, request) in cases {
+            for (effect, ptype) in [
+                (Effect::Allow, PolicyType::Identity),
+                (Effect::Deny, PolicyType::Identity),
+                (Effect::Deny, PolicyType::Scp),
+                (Effect::Allow, PolicyType::Resource),
+            ] {
+                assert!(
+                    applies(&[pattern], false, effect, ptype, request),
+                    "{pattern} {effect:?} {ptype:?}"
+                );
+                // NotResource: the pattern names the resource, so it is excluded.
+                assert!(
+                    !applies(&[pattern], true, effect, ptype, request),
+                    "Not {pattern}"
+                );
+            }
+        }
+        // Still segment-wise: the type wildcard does not reach other names.
         assert!(!applies(
-            &["arn:aws:ec2:us-east-1:123456789012:*/12345"],
+            &["arn:aws:lambda:*:*:*:worker"],
             false,
             Effect::Allow,
             PolicyType::Identity,
-            "arn:aws:ec2:us-east-1:123456789012:instance/12345"
+            "arn:aws:lambda:us-east-1:1:function:worker-2"
         ));
     }
 

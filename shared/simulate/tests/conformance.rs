@@ -50,7 +50,16 @@ const KNOWN_DIVERGENCES: &[(&str, &str)] = &[
          NotResource entry whose variable has no value \"will not match any resource\", so the NotResource \
          element still applies to every other resource (the corpus drops the whole element)",
     ),
+    ("resource/Resource#12", WILDCARD_RESOURCE_TYPE),
+    ("resource/Resource#14", WILDCARD_RESOURCE_TYPE),
 ];
+
+/// Why a wildcard in the resource-type part of an ARN matches (issue 18).
+const WILDCARD_RESOURCE_TYPE: &str = "IAM UG, \"IAM JSON policy elements: Resource\", \"Using wildcards in \
+     resource ARNs\": wildcards work \"within the individual segments of an ARN\" and `*` \"can expand to \
+     replace everything within a segment, including characters like a forward slash (/)\"; the resource \
+     part is one segment, its type prefix included (AWS managed policies use `arn:aws:lambda:*:*:*:name`). \
+     The corpus follows the ARN page's advice against such wildcards (\"Incorrect wildcard usage\")";
 
 fn corpus_dir() -> PathBuf {
     match std::env::var_os("ACCESSDRIFT_CONFORMANCE") {

@@ -349,3 +349,75 @@ fn not_principal_in_discovery_mode_makes_the_role_conditional_on_its_session_nam
         json!({"AWS": [SESSION_ROLE]});
     assert_eq!(decision(&only_role), "ExplicitlyDenied");
 }
+
+// ---- "IAM JSON policy elements: Resource", "Using wildcards in resource ARNs" ----
+
+#[test]
+fn using_wildcards_in_resource_arns_a_wildcard_resource_type_matches() {
+    // Issue 18: these were ImplicitlyDenied (Allow) or ignored (Deny, NotResource).
+    let cases = [
+        (
+            "dynamodb:GetItem",
+            "arn:aws:dynamodb:us-east-1:111111111111:table/orders",
+            "arn:aws:dynamodb:*:*:tab?e/orders",
+        ),
+        (
+            "dynamodb:GetItem",
+            "arn:aws:dynamodb:us-east-1:111111111111:table/orders",
+            "arn:aws:dynamodb:*:*:*/orders",
+        ),
+        (
+            "lambda:InvokeFunction",
+            "arn:aws:lambda:us-east-1:111111111111:function:worker",
+            "arn:aws:lambda:*:*:*:worker",
+        ),
+        (
+            "iam:GetRole",
+            "arn:aws:iam::111111111111:role/app",
+            "arn:aws:iam::*:*/app",
+        ),
+    ];
+    for (action, resource, pattern) in cases {
+        let allow = case(
+            "allow",
+            action,
+            resource,
+            json!({}),
+            json!({"identity": [doc(json!([{"Effect": "Allow", "Action": action, "Resource": pattern}]))]}),
+        );
+        assert_eq!(decision(&allow), "Allowed", "{pattern}");
+        let deny = case(
+            "deny",
+            action,
+            resource,
+            json!({}),
+            json!({"identity": [doc(json!([
+                {"Effect": "Allow", "Action": "*", "Resource": "*"},
+                {"Effect": "Deny", "Action": action, "Resource": pattern}
+            ]))]}),
+        );
+        assert_eq!(decision(&deny), "ExplicitlyDenied", "{pattern}");
+        let in_scp = case(
+            "scp",
+            action,
+            resource,
+            json!({}),
+            json!({"identity": [allow_all()], "scp": scp(doc(json!([
+                {"Effect": "Allow", "Action": "*", "Resource": "*"},
+                {"Effect": "Deny", "Action": action, "Resource": pattern}
+            ])))}),
+        );
+        assert_eq!(decision(&in_scp), "ExplicitlyDenied", "{pattern}");
+        let not_resource = case(
+            "notresource",
+            action,
+            resource,
+            json!({}),
+            json!({"identity": [doc(json!([
+                {"Effect": "Allow", "Action": "*", "Resource": "*"},
+                {"Effect": "Deny", "Action": action, "NotResource": pattern}
+            ]))]}),
+        );
+        assert_eq!(decision(&not_resource), "Allowed", "{pattern}");
+    }
+}
