@@ -689,20 +689,9 @@ pub(crate) fn csv_row(out: &mut String, fields: &[&str]) {
         if i > 0 {
             out.push(',');
         }
-        csv_field(out, field);
+        accessdrift_escape::csv_field(out, field);
     }
     out.push('\n');
-}
-
-/// One CSV field, quoted (RFC 4180) only when it needs to be.
-fn csv_field(out: &mut String, s: &str) {
-    if s.contains([',', '"', '\n', '\r']) {
-        out.push('"');
-        out.push_str(&s.replace('"', "\"\""));
-        out.push('"');
-    } else {
-        out.push_str(s);
-    }
 }
 
 fn render_csv(records: &[StoredFinding]) -> String {
@@ -771,8 +760,14 @@ fn render_table(records: &[StoredFinding]) -> String {
 fn show_text(r: &StoredFinding) -> String {
     let f = &r.finding;
     let mut out = String::new();
+    // Every value may be account text: shown on one line, without control characters.
     let mut field = |name: &str, value: &str| {
-        let _ = writeln!(out, "{:<16}{value}", format!("{name}:"));
+        let _ = writeln!(
+            out,
+            "{:<16}{}",
+            format!("{name}:"),
+            accessdrift_escape::plain(value)
+        );
     };
     field("finding", &f.id);
     field("status", r.status.as_str());

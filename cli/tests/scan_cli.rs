@@ -400,3 +400,73 @@ fn snapshot_without_aws_settings_says_what_to_set() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("12 digits"), "{}", text(&o.stderr));
 }
+
+/// Reads CSV text into rows of cells (RFC 4180: quoted cells, doubled quotes).
+fn csv_cells(text: &str) -> Vec<Vec<String>> {
+    let mut rows = vec![Vec::new()];
+    let mut cell = String::new();
+    let (mut quoted, mut chars) = (false, text.chars().peekable());
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                cell.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => cell.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => rows.last_mut().unwrap().push(std::mem::take(&mut cell)),
+            (false, '\n') => {
+                rows.last_mut().unwrap().push(std::mem::take(&mut cell));
+                rows.push(Vec::new());
+            }
+            (false, c) => cell.push(c),
+        }
+    }
+    rows.retain(|r| !r.is_empty());
+    rows
+}
+
+/// Issue 11: a tag value, a Sid and a principal written to be evaluated by a
+/// spreadsheet (OWASP "CSV Injection") never reach a cell as a formula.
+#[test]
+fn scan_csv_never_writes_a_cell_a_spreadsheet_evaluates() {
+    let dir = scratch("hostile-csv");
+    let snapshot = dir.join("hostile.json");
+    let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [
+        {"Sid": "=HYPERLINK(\"http://evil\",\"x\")", "Effect": "Allow",
+         "Principal": {"AWS": "arn:aws:iam::999999999999:root"},
+         "Action": "s3:GetObject", "Resource": "arn:aws:s3:::data/*"},
+        {"Sid": "-2+3", "Effect": "Allow", "Principal": "*",
+         "Action": "s3:GetObject", "Resource": "arn:aws:s3:::data/*"}]});
+    let doc = serde_json::json!({
+        "accountId": "111111111111",
+        "authorizationDetails": {"UserDetailList": [], "GroupDetailList": [], "RoleDetailList": [], "Policies": []},
+        "resources": [{"arn": "arn:aws:s3:::data", "type": "AWS::S3::Bucket",
+                       "tags": {"owner": "@SUM(1+1)"}, "policy": policy}]});
+    std::fs::write(&snapshot, doc.to_string()).unwrap();
+    let desired = dir.join("desired.yaml");
+    std::fs::write(&desired, "version: 1\nresources: []\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_accessdrift"))
+        .args(["scan", "--snapshot"])
+        .arg(&snapshot)
+        .arg("--desired")
+        .arg(&desired)
+        .args(["--format", "csv"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let csv = text(&out.stdout);
+    let rows = csv_cells(&csv);
+    assert!(rows.len() > 2, "{csv}");
+    for row in &rows {
+        for cell in row {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "a cell a spreadsheet evaluates: {cell:?}\n{csv}"
+            );
+        }
+    }
+    // The hostile text is there, as text.
+    assert!(csv.contains("HYPERLINK"), "{csv}");
+}

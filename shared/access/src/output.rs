@@ -3,6 +3,8 @@
 
 use std::fmt::Write as _;
 
+use accessdrift_escape::{csv_field, plain};
+
 use crate::engine::{Line, Row};
 
 /// Output formats of `accessdrift access`.
@@ -115,16 +117,6 @@ pub fn row_json(out: &mut String, r: &Row) {
     out.push('}');
 }
 
-fn csv_field(out: &mut String, s: &str) {
-    if s.contains([',', '"', '\n', '\r']) {
-        out.push('"');
-        out.push_str(&s.replace('"', "\"\""));
-        out.push('"');
-    } else {
-        out.push_str(s);
-    }
-}
-
 fn csv(out: &mut String, line: &Line) {
     match line {
         Line::Row(r) => {
@@ -163,21 +155,28 @@ fn table(out: &mut String, line: &Line) {
             let _ = writeln!(
                 out,
                 "{:<60} {:<60} {:<20} {:<11} {}",
-                r.resource,
-                r.principal,
+                plain(&r.resource),
+                plain(&r.principal),
                 r.capability.as_str(),
                 r.access.as_str(),
                 r.actions.len()
             );
         }
+        // Account text reaches a terminal: no control characters or escapes.
         Line::ResourceError { resource, error } => {
-            let _ = writeln!(out, "{resource:<60} ERROR {error}");
+            let _ = writeln!(out, "{:<60} ERROR {}", plain(resource), plain(error));
         }
         Line::PrincipalError { principal, error } => {
-            let _ = writeln!(out, "{:<60} {principal:<60} ERROR {error}", "");
+            let _ = writeln!(
+                out,
+                "{:<60} {:<60} ERROR {}",
+                "",
+                plain(principal),
+                plain(error)
+            );
         }
         Line::SnapshotError { subject, error } => {
-            let _ = writeln!(out, "ERROR {subject}: {error}");
+            let _ = writeln!(out, "ERROR {}: {}", plain(subject), plain(error));
         }
     }
 }

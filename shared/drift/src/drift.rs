@@ -350,11 +350,18 @@ impl<'a> ResourceCtx<'a> {
         let own_root = format!("arn:{partition}:iam::{account}:root");
         let owner_tag = find_tag(facts, &config.owner_tag_keys);
         let classification_tag = find_tag(facts, &config.classification_tag_keys);
-        let owner = owner_tag.as_ref().map(|t| t.value.clone()).or_else(|| {
-            desired
-                .and_then(|d| named(d.owner.as_deref()))
-                .map(str::to_string)
-        });
+        // A tag value that is not an owner word routes nowhere (it could not be
+        // subscribed to, or it would smuggle text into every medium): the desired
+        // state's owner applies, and a tag-mismatch finding still names the tag.
+        let owner = owner_tag
+            .as_ref()
+            .map(|t| t.value.clone())
+            .filter(|v| crate::model::is_owner_word(v))
+            .or_else(|| {
+                desired
+                    .and_then(|d| named(d.owner.as_deref()))
+                    .map(str::to_string)
+            });
         let classification = classification_tag
             .as_ref()
             .map(|t| t.value.clone())

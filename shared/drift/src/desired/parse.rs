@@ -343,11 +343,28 @@ impl Checker<'_> {
                 None => None,
             },
         };
-        let owner = self.optional_string(
-            fields.get("owner"),
-            &join(path, "owner"),
-            "the owning team's name",
-        );
+        let owner = self
+            .optional_string(
+                fields.get("owner"),
+                &join(path, "owner"),
+                "the owning team's name",
+            )
+            .filter(|owner| {
+                let ok = crate::model::is_owner_word(owner);
+                if !ok && let Some(n) = fields.get("owner") {
+                    self.error(
+                        n.line,
+                        &join(path, "owner"),
+                        format!(
+                            "`{}` is not an owner word: use 1 to {} letters, digits, `.`, `_` or \
+                             `-`, starting with a letter or digit (such as `credit-team`)",
+                            accessdrift_escape::plain(owner),
+                            crate::model::MAX_OWNER_LEN
+                        ),
+                    );
+                }
+                ok
+            });
         let classification = self.optional_string(
             fields.get("classification"),
             &join(path, "classification"),
