@@ -16,6 +16,7 @@ mod cloud;
 mod collect;
 mod desired;
 mod drift;
+mod event;
 mod findings;
 mod report;
 mod scan;
@@ -231,6 +232,14 @@ enum Command {
         output: collect::Output,
     },
 
+    /// What the detector does with CloudTrail events: the trigger table, offline.
+    ///
+    /// Examples:
+    ///   accessdrift event classify events/s3-put-bucket-policy.json
+    ///   accessdrift event classify --json cloudtrail/*.json | jq 'select(.outcome == "unknown")'
+    #[command(subcommand, verbatim_doc_comment)]
+    Event(EventCommand),
+
     /// Findings in the findings table (DynamoDB): list, show, suppress, unsuppress.
     ///
     /// Exit codes: 0 success, 1 AWS or runtime error (the message says what to set),
@@ -257,6 +266,31 @@ enum Command {
         /// Random seed.
         #[arg(long, default_value_t = 7)]
         seed: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum EventCommand {
+    /// Classify events as the event function would: what each re-evaluates (a resource,
+    /// a principal, a group, the principals of a managed policy, whole accounts), or
+    /// why it is ignored, or that the table does not know it. Reads no account.
+    ///
+    /// Each file holds one event: an EventBridge event (`AWS API Call via CloudTrail`)
+    /// or a bare CloudTrail record; `-` reads standard input. Exit codes: 0 every file
+    /// classified (ignored and unknown events included), 2 a file is not an event.
+    ///
+    /// Examples:
+    ///   accessdrift event classify events/iam-put-role-policy.json
+    ///   aws cloudtrail lookup-events ... | jq -c '.Events[].CloudTrailEvent | fromjson' | \
+    ///       while read -r e; do echo "$e" | accessdrift event classify -; done
+    #[command(verbatim_doc_comment)]
+    Classify {
+        /// Event files (`-`: standard input).
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+        /// One JSON object per file instead of a line of text.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -440,6 +474,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             fail_on_drift,
         } => drift::drift_cmd(&snapshot, &desired, &org_accounts, json, fail_on_drift),
         Command::Findings(command) => findings::run(command),
+        Command::Event(EventCommand::Classify { files, json }) => event::classify(&files, json),
         Command::Snapshot { collect, output } => collect::snapshot_cmd(&collect, &output),
         Command::Scan(args) => scan::scan(&args),
         Command::Report {

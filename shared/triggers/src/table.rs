@@ -246,6 +246,9 @@ pub static RULES: &[Rule] = &[
     row(S::S3, "DeleteBucketPublicAccessBlock", C::Bucket),
     row(S::S3, "PutBucketOwnershipControls", C::Bucket),
     row(S::S3, "DeleteBucketOwnershipControls", C::Bucket),
+    // Default encryption names the KMS key that reads and writes need (issue 18).
+    row(S::S3, "PutBucketEncryption", C::Bucket),
+    row(S::S3, "DeleteBucketEncryption", C::Bucket),
     row(S::S3, "CreateBucket", C::Bucket),
     row(S::S3, "DeleteBucket", C::Bucket),
     row(
@@ -267,6 +270,10 @@ pub static RULES: &[Rule] = &[
     row(S::Kms, "UntagResource", C::Key),
     row(S::Kms, "CreateKey", C::Key),
     row(S::Kms, "ScheduleKeyDeletion", C::Key),
+    row(S::Kms, "CancelKeyDeletion", C::Key),
+    // A disabled key refuses every use, whatever its policy says.
+    row(S::Kms, "DisableKey", C::Key),
+    row(S::Kms, "EnableKey", C::Key),
     // SQS: the queue policy lives in the attributes.
     row(S::Sqs, "SetQueueAttributes", C::Queue),
     row(S::Sqs, "AddPermission", C::Queue),
@@ -302,12 +309,22 @@ pub static RULES: &[Rule] = &[
     versioned(S::Lambda, "RemovePermission", C::Function),
     versioned(S::Lambda, "TagResource", C::Function),
     versioned(S::Lambda, "UntagResource", C::Function),
+    versioned(S::Lambda, "CreateFunction", C::Function),
+    versioned(S::Lambda, "DeleteFunction", C::Function),
+    // Changes the function's execution role (what the function, and who can change or
+    // invoke it, can reach).
+    versioned(S::Lambda, "UpdateFunctionConfiguration", C::Function),
     // Organizations: SCPs and RCPs, and where accounts sit.
     row(S::Organizations, "AttachPolicy", C::OrgPolicyTarget),
     row(S::Organizations, "DetachPolicy", C::OrgPolicyTarget),
     row(S::Organizations, "UpdatePolicy", C::OrgPolicy),
     row(S::Organizations, "DeletePolicy", C::OrgPolicy),
     row(S::Organizations, "MoveAccount", C::OrgAccountMoved),
+    row(
+        S::Organizations,
+        "RemoveAccountFromOrganization",
+        C::OrgAccountMoved,
+    ),
     row(S::Organizations, "EnablePolicyType", C::OrgPolicyType),
     row(S::Organizations, "DisablePolicyType", C::OrgPolicyType),
 ];
