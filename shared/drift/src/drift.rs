@@ -500,6 +500,26 @@ impl Findings {
     }
 }
 
+/// Whether `arn` is a role AWS creates and manages: a service-linked role (path
+/// `/aws-service-role/`, IAM UG "Using service-linked roles") or an IAM Identity Center
+/// role (path `/aws-reserved/sso.amazonaws.com/`, names `AWSReservedSSO_*`).
+fn is_aws_managed_role(arn: &str) -> bool {
+    let Some(parts) = arn_parts(arn) else {
+        return false;
+    };
+    let Some(path) = (parts[2] == "iam")
+        .then(|| parts[5].strip_prefix("role/"))
+        .flatten()
+    else {
+        return false;
+    };
+    let name = path.rsplit('/').next().unwrap_or(path);
+    path.starts_with("aws-service-role/")
+        || path.starts_with("aws-reserved/")
+        || name.starts_with("AWSServiceRoleFor")
+        || name.starts_with("AWSReservedSSO_")
+}
+
 fn tag_findings(ctx: &ResourceCtx, out: &mut Findings) {
     if ctx.facts.is_none() {
         // Tags unknown (the resource appears only in the engine's lines).
@@ -511,11 +531,20 @@ fn tag_findings(ctx: &ResourceCtx, out: &mut Findings) {
             .collect::<Vec<_>>()
             .join(" or ")
     };
-    if ctx.owner.is_none() {
+    // Roles AWS creates and manages (service-linked roles, IAM Identity Center's
+    // `AWSReservedSSO_*` roles) belong to no team: tagging them is not the fix, and
+    // flagging each one buried real findings (issue 18).
+    if ctx.owner.is_none() && !is_aws_managed_role(ctx.arn) {
+        let why = match &ctx.owner_tag {
+            Some(t) => format!(
+                "its `{}` tag holds `{}`, which is not an owner word,",
+                t.key, t.value
+            ),
+            None => format!("no {} tag,", keys(&ctx.config.owner_tag_keys)),
+        };
         let summary = format!(
-            "{} has no owner: no {} tag, and no owner in the desired state",
+            "{} has no owner: {why} and no owner in the desired state",
             resource_label(ctx.arn),
-            keys(&ctx.config.owner_tag_keys)
         );
         let tag = ctx
             .config
@@ -1617,6 +1646,58 @@ pub(crate) mod tests {
             !on_bucket
                 .iter()
                 .any(|f| matches!(f.kind, FindingKind::NoOwner | FindingKind::TagMismatch))
+        );
+    }
+
+    /// Issue 18: AWS-managed roles belong to no team, so they raise no `no-owner`.
+    #[test]
+    fn service_linked_and_identity_center_roles_raise_no_no_owner() {
+        let mut f = fixture();
+        let managed = [
+            format!(
+                "arn:aws:iam::{ACCOUNT}:role/aws-service-role/elasticloadbalancing.amazonaws.com/AWSServiceRoleForElasticLoadBalancing"
+            ),
+            format!(
+                "arn:aws:iam::{ACCOUNT}:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_0123456789abcdef"
+            ),
+        ];
+        let ordinary = role("untagged-app");
+        for arn in managed.iter().chain([&ordinary]) {
+            f.resources.push(facts(arn, &[]));
+        }
+        let findings = run(&f);
+        for arn in &managed {
+            assert!(
+                !findings.iter().any(|x| &x.resource == arn),
+                "{arn}: {findings:#?}"
+            );
+        }
+        assert!(
+            findings
+                .iter()
+                .any(|x| x.resource == ordinary && x.kind == FindingKind::NoOwner),
+            "{findings:#?}"
+        );
+    }
+
+    /// Issue 11: a tag value that is not an owner word routes nowhere, and says so.
+    #[test]
+    fn an_owner_tag_that_is_not_an_owner_word_names_no_owner() {
+        let mut f = fixture();
+        let queue = "arn:aws:sqs:us-east-1:111111111111:hostile";
+        f.resources
+            .push(facts(queue, &[("owner", "=HYPERLINK(\"x\")")]));
+        let findings = run(&f);
+        let on_queue: Vec<&Finding> = findings.iter().filter(|x| x.resource == queue).collect();
+        assert!(on_queue.iter().all(|x| x.owner.is_none()), "{on_queue:#?}");
+        let no_owner = on_queue
+            .iter()
+            .find(|x| x.kind == FindingKind::NoOwner)
+            .expect("no-owner");
+        assert!(
+            no_owner.summary.contains("is not an owner word"),
+            "{}",
+            no_owner.summary
         );
     }
 }
