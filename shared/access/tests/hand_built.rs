@@ -613,3 +613,47 @@ fn a_deny_with_a_wildcard_resource_type_removes_access_to_the_function() {
         "{lines:#?}"
     );
 }
+
+/// Issue 18: a resource whose ARN is malformed (a 13-digit account, not an ARN at all)
+/// is reported as could-not-evaluate, never silently left out nor evaluated as if valid.
+#[test]
+fn malformed_resource_arns_get_error_rows() {
+    let admin = role(
+        "admin",
+        doc(json!([{"Effect": "Allow", "Action": "*", "Resource": "*"}])),
+        None,
+    );
+    let text = snapshot(
+        vec![admin],
+        vec![],
+        vec![],
+        vec![],
+        vec![
+            json!({"arn": "arn:aws:sqs:us-east-1:1111111111112:q", "type": "AWS::SQS::Queue", "policy": null}),
+            json!({"arn": "not-an-arn", "type": "AWS::SQS::Queue", "policy": null}),
+            bucket("fine", Value::Null),
+        ],
+        None,
+    );
+    let lines = run(&text);
+    for bad in ["arn:aws:sqs:us-east-1:1111111111112:q", "not-an-arn"] {
+        assert!(
+            lines.iter().any(
+                |l| matches!(l, Line::ResourceError { resource, error } if resource == bad && error.contains("malformed ARN"))
+            ),
+            "{bad}: {lines:#?}"
+        );
+        assert!(
+            caps(&lines, &format!("arn:aws:iam::{ACCT}:role/admin"), bad).is_empty(),
+            "{bad}"
+        );
+    }
+    assert!(
+        !caps(
+            &lines,
+            &format!("arn:aws:iam::{ACCT}:role/admin"),
+            "arn:aws:s3:::fine"
+        )
+        .is_empty()
+    );
+}

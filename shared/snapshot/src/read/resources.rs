@@ -168,6 +168,18 @@ fn read_entry(
         );
     }
     let (owner, region) = owner_and_region(&arn, account, problems);
+    // A malformed ARN names no resource AWS could hold: say so and do not evaluate it,
+    // rather than guess its account (issue 18: a 13-digit account got no row at all).
+    let policy = match malformed_account(&arn) {
+        Some(why) => {
+            problems.push(&arn, format!("{why}; its access is not computed"));
+            Err(format!("malformed ARN: {why}"))
+        }
+        None if Arn::parse(&arn).is_none() => {
+            Err("malformed ARN: not `arn:partition:service:region:account:resource`".to_string())
+        }
+        None => policy,
+    };
     let kms_key_arn = kms_key_arn(&settings, &arn, &region, &owner, problems);
     Some(Entry {
         resource: Resource {
@@ -182,6 +194,17 @@ fn read_entry(
         },
         tags_given,
     })
+}
+
+/// Why the account part of `arn` cannot be an account: it is not empty, `aws` (AWS's own
+/// resources, such as managed policies) or 12 digits.
+fn malformed_account(arn: &str) -> Option<String> {
+    let parts = Arn::parse(arn)?;
+    let account = parts.account;
+    let ok = account.is_empty()
+        || account == "aws"
+        || (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()));
+    (!ok).then(|| format!("its account `{account}` is not 12 digits"))
 }
 
 /// The account and region of a resource ARN; the snapshot's account when the ARN has
