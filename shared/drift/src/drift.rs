@@ -19,9 +19,9 @@
 //!   Organization. A principal listed exactly (no `*`) that does not hold the capability
 //!   (neither `Allowed` nor `Conditional`) is `missing-access`; this is not judged while
 //!   the resource or that principal could not be evaluated (its rows are a lower bound).
-//! - **Every resource, desired entry or not**: `*` or a principal outside the
-//!   Organization holding a data capability is `public-or-external-access`, unless the
-//!   desired entry lists it. Constraints apply to every resource of their classification
+//! - **Every resource, desired entry or not**: `*` holding any capability, or a
+//!   principal outside the Organization holding any but `read-config`, is
+//!   `public-or-external-access`, unless the desired entry lists it. Constraints apply to every resource of their classification
 //!   (case-insensitive): `max-principals` counts distinct principals holding the
 //!   capability (`constraint-violated`), `no-public-access` / `no-external-access` make
 //!   every such holder `public-or-external-access`, listed in the desired state or not.
@@ -619,6 +619,19 @@ fn constraints<'a>(
         .collect()
 }
 
+/// Whether `audience` holding `capability` is exposure in its own right, desired
+/// entry or not: anyone (`*`) holding any capability (a role anyone may assume, a
+/// topic anyone may administer, issue 18), or a principal outside the Organization
+/// holding data, the resource itself or its use. Reading configuration from outside is
+/// judged only against a desired entry.
+fn exposes(audience: Audience, capability: Capability) -> bool {
+    match audience {
+        Audience::Public => true,
+        Audience::External => capability != Capability::ReadConfig,
+        _ => false,
+    }
+}
+
 fn access_findings(input: &DriftInput, index: &Index, ctx: &ResourceCtx, out: &mut Findings) {
     let empty = BTreeMap::new();
     let held = index.held.get(ctx.arn).unwrap_or(&empty);
@@ -659,7 +672,7 @@ fn access_findings(input: &DriftInput, index: &Index, ctx: &ResourceCtx, out: &m
                 .get(&capability)
                 .is_some_and(|ps| ps.iter().any(|p| principal_matches(p, principal)))
         });
-        let kind = if !forbidding.is_empty() || (beyond_org && capability.is_data() && !listed) {
+        let kind = if !forbidding.is_empty() || (exposes(audience, capability) && !listed) {
             FindingKind::PublicOrExternalAccess
         } else if ctx.desired.is_some() && !listed {
             if beyond_org {
@@ -1698,6 +1711,67 @@ pub(crate) mod tests {
             no_owner.summary.contains("is not an owner word"),
             "{}",
             no_owner.summary
+        );
+    }
+
+    /// Issue 18: anyone (`*`) holding any capability is exposure, not only data; an
+    /// outside account trusted to use a role is too; reading configuration from outside
+    /// is judged only against a desired entry.
+    #[test]
+    fn public_and_external_use_or_administer_is_a_finding_desired_entry_or_not() {
+        let mut f = fixture();
+        let open_role = role("open-to-anyone");
+        let partner_role = role("partner-access");
+        let topic = "arn:aws:sns:us-east-1:111111111111:alerts";
+        for arn in [&open_role, &partner_role] {
+            f.resources.push(facts(arn, &[("owner", "credit")]));
+        }
+        f.resources.push(facts(topic, &[("owner", "credit")]));
+        f.lines.push(row(
+            "*",
+            &open_role,
+            Capability::UseResource,
+            Access::Allowed,
+        ));
+        f.lines.push(row(
+            "arn:aws:iam::999999999999:root",
+            &partner_role,
+            Capability::UseResource,
+            Access::Allowed,
+        ));
+        f.lines.push(row(
+            "*",
+            topic,
+            Capability::AdministerResource,
+            Access::Allowed,
+        ));
+        f.lines.push(row(
+            "arn:aws:iam::999999999999:root",
+            topic,
+            Capability::ReadConfig,
+            Access::Allowed,
+        ));
+        let findings = run(&f);
+        let public: Vec<(&str, Option<&str>)> = findings
+            .iter()
+            .filter(|x| x.kind == FindingKind::PublicOrExternalAccess)
+            .map(|x| (x.resource.as_str(), x.principal.as_deref()))
+            .collect();
+        assert!(
+            public.contains(&(open_role.as_str(), Some("*"))),
+            "{findings:#?}"
+        );
+        assert!(
+            public.contains(&(
+                partner_role.as_str(),
+                Some("arn:aws:iam::999999999999:root")
+            )),
+            "{findings:#?}"
+        );
+        assert!(public.contains(&(topic, Some("*"))), "{findings:#?}");
+        assert!(
+            !public.contains(&(topic, Some("arn:aws:iam::999999999999:root"))),
+            "{findings:#?}"
         );
     }
 }
