@@ -10,7 +10,9 @@
 
 use std::io::{Read as _, Write as _};
 
-use accessdrift_controller::ports::{DesiredRead, DesiredSource, PortError, SnapshotStore};
+use accessdrift_controller::ports::{
+    DesiredRead, DesiredSource, PortError, SaveError, SnapshotStore, StoredSnapshot,
+};
 use aws_sdk_s3::primitives::ByteStream;
 use flate2::Compression;
 use flate2::read::GzDecoder;
@@ -74,7 +76,7 @@ fn collected_at(snapshot: &str) -> Option<String> {
 }
 
 impl SnapshotStore for S3SnapshotStore {
-    async fn load(&self, account: &str) -> Result<Option<String>, PortError> {
+    async fn load(&self, account: &str) -> Result<Option<StoredSnapshot>, PortError> {
         let got = self
             .client
             .get_object()
@@ -94,18 +96,31 @@ impl SnapshotStore for S3SnapshotStore {
                 )));
             }
         };
+        let version = out
+            .e_tag()
+            .map(str::to_string)
+            .ok_or_else(|| port(format!("the snapshot of {account} has no ETag")))?;
         let bytes = out
             .body
             .collect()
             .await
             .map_err(|e| port(format!("reading the snapshot of {account}: {e}")))?
             .into_bytes();
-        decompress(&bytes)
-            .map(Some)
-            .map_err(|e| port(format!("the snapshot of {account} is not gzip text: {e}")))
+        let text = decompress(&bytes)
+            .map_err(|e| port(format!("the snapshot of {account} is not gzip text: {e}")))?;
+        Ok(Some(StoredSnapshot { text, version }))
     }
 
-    async fn save(&self, account: &str, snapshot: &str) -> Result<(), PortError> {
+    /// A conditional PutObject: `If-Match` the ETag loaded, or `If-None-Match: *` when
+    /// nothing was (S3 answers 412 PreconditionFailed, or 409 ConditionalRequestConflict
+    /// when another conditional write is in flight; both are a conflict). moto 5.2.5
+    /// honours both headers (tested in `tests/snapshot_bucket.rs`).
+    async fn save(
+        &self,
+        account: &str,
+        snapshot: &str,
+        expected: Option<&str>,
+    ) -> Result<(), SaveError> {
         let body = compress(snapshot).map_err(|e| port(e.to_string()))?;
         let mut put = self
             .client
@@ -115,13 +130,33 @@ impl SnapshotStore for S3SnapshotStore {
             .content_type("application/json")
             .content_encoding("gzip")
             .body(ByteStream::from(body));
+        put = match expected {
+            Some(etag) => put.if_match(etag),
+            None => put.if_none_match("*"),
+        };
         if let Some(at) = collected_at(snapshot) {
             put = put.metadata("collected-at", at);
         }
-        put.send()
-            .await
-            .map_err(|e| port(format!("{}", aws_sdk_s3::error::DisplayErrorContext(e))))?;
-        Ok(())
+        match put.send().await {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let status = e.raw_response().map(|r| r.status().as_u16());
+                let code = e.as_service_error().and_then(|se| se.meta().code());
+                if matches!(status, Some(412 | 409))
+                    || matches!(
+                        code,
+                        Some("PreconditionFailed" | "ConditionalRequestConflict")
+                    )
+                {
+                    Err(SaveError::Conflict(account.to_string()))
+                } else {
+                    Err(SaveError::Port(port(format!(
+                        "{}",
+                        aws_sdk_s3::error::DisplayErrorContext(e)
+                    ))))
+                }
+            }
+        }
     }
 }
 

@@ -9,8 +9,8 @@ use accessdrift_drift::DesiredState;
 use accessdrift_drift::fakes::{MemoryFeed, MemoryNotifier, MemoryStore};
 
 use crate::ports::{
-    AccountReader, DesiredRead, DesiredSource, Organization, Part, PortError, SnapshotStore,
-    SweepQueue, SweepRequest,
+    AccountReader, DesiredRead, DesiredSource, Organization, Part, PortError, SaveError,
+    SnapshotStore, StoredSnapshot, SweepQueue, SweepRequest,
 };
 use crate::react::Ports;
 
@@ -25,16 +25,26 @@ fn poisoned(what: &'static str) -> PortError {
 }
 
 /// Accounts as snapshot documents, settable between passes. A refresh answers the
-/// account's whole current document (a superset of any part) and records which parts
-/// were asked for, so tests can check what an event re-reads.
+/// account's whole current document (a superset of any part), or, after
+/// [`MemoryAccounts::patch_parts`], the snapshot it was given with only the re-read
+/// resources replaced, as the real reader patches; it records which parts were asked
+/// for, so tests can check what an event re-reads.
 #[derive(Debug, Default)]
 pub struct MemoryAccounts {
     accounts: Mutex<BTreeMap<String, String>>,
     refreshed: Mutex<Vec<(String, Vec<Part>)>>,
     reads: Mutex<Vec<String>>,
+    patching: std::sync::atomic::AtomicBool,
 }
 
 impl MemoryAccounts {
+    /// From now on a refresh patches the re-read resources into the snapshot it is
+    /// given, leaving every other part as that snapshot has it.
+    pub fn patch_parts(&self) {
+        self.patching
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
     /// Sets what reading `account` returns.
     pub fn set(&self, account: &str, snapshot: &str) {
         if let Ok(mut a) = self.accounts.lock() {
@@ -75,14 +85,42 @@ impl AccountReader for MemoryAccounts {
     async fn refresh(
         &self,
         account: &str,
-        _snapshot: &str,
+        snapshot: &str,
         parts: &[Part],
     ) -> Result<String, PortError> {
         if let Ok(mut r) = self.refreshed.lock() {
             r.push((account.to_string(), parts.to_vec()));
         }
-        self.current(account)
+        let current = self.current(account)?;
+        if !self.patching.load(std::sync::atomic::Ordering::SeqCst) {
+            return Ok(current);
+        }
+        patch_resources(snapshot, &current, parts).ok_or_else(|| PortError {
+            what: "account reader",
+            message: "a snapshot to patch is not JSON with `resources`".into(),
+        })
     }
+}
+
+/// `base` with each re-read resource of `parts` as `current` has it (or gone, when
+/// `current` has no such resource).
+fn patch_resources(base: &str, current: &str, parts: &[Part]) -> Option<String> {
+    let mut base: serde_json::Value = serde_json::from_str(base).ok()?;
+    let current: serde_json::Value = serde_json::from_str(current).ok()?;
+    for part in parts {
+        let Part::Resource(arn) = part else {
+            continue;
+        };
+        let fresh = current["resources"]
+            .as_array()?
+            .iter()
+            .find(|r| r["arn"] == arn.as_str())
+            .cloned();
+        let list = base["resources"].as_array_mut()?;
+        list.retain(|r| r["arn"] != arn.as_str());
+        list.extend(fresh);
+    }
+    Some(base.to_string())
 }
 
 /// An Organization as lists: its accounts, what each root or OU holds, and where each
@@ -211,43 +249,74 @@ impl Ports for MemoryPorts {
     }
 }
 
-/// Snapshots kept in memory.
+/// Snapshots kept in memory, each with a version that every save bumps, and saves
+/// conditional on it as the S3 store's are.
 #[derive(Debug, Default)]
 pub struct MemorySnapshots {
-    kept: Mutex<BTreeMap<String, String>>,
+    kept: Mutex<BTreeMap<String, (String, u64)>>,
+    /// Saves another writer makes just before the next save of their account (a race,
+    /// as a test stages it).
+    racing: Mutex<Vec<(String, String)>>,
 }
 
 impl MemorySnapshots {
     /// The snapshot kept for `account`.
     pub fn get(&self, account: &str) -> Option<String> {
-        self.kept.lock().ok()?.get(account).cloned()
+        self.kept.lock().ok()?.get(account).map(|(t, _)| t.clone())
     }
-}
 
-impl MemorySnapshots {
-    /// Keeps `snapshot` for `account` (a test's starting point).
+    /// Keeps `snapshot` for `account` (a test's starting point, or another writer).
     pub fn put(&self, account: &str, snapshot: &str) {
         if let Ok(mut k) = self.kept.lock() {
-            k.insert(account.to_string(), snapshot.to_string());
+            let version = k.get(account).map_or(1, |(_, v)| v + 1);
+            k.insert(account.to_string(), (snapshot.to_string(), version));
+        }
+    }
+
+    /// Stages a race: just before the next save of `account`, another writer saves
+    /// `snapshot` (so that save, conditional on what it loaded, conflicts once).
+    pub fn race_next_save(&self, account: &str, snapshot: &str) {
+        if let Ok(mut r) = self.racing.lock() {
+            r.push((account.to_string(), snapshot.to_string()));
         }
     }
 }
 
 impl SnapshotStore for MemorySnapshots {
-    async fn load(&self, account: &str) -> Result<Option<String>, PortError> {
+    async fn load(&self, account: &str) -> Result<Option<StoredSnapshot>, PortError> {
         Ok(self
             .kept
             .lock()
             .map_err(|_| poisoned("snapshot store"))?
             .get(account)
-            .cloned())
+            .map(|(text, version)| StoredSnapshot {
+                text: text.clone(),
+                version: version.to_string(),
+            }))
     }
 
-    async fn save(&self, account: &str, snapshot: &str) -> Result<(), PortError> {
-        self.kept
-            .lock()
-            .map_err(|_| poisoned("snapshot store"))?
-            .insert(account.to_string(), snapshot.to_string());
+    async fn save(
+        &self,
+        account: &str,
+        snapshot: &str,
+        expected: Option<&str>,
+    ) -> Result<(), SaveError> {
+        let racer = {
+            let mut r = self.racing.lock().map_err(|_| poisoned("snapshot store"))?;
+            r.iter()
+                .position(|(a, _)| a == account)
+                .map(|i| r.remove(i).1)
+        };
+        if let Some(other) = racer {
+            self.put(account, &other);
+        }
+        let mut kept = self.kept.lock().map_err(|_| poisoned("snapshot store"))?;
+        let current = kept.get(account).map(|(_, v)| v.to_string());
+        if current.as_deref() != expected {
+            return Err(SaveError::Conflict(account.to_string()));
+        }
+        let version = kept.get(account).map_or(1, |(_, v)| v + 1);
+        kept.insert(account.to_string(), (snapshot.to_string(), version));
         Ok(())
     }
 }

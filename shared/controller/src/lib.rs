@@ -35,7 +35,10 @@ use accessdrift_drift::lifecycle::Evidence;
 use accessdrift_drift::model::FindingKind;
 use accessdrift_drift::sweep::Routing;
 
-use crate::ports::{AccountReader, DesiredRead, DesiredSource, Part, PortError, SnapshotStore};
+use crate::ports::{
+    AccountReader, DesiredRead, DesiredSource, Part, PortError, SaveError, SnapshotStore,
+};
+use crate::react::MAX_SAVE_ATTEMPTS;
 
 /// How a pass judges and whom it tells.
 #[derive(Debug, Clone)]
@@ -401,6 +404,16 @@ pub enum SweepError {
     /// The pass failed.
     #[error(transparent)]
     Pass(#[from] PassError),
+    /// Events kept saving the account's snapshot while the sweep ran (retryable).
+    #[error(
+        "account {account}: the snapshot kept changing while the sweep ran ({attempts} attempts)"
+    )]
+    Contended {
+        /// The account.
+        account: String,
+        /// How many times the pass ran.
+        attempts: usize,
+    },
 }
 
 /// The nightly sweep of one account: read it whole, run the pass against the desired
@@ -429,47 +442,65 @@ where
     N: Notifier,
     F: FindingFeed,
 {
-    let mut json = reader.read_account(account).await?;
-    // Loaded after the read, so it holds whatever events re-read while this sweep was
-    // reading: those parts are re-read again rather than judged from the older read
-    // (see `newer`), and a whole newer read kept by a redelivered sweep wins outright.
-    let stored = snapshots.load(account).await?;
-    let mut reread = Vec::new();
-    if let (Some(stored), Some(since)) = (&stored, newer::read_began(&json)) {
-        if newer::whole_read_after(stored, &since) {
-            json.clone_from(stored);
-        } else {
-            reread = newer::parts_newer_than(stored, &since);
-            if !reread.is_empty() {
-                json = reader.refresh(account, &json, &reread).await?;
+    let read = reader.read_account(account).await?;
+    let desired = desired.load_desired().await?;
+    // The save is conditional on the snapshot loaded: an event that saved a fresher part
+    // while this sweep ran makes it conflict, and the sweep starts again from loading,
+    // so it judges (and keeps) that part too instead of dropping it.
+    for _ in 0..MAX_SAVE_ATTEMPTS {
+        let mut json = read.clone();
+        // Loaded after the read, so it holds whatever events re-read while this sweep
+        // was reading: those parts are re-read again rather than judged from the older
+        // read (see `newer`), and a whole newer read kept by a redelivered sweep wins.
+        let stored = snapshots.load(account).await?;
+        let mut reread = Vec::new();
+        if let (Some(stored), Some(since)) = (&stored, newer::read_began(&json)) {
+            if newer::whole_read_after(&stored.text, &since) {
+                json.clone_from(&stored.text);
+            } else {
+                reread = newer::parts_newer_than(&stored.text, &since);
+                if !reread.is_empty() {
+                    json = reader.refresh(account, &json, &reread).await?;
+                }
             }
         }
+        let snapshot = read_snapshot(&json).map_err(|e| SweepError::Snapshot {
+            account: account.to_string(),
+            message: e.to_string(),
+        })?;
+        // A previous snapshot this version cannot read is treated as absent: the only
+        // loss is one round of owner-tag comparison, and the new snapshot replaces it.
+        let previous = stored.as_ref().and_then(|s| read_snapshot(&s.text).ok());
+        let pass = run_pass(
+            &snapshot,
+            previous.as_ref(),
+            &desired,
+            settings,
+            store,
+            notifier,
+            feed,
+            now,
+        )
+        .await?;
+        match snapshots
+            .save(account, &json, stored.as_ref().map(|s| s.version.as_str()))
+            .await
+        {
+            Ok(()) => {
+                return Ok(AccountSweep {
+                    pass,
+                    desired_problems: desired.problems,
+                    had_previous: previous.is_some(),
+                    reread,
+                });
+            }
+            Err(SaveError::Conflict(_)) => continue,
+            Err(SaveError::Port(e)) => return Err(e.into()),
+        }
     }
-    let snapshot = read_snapshot(&json).map_err(|e| SweepError::Snapshot {
+    Err(SweepError::Contended {
         account: account.to_string(),
-        message: e.to_string(),
-    })?;
-    // A previous snapshot this version cannot read is treated as absent: the only loss
-    // is one round of owner-tag comparison, and the new snapshot replaces it.
-    let previous = stored.and_then(|text| read_snapshot(&text).ok());
-    let desired = desired.load_desired().await?;
-    let pass = run_pass(
-        &snapshot,
-        previous.as_ref(),
-        &desired,
-        settings,
-        store,
-        notifier,
-        feed,
-        now,
-    )
-    .await?;
-    snapshots.save(account, &json).await?;
-    Ok(AccountSweep {
-        pass,
-        desired_problems: desired.problems,
-        had_previous: previous.is_some(),
-        reread,
+        attempts: MAX_SAVE_ATTEMPTS,
     })
 }
 

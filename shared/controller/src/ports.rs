@@ -139,16 +139,46 @@ impl SweepRequest {
 
 /// The last snapshot of each account, kept between passes (owner-tag changes are found
 /// against it, and event-driven passes refresh only what an event touched).
+///
+/// Saves are conditional (issue 11): a pass saves only over the version it loaded, so
+/// two events in one account, or an event during a sweep, cannot drop each other's
+/// fresh part; the loser is told [`SaveError::Conflict`] and redoes its pass on the
+/// newer snapshot.
 pub trait SnapshotStore {
-    /// The last snapshot saved for `account`, if any.
-    fn load(&self, account: &str)
-    -> impl Future<Output = Result<Option<String>, PortError>> + Send;
-    /// Saves `snapshot` as the last one of `account`.
+    /// The last snapshot saved for `account`, with its version, if any.
+    fn load(
+        &self,
+        account: &str,
+    ) -> impl Future<Output = Result<Option<StoredSnapshot>, PortError>> + Send;
+    /// Saves `snapshot` as the last one of `account` if the stored version is still
+    /// `expected` (`None`: if none is stored yet).
     fn save(
         &self,
         account: &str,
         snapshot: &str,
-    ) -> impl Future<Output = Result<(), PortError>> + Send;
+        expected: Option<&str>,
+    ) -> impl Future<Output = Result<(), SaveError>> + Send;
+}
+
+/// A stored snapshot and the version a conditional save must name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSnapshot {
+    /// The document.
+    pub text: String,
+    /// The store's version of it (S3: the object's ETag).
+    pub version: String,
+}
+
+/// Why a snapshot was not saved.
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    /// Another pass saved the account's snapshot since this one loaded it: load again
+    /// and redo the pass.
+    #[error("the snapshot of account {0} changed since it was loaded")]
+    Conflict(String),
+    /// The store failed.
+    #[error(transparent)]
+    Port(#[from] PortError),
 }
 
 /// Every team's desired state, merged.

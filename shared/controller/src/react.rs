@@ -20,8 +20,8 @@ use accessdrift_snapshot::read_snapshot;
 use accessdrift_triggers::{Classified, IgnoreReason, Target, Trigger};
 
 use crate::ports::{
-    AccountReader, DesiredSource, Organization, Part, PortError, SnapshotStore, SweepQueue,
-    SweepReason, SweepRequest,
+    AccountReader, DesiredSource, Organization, Part, PortError, SaveError, SnapshotStore,
+    SweepQueue, SweepReason, SweepRequest,
 };
 use crate::{PassError, PassReport, Settings, run_pass_in};
 
@@ -136,7 +136,23 @@ pub enum ReactError {
         /// Why.
         source: PassError,
     },
+    /// Other passes kept saving the account's snapshot while this one ran, every time
+    /// it tried (retryable: the event is redelivered and the pass redone).
+    #[error(
+        "account {account}: the snapshot kept changing while the pass ran ({attempts} attempts); \
+         retry"
+    )]
+    Contended {
+        /// The account.
+        account: String,
+        /// How many times the pass ran.
+        attempts: usize,
+    },
 }
+
+/// How many times an event's pass is redone when another pass saved the snapshot
+/// meanwhile, before the event is failed (and redelivered).
+pub const MAX_SAVE_ATTEMPTS: usize = 3;
 
 /// The part a target names in its account's snapshot, or `None` for targets that
 /// name accounts instead.
@@ -219,7 +235,7 @@ pub async fn react<P: Ports>(
             continue;
         }
         let parts: Vec<Part> = parts.into_iter().collect();
-        match refresh_and_pass(&account, &parts, ports, settings, now).await? {
+        match refresh_and_pass_saved(&account, &parts, ports, settings, now).await? {
             Some(pass) => work.passes.push(pass),
             // Never swept: there is nothing to patch, so read it all.
             None => {
@@ -241,6 +257,40 @@ pub async fn react<P: Ports>(
     Ok(Reaction::Done(work))
 }
 
+/// [`refresh_and_pass`], redone on the newer snapshot when another pass saved it
+/// meanwhile (the pass is idempotent: findings are reconciled again, notices go once).
+async fn refresh_and_pass_saved<P: Ports>(
+    account: &str,
+    parts: &[Part],
+    ports: &P,
+    settings: &Settings,
+    now: &str,
+) -> Result<Option<EventPass>, ReactError> {
+    for _ in 0..MAX_SAVE_ATTEMPTS {
+        match refresh_and_pass(account, parts, ports, settings, now).await {
+            Err(Saved::Conflict) => continue,
+            Err(Saved::Failed(e)) => return Err(e),
+            Ok(done) => return Ok(done),
+        }
+    }
+    Err(ReactError::Contended {
+        account: account.to_string(),
+        attempts: MAX_SAVE_ATTEMPTS,
+    })
+}
+
+/// A pass whose save lost to another writer, or failed otherwise.
+enum Saved {
+    Conflict,
+    Failed(ReactError),
+}
+
+impl<E: Into<ReactError>> From<E> for Saved {
+    fn from(e: E) -> Saved {
+        Saved::Failed(e.into())
+    }
+}
+
 /// Re-reads `parts` into the account's last snapshot and runs a pass over it; `None`
 /// when there is no usable snapshot to patch.
 async fn refresh_and_pass<P: Ports>(
@@ -249,10 +299,11 @@ async fn refresh_and_pass<P: Ports>(
     ports: &P,
     settings: &Settings,
     now: &str,
-) -> Result<Option<EventPass>, ReactError> {
-    let Some(stored) = ports.snapshots().load(account).await? else {
+) -> Result<Option<EventPass>, Saved> {
+    let Some(loaded) = ports.snapshots().load(account).await? else {
         return Ok(None);
     };
+    let stored = loaded.text;
     // A stored snapshot this version cannot read is as good as none.
     let Ok(previous) = read_snapshot(&stored) else {
         return Ok(None);
@@ -288,7 +339,15 @@ async fn refresh_and_pass<P: Ports>(
         account: account.to_string(),
         source,
     })?;
-    ports.snapshots().save(account, &patched).await?;
+    match ports
+        .snapshots()
+        .save(account, &patched, Some(&loaded.version))
+        .await
+    {
+        Ok(()) => {}
+        Err(SaveError::Conflict(_)) => return Err(Saved::Conflict),
+        Err(SaveError::Port(e)) => return Err(e.into()),
+    }
     Ok(Some(EventPass {
         account: account.to_string(),
         parts: parts.to_vec(),
@@ -638,5 +697,92 @@ mod tests {
             let e = SweepRequest::parse(bad).unwrap_err().to_string();
             assert!(e.contains("expected {\"account\""), "{e}");
         }
+    }
+
+    // ---- Issue 11: a lost update to the stored snapshot ----
+
+    /// The example account with the KMS key's owner tag and the bucket policy changed
+    /// as two events in flight at once would see them.
+    fn two_changes() -> (String, String, String) {
+        let key_retagged = ACCOUNT.replacen(
+            "\"owner\": \"credit-team\"",
+            "\"owner\": \"key-custodians\"",
+            2,
+        );
+        let mut doc: serde_json::Value = serde_json::from_str(ACCOUNT).unwrap();
+        let bucket = doc["resources"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|r| r["arn"] == "arn:aws:s3:::credit-applications")
+            .unwrap();
+        bucket["policy"]["Statement"].as_array_mut().unwrap().push(
+            serde_json::json!({"Sid": "SupportDeletes", "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::111111111111:role/cust-service"},
+                "Action": "s3:DeleteObject", "Resource": "arn:aws:s3:::credit-applications/*"}),
+        );
+        (key_retagged, doc.to_string(), ACCOUNT.to_string())
+    }
+
+    #[test]
+    fn two_events_in_one_account_keep_both_fresh_parts() {
+        let (key_retagged, bucket_changed, _) = two_changes();
+        assert_ne!(key_retagged, ACCOUNT, "the fixture changes the key's tag");
+        let ports = ports();
+        ports.snapshots.put(ID, ACCOUNT);
+        ports.accounts.set(ID, &bucket_changed);
+        ports.accounts.patch_parts();
+        // While this event's pass runs, another event re-reads the key and saves first.
+        ports.snapshots.race_next_save(ID, &key_retagged);
+        let reaction = block_on(react(
+            &bucket_policy_event(),
+            &ports,
+            &Settings::default(),
+            "t1",
+        ))
+        .unwrap();
+        assert!(matches!(reaction, Reaction::Done(_)), "{reaction:?}");
+        let kept = ports.snapshots.get(ID).unwrap();
+        assert!(kept.contains("SupportDeletes"), "this event's part is kept");
+        assert!(
+            kept.contains("key-custodians"),
+            "the other event's part is kept too, not overwritten"
+        );
+        assert_eq!(
+            ports.accounts.refreshed().len(),
+            2,
+            "the pass was redone once"
+        );
+    }
+
+    #[test]
+    fn a_snapshot_that_keeps_changing_fails_the_event_for_a_retry() {
+        let (key_retagged, bucket_changed, _) = two_changes();
+        let ports = ports();
+        ports.snapshots.put(ID, ACCOUNT);
+        ports.accounts.set(ID, &bucket_changed);
+        for _ in 0..MAX_SAVE_ATTEMPTS {
+            ports.snapshots.race_next_save(ID, &key_retagged);
+        }
+        let r = block_on(react(
+            &bucket_policy_event(),
+            &ports,
+            &Settings::default(),
+            "t1",
+        ));
+        assert!(
+            matches!(
+                r,
+                Err(ReactError::Contended {
+                    attempts: MAX_SAVE_ATTEMPTS,
+                    ..
+                })
+            ),
+            "{r:?}"
+        );
+        assert_eq!(
+            ports.snapshots.get(ID).as_deref(),
+            Some(key_retagged.as_str())
+        );
     }
 }
