@@ -1,15 +1,18 @@
 //! The event function's handler: an EventBridge event (a CloudTrail API call) in, one
 //! call to [`accessdrift_controller::react::react`], a JSON summary out (also logged).
 //!
-//! Unknown events and calls that change nothing are acknowledged; an event the table
-//! knows but that lacks what is needed, or a failure of AWS, fails the invocation, so
-//! Lambda retries it and then keeps it in the dead-letter queue for a person.
+//! Unknown events and calls that change nothing are acknowledged. A failure that a
+//! retry can fix (AWS throttling or errors, a contended snapshot) fails the
+//! invocation, so Lambda retries it and then keeps it in the dead-letter queue; one it
+//! cannot (an event the table knows but that lacks what is needed) is acknowledged
+//! with outcome `invalid` and logged as an error with `invalid_event`, which the
+//! `InvalidEventsAlarm` counts, rather than retried three times for the same answer.
 
 use accessdrift_controller::Settings;
 use accessdrift_controller::react::{Ports, ReactError, Reaction, react};
 use accessdrift_triggers::classify;
 use serde_json::{Value, json};
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 
 /// Handles one event at `now` (RFC 3339 UTC).
 #[tracing::instrument(name = "event", skip_all)]
@@ -26,7 +29,24 @@ pub async fn handle<P: Ports>(
         account = %e.account, region = %e.region, trigger = %classified.trigger,
         "event classified"
     );
-    let reaction = react(&classified, ports, settings, now).await?;
+    let reaction = match react(&classified, ports, settings, now).await {
+        Ok(r) => r,
+        Err(e) if !e.is_retryable() => {
+            // The InvalidEventsAlarm counts this line (template.yaml).
+            error!(
+                id = %classified.event.id, invalid_event = 1, error = %e,
+                "event acknowledged without effect: retrying cannot fix it"
+            );
+            return Ok(json!({
+                "outcome": "invalid",
+                "error": e.to_string(),
+                "eventId": classified.event.id,
+                "eventName": classified.event.event_name,
+                "trigger": classified.trigger.to_string(),
+            }));
+        }
+        Err(e) => return Err(e),
+    };
     let summary = match &reaction {
         Reaction::Ignored(reason) => {
             info!(reason = %reason, "ignored");

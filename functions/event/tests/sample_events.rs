@@ -155,3 +155,49 @@ fn a_sample_delivered_twice_sends_its_notices_once() {
     assert_eq!(second["passes"][0]["notices"], 0);
     assert_eq!(ports.notifier.sent.lock().unwrap().len(), sent);
 }
+
+/// Issue 11: what retrying cannot fix is acknowledged (outcome `invalid`, logged for the
+/// alarm), not failed for Lambda to retry three times; what it can fix still fails.
+#[test]
+fn an_invalid_event_is_acknowledged_and_a_failing_port_fails_for_a_retry() {
+    let text = std::fs::read_to_string(events_dir().join("s3-put-bucket-policy.json")).unwrap();
+    let mut event: Value = serde_json::from_str(&text).unwrap();
+    // A PutBucketPolicy that names no bucket: the table knows it, nothing can act on it.
+    event["detail"]["requestParameters"]
+        .as_object_mut()
+        .unwrap()
+        .remove("bucketName");
+    event["detail"]["resources"] = Value::Array(Vec::new());
+    event["resources"] = Value::Array(Vec::new());
+    let ports = ports();
+    let summary = block_on(accessdrift_event::handle(
+        &event,
+        &ports,
+        &Settings::default(),
+        "t1",
+    ))
+    .expect("acknowledged, not failed");
+    assert_eq!(summary["outcome"], "invalid", "{summary}");
+    assert!(ports.accounts.refreshed().is_empty());
+
+    // The same event whole, but the account's reader is gone: a port failure, retried.
+    let event: Value = serde_json::from_str(&text).unwrap();
+    let broken = ports_without_reader();
+    let r = block_on(accessdrift_event::handle(
+        &event,
+        &broken,
+        &Settings::default(),
+        "t2",
+    ));
+    let e = r.expect_err("a failing reader fails the invocation");
+    assert!(e.is_retryable(), "{e}");
+}
+
+/// The sample account stored, but the reader knows no account: every refresh fails.
+fn ports_without_reader() -> MemoryPorts {
+    let p = ports();
+    MemoryPorts {
+        accounts: Default::default(),
+        ..p
+    }
+}

@@ -24,10 +24,10 @@ pub async fn handle<P: Ports>(
         let request = match SweepRequest::parse(body) {
             Ok(r) => r,
             Err(e) => {
-                // Retrying cannot fix it; failing it sends it to the dead-letter queue
-                // where a person sees it, rather than dropping it here.
-                error!(message = %id, error = %e, "refused");
-                failures.push(failure(id));
+                // Retrying cannot fix it (the same body fails the same way), so it is
+                // acknowledged, not redelivered until the dead-letter queue; the
+                // InvalidEventsAlarm counts this line (template.yaml).
+                error!(message = %id, invalid_event = 1, error = %e, "refused");
                 continue;
             }
         };

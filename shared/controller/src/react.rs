@@ -150,6 +150,20 @@ pub enum ReactError {
     },
 }
 
+impl ReactError {
+    /// Whether running the event again can help: not for an event that lacks what is
+    /// needed or a reader that produced no snapshot (the same input fails the same
+    /// way), yes for AWS failures and a contended snapshot. The event function
+    /// acknowledges what retrying cannot fix (logging it for the alarm) instead of
+    /// having Lambda retry it pointlessly.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            ReactError::Invalid { .. } | ReactError::Snapshot { .. } => false,
+            ReactError::Port(_) | ReactError::Pass { .. } | ReactError::Contended { .. } => true,
+        }
+    }
+}
+
 /// How many times an event's pass is redone when another pass saved the snapshot
 /// meanwhile, before the event is failed (and redelivered).
 pub const MAX_SAVE_ATTEMPTS: usize = 3;

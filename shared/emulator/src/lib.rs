@@ -19,6 +19,9 @@ use std::time::{Duration, Instant};
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
+pub mod faults;
+pub use faults::{Fault, FaultProxy, Op, When};
+
 /// The account moto uses when a request names none.
 pub const DEFAULT_ACCOUNT: &str = "123456789012";
 
