@@ -9,6 +9,7 @@ use accessdrift_access::output::{self, Format};
 use accessdrift_access::score::{Scorer, is_confidential};
 use accessdrift_access::{Line, effective_access, explain_pair};
 use accessdrift_capabilities::Capability;
+use accessdrift_escape::plain;
 use accessdrift_snapshot::Snapshot;
 use anyhow::{Context as _, bail};
 
@@ -166,7 +167,12 @@ pub fn explain(
         }))?);
         out.push('\n');
     } else {
-        out.push_str(&format!("{} on {}\n", ex.principal, ex.resource));
+        // Account text (ARNs, policy names, Sids, keys) reaches a terminal: escaped.
+        out.push_str(&format!(
+            "{} on {}\n",
+            plain(&ex.principal),
+            plain(&ex.resource)
+        ));
         for cap in &caps {
             let actions: Vec<_> = ex
                 .actions
@@ -184,24 +190,25 @@ pub fn explain(
             ));
             if let Some(r) = row {
                 for q in &r.requires {
-                    out.push_str(&format!("  requires {q}\n"));
+                    out.push_str(&format!("  requires {}\n", plain(q)));
                 }
             }
             if *cap == Capability::ReadData
                 && let Some((key, false)) = &ex.data_key
             {
+                let key = plain(key);
                 out.push_str(&format!("  the data is encrypted with {key}: reading it needs kms:Decrypt on that key, which is not allowed\n"));
             }
             for a in actions {
                 let grants: Vec<String> = a
                     .allowed_by
                     .iter()
-                    .map(|g| format!("{} [{}]", g.policy, g.statement))
+                    .map(|g| format!("{} [{}]", plain(&g.policy), plain(&g.statement)))
                     .collect();
                 let denies: Vec<String> = a
                     .denied_by
                     .iter()
-                    .map(|g| format!("{} [{}]", g.policy, g.statement))
+                    .map(|g| format!("{} [{}]", plain(&g.policy), plain(&g.statement)))
                     .collect();
                 let why = match a.decision {
                     accessdrift_evaluator::Decision::Allowed if a.conditions.is_some() => {
@@ -220,9 +227,9 @@ pub fn explain(
                         a.blocked_by.as_deref().unwrap_or("no allow")
                     ),
                 };
-                out.push_str(&format!("  {:<45} {}\n", a.action, why));
+                out.push_str(&format!("  {:<45} {}\n", plain(&a.action), plain(&why)));
                 for n in &a.notes {
-                    out.push_str(&format!("  {:<45}   note: {n}\n", ""));
+                    out.push_str(&format!("  {:<45}   note: {}\n", "", plain(n)));
                 }
             }
         }
@@ -275,7 +282,9 @@ pub fn score(args: &SnapshotArgs, format: FormatArg) -> anyhow::Result<ExitCode>
             for s in &scores {
                 out.push_str(&format!(
                     "{:>10.1}  {:>6}  {}\n",
-                    s.points, s.rows, s.principal
+                    s.points,
+                    s.rows,
+                    plain(&s.principal)
                 ));
             }
         }

@@ -131,7 +131,7 @@ pub fn export(source: Option<String>, table: &DesiredTable) -> anyhow::Result<Ex
                     .await
                     .map_err(|e| anyhow::anyhow!(table_hint(&e, table)))?;
                 for p in &loaded.problems {
-                    eprintln!("warning: {p}");
+                    eprintln!("warning: {}", accessdrift_escape::plain(p));
                 }
                 to_yaml(&normalized(&loaded.merged.state))
             }
@@ -157,13 +157,15 @@ pub fn list(table: &DesiredTable) -> anyhow::Result<ExitCode> {
         for s in &sources {
             out.push_str(&format!(
                 "{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
-                s.name,
+                // Anyone who can write the table set these: no TAB, line break or
+                // escape may split a column or reach the terminal.
+                accessdrift_escape::plain(&s.name),
                 s.generation,
                 s.resources,
                 s.constraints,
-                s.imported_at,
-                s.imported_by,
-                s.file
+                accessdrift_escape::plain(&s.imported_at),
+                accessdrift_escape::plain(&s.imported_by),
+                accessdrift_escape::plain(&s.file)
             ));
         }
         std::io::stdout()

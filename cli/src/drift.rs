@@ -105,9 +105,9 @@ pub fn drift_cmd(
                 "[{}] {} {}\n  {}\n  fix: {}",
                 f.severity.as_str(),
                 f.kind.as_str(),
-                f.resource,
-                f.summary,
-                f.remedy
+                accessdrift_escape::plain(&f.resource),
+                accessdrift_escape::plain(&f.summary),
+                accessdrift_escape::plain(&f.remedy)
             ));
         }
         out.push('\n');

@@ -156,7 +156,7 @@ fn desired_from_table(table: &str) -> anyhow::Result<DesiredState> {
             }
         })?;
         for p in &loaded.problems {
-            eprintln!("warning: {p}");
+            eprintln!("warning: {}", accessdrift_escape::plain(p));
         }
         if loaded.sources.is_empty() {
             eprintln!(
