@@ -522,8 +522,10 @@ pub fn owner_change_notice(
     let message = json!({"default": text, "email": text, "sqs": sqs, "https": chat});
 
     let mut owners: Vec<String> = Vec::new();
+    // Only owner words route: a tag value that is not one reaches nobody's filter (it
+    // is still shown, escaped, in the text).
     for o in [old_owner, new_owner, Some(security)].into_iter().flatten() {
-        if !o.is_empty() && !owners.iter().any(|x| x == o) {
+        if crate::model::is_owner_word(o) && !owners.iter().any(|x| x == o) {
             owners.push(o.to_string());
         }
     }
@@ -987,5 +989,13 @@ mod tests {
         assert!(!description.contains("<!channel>"), "{description}");
         let email = message["email"].as_str().unwrap_or_default();
         assert!(!email.lines().any(|l| l.starts_with("Fix: x")), "{email}");
+        assert_eq!(
+            n.attributes.get("owner"),
+            Some(&AttributeValue::StringArray(vec![
+                "credit-team".into(),
+                "security".into()
+            ])),
+            "the hostile value routes nowhere"
+        );
     }
 }
