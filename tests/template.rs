@@ -1015,3 +1015,43 @@ fn member_read_role_has_no_data_access_at_all() {
         "only the detector account, conditionally on its function roles"
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// The Organization's boundary (issue 11)
+// ---------------------------------------------------------------------------------------
+
+fn list_of(v: &Value) -> Vec<Value> {
+    match v {
+        Value::Array(a) => a.clone(),
+        Value::Null => Vec::new(),
+        one => vec![one.clone()],
+    }
+}
+
+/// An account outside the Organization can create a role named like the read role;
+/// the functions may assume it only in accounts of the Organization.
+#[test]
+fn functions_assume_read_roles_only_in_accounts_of_the_organization() {
+    let t = detector();
+    let d = Deployment::new(&t, ACCOUNT, &[("OrgId", "o-a1b2c3d4e5")]);
+    let mut assuming = Vec::new();
+    for (name, role) in d.resources_of("AWS::IAM::Role") {
+        for policy in list_of(&role["Policies"]) {
+            for s in statements(&policy["PolicyDocument"]) {
+                let assumes = list_of(&s["Action"]).iter().any(|a| {
+                    let a = a.as_str().unwrap().to_ascii_lowercase();
+                    a == "*" || a.starts_with("sts:")
+                });
+                if s["Effect"] == "Allow" && assumes {
+                    assert_eq!(
+                        s["Condition"]["StringEquals"]["aws:ResourceOrgID"], "o-a1b2c3d4e5",
+                        "{name}: {s}"
+                    );
+                    assuming.push(name.clone());
+                }
+            }
+        }
+    }
+    assuming.sort();
+    assert_eq!(assuming, ["EventFunctionRole", "WorkerFunctionRole"]);
+}
