@@ -968,7 +968,18 @@ fn function_roles_have_no_data_access_beyond_the_detectors_own_resources() {
 #[test]
 fn member_read_role_has_no_data_access_at_all() {
     let m = load("infra/member-read-role.yaml");
-    let d = Deployment::new(&m, MEMBER, &[("DetectorAccountId", ACCOUNT)]);
+    let event_role =
+        format!("arn:aws:iam::{ACCOUNT}:role/accessdrift/accessdrift-EventFunctionRole-AbC123");
+    let worker_role =
+        format!("arn:aws:iam::{ACCOUNT}:role/accessdrift/accessdrift-WorkerFunctionRole-DeF456");
+    let d = Deployment::new(
+        &m,
+        MEMBER,
+        &[
+            ("EventFunctionRoleArn", &event_role),
+            ("WorkerFunctionRoleArn", &worker_role),
+        ],
+    );
     let mut resources = others_resources(MEMBER);
     // The read role is a resource too: only the detector's functions may assume it.
     let role_arn = d.attribute("ReadRole", "Arn");
@@ -993,8 +1004,9 @@ fn member_read_role_has_no_data_access_at_all() {
     assert!(data.is_empty(), "{data:#?}");
     assert!(lines.iter().any(|l| matches!(l, Line::Row(r)
         if *r.principal == *role_arn && r.capability.as_str() == "read-config")));
-    // Who may use it: the detector's account (its function roles, by the condition), and
-    // the member account's own root user, which holds everything in its account implicitly.
+    // Who may use it: the detector's two function roles, by their exact ARNs (issue 11:
+    // not the detector account with a role-name pattern anyone there can match), and the
+    // member account's own root user, which holds everything in its account implicitly.
     let own_root = format!("arn:aws:iam::{MEMBER}:root");
     let assumers: BTreeSet<String> = lines
         .iter()
@@ -1011,8 +1023,13 @@ fn member_read_role_has_no_data_access_at_all() {
         .collect();
     assert_eq!(
         assumers,
-        BTreeSet::from([format!("arn:aws:iam::{ACCOUNT}:root")]),
-        "only the detector account, conditionally on its function roles"
+        BTreeSet::from([event_role, worker_role]),
+        "only the detector's function roles"
+    );
+    let trust = props["AssumeRolePolicyDocument"].to_string();
+    assert!(
+        !trust.contains('*') && !trust.contains("Condition"),
+        "no pattern: {trust}"
     );
 }
 
