@@ -795,12 +795,15 @@ fn own_resources(d: &Deployment) -> Vec<Value> {
     for (name, _) in d.resources_of("AWS::DynamoDB::Table") {
         own.push(json!({"arn": d.attribute(&name, "Arn"), "type": "AWS::DynamoDB::Table", "policy": null, "tags": tags}));
     }
-    for (name, _) in d.resources_of("AWS::S3::Bucket") {
+    for (name, p) in d.resources_of("AWS::S3::Bucket") {
         let bucket = d.name_of(&name);
-        own.push(
-            json!({"arn": d.attribute(&name, "Arn"), "type": "AWS::S3::Bucket", "tags": tags,
-                        "policy": policy_of("AWS::S3::BucketPolicy", "Bucket", &bucket)}),
-        );
+        let mut r = json!({"arn": d.attribute(&name, "Arn"), "type": "AWS::S3::Bucket", "tags": tags,
+                           "policy": policy_of("AWS::S3::BucketPolicy", "Bucket", &bucket)});
+        let by_default = &p["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"];
+        if let Some(key) = by_default["KMSMasterKeyID"].as_str() {
+            r["settings"] = json!({"kmsKeyArn": key});
+        }
+        own.push(r);
     }
     for (name, _) in d.resources_of("AWS::SQS::Queue") {
         let url = d.reference(&name);
@@ -1071,4 +1074,87 @@ fn functions_assume_read_roles_only_in_accounts_of_the_organization() {
     }
     assuming.sort();
     assert_eq!(assuming, ["EventFunctionRole", "WorkerFunctionRole"]);
+}
+
+/// Issue 11: the snapshot bucket holds every policy of the Organization. It is encrypted
+/// with a key of the detector's own (bucket key on), and its policy admits only the
+/// detector's functions to objects and listings: an administrator of the detector
+/// account holding `s3:*` and `kms:*` on everything reads nothing in it.
+#[test]
+fn the_snapshot_bucket_is_the_functions_alone_and_encrypted_with_its_own_key() {
+    let t = detector();
+    let d = Deployment::new(&t, ACCOUNT, &[("OrgId", "o-a1b2c3d4e5")]);
+    let bucket = &t["Resources"]["SnapshotBucket"]["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+        [0];
+    assert_eq!(
+        bucket["ServerSideEncryptionByDefault"]["SSEAlgorithm"],
+        "aws:kms"
+    );
+    assert_eq!(bucket["BucketKeyEnabled"], true);
+    let snapshot_key = d.attribute("SnapshotKey", "Arn");
+    assert_eq!(
+        d.resolve(&bucket["ServerSideEncryptionByDefault"]["KMSMasterKeyID"]),
+        snapshot_key.as_str()
+    );
+
+    let mut details = authorization_details(&d);
+    let admin = format!("arn:aws:iam::{ACCOUNT}:role/admin");
+    details["RoleDetailList"].as_array_mut().unwrap().push(json!({
+        "Path": "/", "RoleName": "admin", "RoleId": "AROAADMIN", "Arn": admin,
+        "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": []},
+        "RolePolicyList": [{"PolicyName": "everything", "PolicyDocument": {"Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": ["s3:*", "kms:*"], "Resource": "*"}]}}],
+        "AttachedManagedPolicies": [], "Tags": [],
+    }));
+    let mut resources = own_resources(&d);
+    resources.extend(others_resources(ACCOUNT));
+    let snapshot = json!({"accountId": ACCOUNT, "authorizationDetails": details,
+                          "resources": resources});
+    let lines = run(&snapshot);
+    assert!(errors(&lines).is_empty(), "{:#?}", errors(&lines));
+    let bucket_arn = d.attribute("SnapshotBucket", "Arn");
+    let data_of = |principal: &str| -> Vec<String> {
+        data_rows(&lines)
+            .into_iter()
+            .filter(|(p, r, _)| p == principal && *r == bucket_arn)
+            .map(|(_, _, c)| c)
+            .collect()
+    };
+    assert!(data_of(&admin).is_empty(), "{:#?}", data_of(&admin));
+    // The measurement sees the admin's access elsewhere, and the functions' here.
+    assert!(
+        data_rows(&lines).iter().any(|(p, r, c)| *p == admin
+            && r == "arn:aws:s3:::payroll-reports"
+            && c.starts_with("read-data")),
+        "the admin reads other buckets"
+    );
+    for role in ["EventFunctionRole", "WorkerFunctionRole"] {
+        let got = data_of(&d.attribute(role, "Arn"));
+        assert!(
+            got.iter().any(|c| c.starts_with("read-data")),
+            "{role}: {got:?}"
+        );
+        assert!(
+            got.iter().any(|c| c.starts_with("write-data")),
+            "{role}: {got:?}"
+        );
+    }
+    // Only the functions' roles hold the snapshot key, and only to encrypt and decrypt.
+    for (name, role) in d.resources_of("AWS::IAM::Role") {
+        for policy in list_of(&role["Policies"]) {
+            for st in statements(&policy["PolicyDocument"]) {
+                if list_of(&st["Resource"])
+                    .iter()
+                    .any(|r| *r == snapshot_key.as_str())
+                {
+                    for a in list_of(&st["Action"]) {
+                        assert!(
+                            ["kms:GenerateDataKey", "kms:Decrypt"].contains(&a.as_str().unwrap()),
+                            "{name}: {a}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 }
