@@ -239,3 +239,150 @@ async fn a_nightly_sweep_of_two_accounts_then_a_bucket_policy_event_notifies_the
     assert_eq!(rerun.accounts, std::slice::from_ref(&org.member));
     assert!(rerun.failed.is_empty(), "{rerun:?}");
 }
+
+/// A CloudTrail `SetTopicAttributes` event from `account` about the topic `topic_arn`
+/// (which may be in another account), as EventBridge delivers it.
+fn set_topic_attributes_event(account: &str, topic_arn: &str, now: &str) -> Value {
+    serde_json::json!({
+        "version": "0", "id": format!("outside-{now}"), "detail-type": "AWS API Call via CloudTrail",
+        "source": "aws.sns", "account": account, "time": now, "region": "us-east-1",
+        "resources": [], "detail": {
+            "eventVersion": "1.09", "userIdentity": {"type": "AssumedRole", "accountId": account},
+            "eventTime": now, "eventSource": "sns.amazonaws.com", "eventName": "SetTopicAttributes",
+            "awsRegion": "us-east-1",
+            "requestParameters": {"topicArn": topic_arn, "attributeName": "Policy", "attributeValue": "{}"},
+            "responseElements": null, "readOnly": false, "eventType": "AwsApiCall",
+            "managementEvent": true, "recipientAccountId": account
+        }
+    })
+}
+
+/// Issue 11: an account outside the Organization that created its own
+/// `accessdrift-read` role, and a topic tagged as the credit team's. An event in the
+/// member account names that topic by ARN; the account was never swept, so it used to
+/// be queued, and the worker assumed its role, kept its snapshot and let its tags
+/// pick the owner of notices. Now the event function refuses it, and so does the
+/// worker for a sweep message forged onto the queue.
+///
+/// Emulator gap: moto keeps no record of `sts:AssumeRole` calls, so "never assumed"
+/// is checked by what the functions report and by its effects: the event queues
+/// nothing, the one message on the queue is the forged one and it is refused, no
+/// snapshot of the account is kept, no finding names it, nobody is notified. (On the
+/// old code the event queued a sweep, and the worker assumed the role and read the
+/// account; that sweep then failed only because the Organization path is read with
+/// the detector's own credentials and `ListParents` does not know the account, an
+/// accident of the collector's order rather than a check.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_account_outside_the_organization_with_its_own_read_role_is_never_read() {
+    use accessdrift_controller::ports::{SweepQueue, SweepReason, SweepRequest};
+
+    let emulator = Emulator::start();
+    let sdk = emulator.sdk_config().await;
+    let detector = deploy(&emulator, &sdk).await.unwrap();
+    let org = seed(&sdk).await.unwrap();
+    let runtime = Runtime::start(sdk.clone(), detector.config.clone())
+        .await
+        .unwrap();
+
+    // The outside account: moto keeps separate state per account id.
+    let outside = "999999999999";
+    let outsider = accessdrift_demo::seed::assume(&sdk, outside, "admin")
+        .await
+        .unwrap();
+    aws_sdk_iam::Client::new(&outsider)
+        .create_role()
+        .role_name("accessdrift-read")
+        .assume_role_policy_document(
+            serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                "Principal": {"AWS": format!("arn:aws:iam::{}:root", org.management)},
+                "Action": "sts:AssumeRole"}]})
+            .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let topic = aws_sdk_sns::Client::new(&outsider)
+        .create_topic()
+        .name("credit-alerts")
+        .tags(
+            aws_sdk_sns::types::Tag::builder()
+                .key("owner")
+                .value("credit-team")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .topic_arn()
+        .unwrap()
+        .to_string();
+    assert!(topic.contains(outside), "{topic}");
+
+    // The nightly listing keeps the Organization's accounts for the other functions.
+    let plan = run_planner(&runtime, "2026-11-24T02:00:00Z").await.unwrap();
+    assert_eq!(plan["accounts"], 2, "{plan}");
+    let nightly = run_worker(
+        &runtime,
+        &sdk,
+        &detector.sweep_queue_url,
+        "2026-11-24T02:00:05Z",
+    )
+    .await
+    .unwrap();
+    assert!(nightly.failed.is_empty(), "{nightly:?}");
+    // The member's notices of the nightly sweep (no desired state is imported here).
+    let _ = emulator.drain(&detector.credit_team_url).await;
+
+    let summary = deliver_event(
+        &runtime,
+        &set_topic_attributes_event(&org.member, &topic, "2026-11-24T09:00:00Z"),
+        "2026-11-24T09:00:05Z",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        summary["outsideOrganization"],
+        serde_json::json!([outside]),
+        "{summary}"
+    );
+    assert_eq!(summary["queuedSweeps"], serde_json::json!([]), "{summary}");
+    assert_eq!(summary["passes"], serde_json::json!([]), "{summary}");
+
+    // A sweep message forged onto the queue (or the event's, on the old code).
+    runtime
+        .queue()
+        .unwrap()
+        .enqueue(&[SweepRequest {
+            account: outside.into(),
+            reason: SweepReason::Event,
+            requested_at: "2026-11-24T09:00:06Z".into(),
+        }])
+        .await
+        .unwrap();
+    let run = run_worker(
+        &runtime,
+        &sdk,
+        &detector.sweep_queue_url,
+        "2026-11-24T09:00:10Z",
+    )
+    .await
+    .unwrap();
+    assert_eq!(run.accounts, [outside], "{run:?}");
+    assert_eq!(run.failed.len(), 1, "refused: {run:?}");
+
+    let services = runtime.services("2026-11-24T09:01:00Z").unwrap();
+    assert!(
+        services.snapshots().load(outside).await.unwrap().is_none(),
+        "nothing of the outside account is kept"
+    );
+    let store = DynamoFindingStore::new(
+        aws_sdk_dynamodb::Client::new(&sdk),
+        accessdrift_demo::FINDINGS_TABLE,
+    );
+    assert!(store.load_account(outside).await.unwrap().is_empty());
+    assert!(
+        emulator.drain(&detector.credit_team_url).await.is_empty(),
+        "the outside account's tags reach no team"
+    );
+}

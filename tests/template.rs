@@ -795,12 +795,15 @@ fn own_resources(d: &Deployment) -> Vec<Value> {
     for (name, _) in d.resources_of("AWS::DynamoDB::Table") {
         own.push(json!({"arn": d.attribute(&name, "Arn"), "type": "AWS::DynamoDB::Table", "policy": null, "tags": tags}));
     }
-    for (name, _) in d.resources_of("AWS::S3::Bucket") {
+    for (name, p) in d.resources_of("AWS::S3::Bucket") {
         let bucket = d.name_of(&name);
-        own.push(
-            json!({"arn": d.attribute(&name, "Arn"), "type": "AWS::S3::Bucket", "tags": tags,
-                        "policy": policy_of("AWS::S3::BucketPolicy", "Bucket", &bucket)}),
-        );
+        let mut r = json!({"arn": d.attribute(&name, "Arn"), "type": "AWS::S3::Bucket", "tags": tags,
+                           "policy": policy_of("AWS::S3::BucketPolicy", "Bucket", &bucket)});
+        let by_default = &p["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"];
+        if let Some(key) = by_default["KMSMasterKeyID"].as_str() {
+            r["settings"] = json!({"kmsKeyArn": key});
+        }
+        own.push(r);
     }
     for (name, _) in d.resources_of("AWS::SQS::Queue") {
         let url = d.reference(&name);
@@ -968,7 +971,18 @@ fn function_roles_have_no_data_access_beyond_the_detectors_own_resources() {
 #[test]
 fn member_read_role_has_no_data_access_at_all() {
     let m = load("infra/member-read-role.yaml");
-    let d = Deployment::new(&m, MEMBER, &[("DetectorAccountId", ACCOUNT)]);
+    let event_role =
+        format!("arn:aws:iam::{ACCOUNT}:role/accessdrift/accessdrift-EventFunctionRole-AbC123");
+    let worker_role =
+        format!("arn:aws:iam::{ACCOUNT}:role/accessdrift/accessdrift-WorkerFunctionRole-DeF456");
+    let d = Deployment::new(
+        &m,
+        MEMBER,
+        &[
+            ("EventFunctionRoleArn", &event_role),
+            ("WorkerFunctionRoleArn", &worker_role),
+        ],
+    );
     let mut resources = others_resources(MEMBER);
     // The read role is a resource too: only the detector's functions may assume it.
     let role_arn = d.attribute("ReadRole", "Arn");
@@ -993,8 +1007,9 @@ fn member_read_role_has_no_data_access_at_all() {
     assert!(data.is_empty(), "{data:#?}");
     assert!(lines.iter().any(|l| matches!(l, Line::Row(r)
         if *r.principal == *role_arn && r.capability.as_str() == "read-config")));
-    // Who may use it: the detector's account (its function roles, by the condition), and
-    // the member account's own root user, which holds everything in its account implicitly.
+    // Who may use it: the detector's two function roles, by their exact ARNs (issue 11:
+    // not the detector account with a role-name pattern anyone there can match), and the
+    // member account's own root user, which holds everything in its account implicitly.
     let own_root = format!("arn:aws:iam::{MEMBER}:root");
     let assumers: BTreeSet<String> = lines
         .iter()
@@ -1011,7 +1026,135 @@ fn member_read_role_has_no_data_access_at_all() {
         .collect();
     assert_eq!(
         assumers,
-        BTreeSet::from([format!("arn:aws:iam::{ACCOUNT}:root")]),
-        "only the detector account, conditionally on its function roles"
+        BTreeSet::from([event_role, worker_role]),
+        "only the detector's function roles"
     );
+    let trust = props["AssumeRolePolicyDocument"].to_string();
+    assert!(
+        !trust.contains('*') && !trust.contains("Condition"),
+        "no pattern: {trust}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// The Organization's boundary (issue 11)
+// ---------------------------------------------------------------------------------------
+
+fn list_of(v: &Value) -> Vec<Value> {
+    match v {
+        Value::Array(a) => a.clone(),
+        Value::Null => Vec::new(),
+        one => vec![one.clone()],
+    }
+}
+
+/// An account outside the Organization can create a role named like the read role;
+/// the functions may assume it only in accounts of the Organization.
+#[test]
+fn functions_assume_read_roles_only_in_accounts_of_the_organization() {
+    let t = detector();
+    let d = Deployment::new(&t, ACCOUNT, &[("OrgId", "o-a1b2c3d4e5")]);
+    let mut assuming = Vec::new();
+    for (name, role) in d.resources_of("AWS::IAM::Role") {
+        for policy in list_of(&role["Policies"]) {
+            for s in statements(&policy["PolicyDocument"]) {
+                let assumes = list_of(&s["Action"]).iter().any(|a| {
+                    let a = a.as_str().unwrap().to_ascii_lowercase();
+                    a == "*" || a.starts_with("sts:")
+                });
+                if s["Effect"] == "Allow" && assumes {
+                    assert_eq!(
+                        s["Condition"]["StringEquals"]["aws:ResourceOrgID"], "o-a1b2c3d4e5",
+                        "{name}: {s}"
+                    );
+                    assuming.push(name.clone());
+                }
+            }
+        }
+    }
+    assuming.sort();
+    assert_eq!(assuming, ["EventFunctionRole", "WorkerFunctionRole"]);
+}
+
+/// Issue 11: the snapshot bucket holds every policy of the Organization. It is encrypted
+/// with a key of the detector's own (bucket key on), and its policy admits only the
+/// detector's functions to objects and listings: an administrator of the detector
+/// account holding `s3:*` and `kms:*` on everything reads nothing in it.
+#[test]
+fn the_snapshot_bucket_is_the_functions_alone_and_encrypted_with_its_own_key() {
+    let t = detector();
+    let d = Deployment::new(&t, ACCOUNT, &[("OrgId", "o-a1b2c3d4e5")]);
+    let bucket = &t["Resources"]["SnapshotBucket"]["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+        [0];
+    assert_eq!(
+        bucket["ServerSideEncryptionByDefault"]["SSEAlgorithm"],
+        "aws:kms"
+    );
+    assert_eq!(bucket["BucketKeyEnabled"], true);
+    let snapshot_key = d.attribute("SnapshotKey", "Arn");
+    assert_eq!(
+        d.resolve(&bucket["ServerSideEncryptionByDefault"]["KMSMasterKeyID"]),
+        snapshot_key.as_str()
+    );
+
+    let mut details = authorization_details(&d);
+    let admin = format!("arn:aws:iam::{ACCOUNT}:role/admin");
+    details["RoleDetailList"].as_array_mut().unwrap().push(json!({
+        "Path": "/", "RoleName": "admin", "RoleId": "AROAADMIN", "Arn": admin,
+        "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": []},
+        "RolePolicyList": [{"PolicyName": "everything", "PolicyDocument": {"Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": ["s3:*", "kms:*"], "Resource": "*"}]}}],
+        "AttachedManagedPolicies": [], "Tags": [],
+    }));
+    let mut resources = own_resources(&d);
+    resources.extend(others_resources(ACCOUNT));
+    let snapshot = json!({"accountId": ACCOUNT, "authorizationDetails": details,
+                          "resources": resources});
+    let lines = run(&snapshot);
+    assert!(errors(&lines).is_empty(), "{:#?}", errors(&lines));
+    let bucket_arn = d.attribute("SnapshotBucket", "Arn");
+    let data_of = |principal: &str| -> Vec<String> {
+        data_rows(&lines)
+            .into_iter()
+            .filter(|(p, r, _)| p == principal && *r == bucket_arn)
+            .map(|(_, _, c)| c)
+            .collect()
+    };
+    assert!(data_of(&admin).is_empty(), "{:#?}", data_of(&admin));
+    // The measurement sees the admin's access elsewhere, and the functions' here.
+    assert!(
+        data_rows(&lines).iter().any(|(p, r, c)| *p == admin
+            && r == "arn:aws:s3:::payroll-reports"
+            && c.starts_with("read-data")),
+        "the admin reads other buckets"
+    );
+    for role in ["EventFunctionRole", "WorkerFunctionRole"] {
+        let got = data_of(&d.attribute(role, "Arn"));
+        assert!(
+            got.iter().any(|c| c.starts_with("read-data")),
+            "{role}: {got:?}"
+        );
+        assert!(
+            got.iter().any(|c| c.starts_with("write-data")),
+            "{role}: {got:?}"
+        );
+    }
+    // Only the functions' roles hold the snapshot key, and only to encrypt and decrypt.
+    for (name, role) in d.resources_of("AWS::IAM::Role") {
+        for policy in list_of(&role["Policies"]) {
+            for st in statements(&policy["PolicyDocument"]) {
+                if list_of(&st["Resource"])
+                    .iter()
+                    .any(|r| *r == snapshot_key.as_str())
+                {
+                    for a in list_of(&st["Action"]) {
+                        assert!(
+                            ["kms:GenerateDataKey", "kms:Decrypt"].contains(&a.as_str().unwrap()),
+                            "{name}: {a}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 }

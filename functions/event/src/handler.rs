@@ -98,7 +98,16 @@ pub async fn handle<P: Ports>(
             if !queued.is_empty() {
                 info!(accounts = ?queued, "whole-account sweeps queued");
             }
-            json!({"outcome": "reevaluated", "passes": passes, "queuedSweeps": queued})
+            for account in &work.outside {
+                warn!(
+                    account, event_name = %e.event_name, event_id = %e.id,
+                    "the event names an account outside the Organization; not read"
+                );
+            }
+            json!({
+                "outcome": "reevaluated", "passes": passes, "queuedSweeps": queued,
+                "outsideOrganization": work.outside,
+            })
         }
     };
     let mut summary = summary;

@@ -201,3 +201,41 @@ fn ports_without_reader() -> MemoryPorts {
         ..p
     }
 }
+
+/// Issue 11: a grant created in a member account on a key of an account outside the
+/// Organization. That account was never swept, so it used to be queued for a whole
+/// sweep (and its read role, which it can create itself, assumed). It is neither
+/// re-read nor queued, and the summary names it.
+#[test]
+fn a_grant_on_a_key_outside_the_organization_reads_and_queues_nothing() {
+    let ports = ports();
+    let outside = "999999999999";
+    ports.accounts.set(
+        outside,
+        &include_str!("../../../examples/credit-account.json").replace("111111111111", outside),
+    );
+    let text = std::fs::read_to_string(events_dir().join("kms-create-grant.json"))
+        .unwrap()
+        .replace(
+            "kms:eu-west-1:222222222222:key",
+            &format!("kms:eu-west-1:{outside}:key"),
+        );
+    let event: Value = serde_json::from_str(&text).unwrap();
+    let summary = block_on(accessdrift_event::handle(
+        &event,
+        &ports,
+        &Settings::default(),
+        "2026-11-24T10:00:00Z",
+    ))
+    .unwrap();
+    assert_eq!(
+        summary["outsideOrganization"],
+        serde_json::json!([outside]),
+        "{summary}"
+    );
+    assert_eq!(summary["queuedSweeps"], serde_json::json!([]), "{summary}");
+    assert!(ports.queue.requests().is_empty());
+    assert!(ports.accounts.refreshed().is_empty());
+    assert!(ports.accounts.reads().is_empty());
+    assert!(ports.snapshots.get(outside).is_none());
+}

@@ -1,11 +1,13 @@
 //! The worker's handler: SQS sweep messages in (batch size 1 in `template.yaml`, but
-//! any batch works), one [`accessdrift_controller::sweep_account`] per message, and
+//! any batch works), one [`accessdrift_controller::boundary::sweep_member`] per
+//! message (a sweep of the account, if it is in the Organization), and
 //! the messages that failed reported back so only they are retried (and, after the
 //! queue's receive limit, kept in its dead-letter queue).
 
+use accessdrift_controller::Settings;
+use accessdrift_controller::boundary::{Swept, sweep_member};
 use accessdrift_controller::ports::SweepRequest;
 use accessdrift_controller::react::Ports;
-use accessdrift_controller::{Settings, sweep_account};
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use tracing::{error, info, warn};
 
@@ -33,20 +35,18 @@ pub async fn handle<P: Ports>(
         };
         let account = request.account.as_str();
         info!(message = %id, account, reason = ?request.reason, requested_at = %request.requested_at, "sweeping");
-        match sweep_account(
-            account,
-            ports.reader(),
-            ports.snapshots(),
-            ports.desired(),
-            ports.store(),
-            ports.notifier(),
-            ports.feed(),
-            settings,
-            now,
-        )
-        .await
-        {
-            Ok(sweep) => {
+        match sweep_member(&request, ports, settings, now).await {
+            Ok(Swept::OutsideOrganization) => {
+                // A forged message, or an account that left since it was queued. Not
+                // read; failed, so it ends in the dead-letter queue, whose alarm
+                // tells a person (retries refuse it again without reading).
+                warn!(
+                    message = %id, account, reason = ?request.reason,
+                    "the message names an account outside the Organization; not read"
+                );
+                failures.push(failure(id));
+            }
+            Ok(Swept::Done(sweep)) => {
                 for problem in &sweep.desired_problems {
                     error!(account, problem = %problem, "desired state");
                 }

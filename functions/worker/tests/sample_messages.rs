@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use accessdrift_controller::Settings;
-use accessdrift_controller::fakes::{MemoryDesired, MemoryPorts, block_on};
+use accessdrift_controller::fakes::{MemoryDesired, MemoryOrganization, MemoryPorts, block_on};
 use accessdrift_drift::desired::parse_desired;
 use aws_lambda_events::event::sqs::SqsEvent;
 
@@ -20,6 +20,11 @@ fn events_dir() -> PathBuf {
 
 fn ports() -> MemoryPorts {
     let ports = MemoryPorts {
+        // 444444444444 is a member whose read fails (its read role is missing).
+        org: MemoryOrganization {
+            accounts: vec!["222222222222".into(), "444444444444".into()],
+            ..MemoryOrganization::default()
+        },
         desired: MemoryDesired::new(
             parse_desired(
                 include_str!("../../../examples/desired-state.yaml"),
@@ -97,4 +102,40 @@ fn a_bad_message_is_acknowledged_and_an_unreadable_account_is_a_batch_item_failu
         ports.snapshots.get("222222222222").is_some(),
         "the good message in the batch was still swept"
     );
+}
+
+/// Issue 11: anyone who can send to the sweep queue can name any account; one outside
+/// the Organization (here answering as a copy of the example, as an account that
+/// created the read role would) is never read, and the message fails (to the
+/// dead-letter queue and its alarm) instead of being swept.
+#[test]
+fn a_forged_message_for_an_account_outside_the_organization_is_refused_unread() {
+    let ports = ports();
+    let outside = "999999999999";
+    ports.accounts.set(
+        outside,
+        &include_str!("../../../examples/credit-account.json").replace("111111111111", outside),
+    );
+    let mut event = sample("sweep-message-event.json");
+    event.records.truncate(1);
+    event.records[0].message_id = Some("forged".into());
+    event.records[0].body = Some(format!(
+        "{{\"account\":\"{outside}\",\"reason\":\"event\",\"requested_at\":\"2026-11-24T10:00:00Z\"}}"
+    ));
+    let response = block_on(accessdrift_worker::handle(
+        &event,
+        &ports,
+        &Settings::default(),
+        "2026-11-24T10:00:05Z",
+    ));
+    let failed: Vec<&str> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.as_str())
+        .collect();
+    assert_eq!(failed, ["forged"]);
+    assert!(ports.accounts.reads().is_empty(), "never read");
+    assert!(ports.snapshots.get(outside).is_none());
+    assert!(ports.store.items.lock().unwrap().is_empty());
+    assert!(ports.notifier.sent.lock().unwrap().is_empty());
 }

@@ -34,6 +34,9 @@ use serde_json::{Value, json};
 
 const REGION: &str = "us-east-1";
 
+/// An environment variable value of the seeded function.
+const ENVIRONMENT_SECRET: &str = "hunter2-environment-value";
+
 fn doc(statements: Value) -> Value {
     json!({"Version": "2012-10-17", "Statement": statements})
 }
@@ -510,6 +513,13 @@ async fn seed_account(config: &SdkConfig, account: &str) -> (String, String) {
                 .build(),
         )
         .tags("owner", "credit-team")
+        // `ListFunctions` hands these values to the read role; none may reach the
+        // snapshot (issue 11). moto creates functions without Docker.
+        .environment(
+            aws_sdk_lambda::types::Environment::builder()
+                .variables("DB_PASSWORD", ENVIRONMENT_SECRET)
+                .build(),
+        )
         .send()
         .await
         .unwrap();
@@ -630,6 +640,17 @@ async fn a_member_account_is_collected_whole_and_the_engine_runs_on_it() {
         .await
         .expect("the account is collected");
     eprintln!("collected the seeded account in {:?}", started.elapsed());
+    let text = serde_json::to_string(&snapshot.to_value()).unwrap();
+    assert!(
+        text.contains(&format!(
+            "arn:aws:lambda:{REGION}:{account}:function:scorer"
+        )),
+        "the function is collected"
+    );
+    assert!(
+        !text.contains(ENVIRONMENT_SECRET) && !text.contains("DB_PASSWORD"),
+        "no environment variable reaches the snapshot"
+    );
 
     // The account, regions, IAM.
     assert_eq!(snapshot.account_id, account);

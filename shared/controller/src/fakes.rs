@@ -133,14 +133,36 @@ pub struct MemoryOrganization {
     pub under: BTreeMap<String, Vec<String>>,
     /// Policy id -> the targets it is attached to.
     pub attachments: BTreeMap<String, Vec<String>>,
+    /// Every call fails, as when neither the account list nor Organizations can be
+    /// read.
+    pub unreachable: bool,
+}
+
+impl MemoryOrganization {
+    fn reachable(&self) -> Result<(), PortError> {
+        if self.unreachable {
+            return Err(PortError {
+                what: "organization",
+                message: "unreachable".into(),
+            });
+        }
+        Ok(())
+    }
 }
 
 impl Organization for MemoryOrganization {
     async fn accounts(&self) -> Result<Vec<String>, PortError> {
+        self.reachable()?;
         Ok(self.accounts.clone())
     }
 
+    async fn is_member(&self, account: &str) -> Result<bool, PortError> {
+        self.reachable()?;
+        Ok(self.accounts.iter().any(|a| a == account))
+    }
+
     async fn accounts_under(&self, target: &str) -> Result<Vec<String>, PortError> {
+        self.reachable()?;
         if self.accounts.iter().any(|a| a == target) {
             return Ok(vec![target.to_string()]);
         }
@@ -151,6 +173,7 @@ impl Organization for MemoryOrganization {
     }
 
     async fn policy_targets(&self, policy_id: &str) -> Result<Vec<String>, PortError> {
+        self.reachable()?;
         self.attachments
             .get(policy_id)
             .cloned()

@@ -14,6 +14,7 @@
 //! snapshot; their notices are sent before the caller saves the new snapshot, so a
 //! failure to send is retried instead of forgotten.
 
+pub mod boundary;
 pub mod fakes;
 pub mod newer;
 pub mod ports;

@@ -73,6 +73,12 @@ pub trait Organization {
         &self,
         policy_id: &str,
     ) -> impl Future<Output = Result<Vec<String>, PortError>> + Send;
+    /// Whether `account` is an active account of the Organization. Nothing is read
+    /// from an account before this says yes (see [`crate::boundary`]): an account id
+    /// comes from a request parameter or a queue message, and an account outside the
+    /// Organization would supply every byte of its snapshot and the owners its tags
+    /// name. An error means "cannot tell", never "no".
+    fn is_member(&self, account: &str) -> impl Future<Output = Result<bool, PortError>> + Send;
 }
 
 /// Where sweeps of whole accounts are queued (one message per account; the worker

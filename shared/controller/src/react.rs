@@ -85,6 +85,9 @@ pub struct EventWork {
     pub passes: Vec<EventPass>,
     /// Whole-account sweeps queued (Organization changes, accounts not swept yet).
     pub queued: Vec<SweepRequest>,
+    /// Accounts the event named that are outside the Organization: neither read nor
+    /// queued (see [`crate::boundary`]); the handler logs them.
+    pub outside: Vec<String>,
 }
 
 /// One account's event-driven pass.
@@ -242,7 +245,10 @@ pub async fn react<P: Ports>(
         };
         whole.extend(under);
     }
-    let mut work = EventWork::default();
+    let mut work = EventWork {
+        outside: crate::boundary::keep_members(ports.org(), &mut parts, &mut whole).await?,
+        ..EventWork::default()
+    };
     for (account, parts) in parts {
         // A whole sweep is queued anyway: it covers these parts too.
         if whole.contains(&account) {
@@ -593,6 +599,65 @@ mod tests {
                 requested_at: "t1".into()
             }]
         );
+    }
+
+    /// Issue 11: a KMS grant on another account's key names that account; one outside
+    /// the Organization is neither re-read nor queued for a sweep (it has no stored
+    /// snapshot, so it used to be queued), and the reaction says so.
+    #[test]
+    fn an_event_naming_an_account_outside_the_organization_reads_and_queues_nothing() {
+        let ports = ports();
+        ports.snapshots.put(ID, ACCOUNT);
+        ports.accounts.set(ID, ACCOUNT);
+        let outside = "999999999999";
+        ports.accounts.set(outside, &ACCOUNT.replace(ID, outside));
+        let key =
+            format!("arn:aws:kms:us-east-1:{outside}:key/1234abcd-12ab-34cd-56ef-1234567890ab");
+        let grant = event(
+            "kms.amazonaws.com",
+            "CreateGrant",
+            serde_json::json!({"keyId": key, "granteePrincipal": "arn:aws:iam::111111111111:role/ci",
+                "operations": ["Decrypt"]}),
+        );
+        let topic = event(
+            "sns.amazonaws.com",
+            "SetTopicAttributes",
+            serde_json::json!({"topicArn": format!("arn:aws:sns:us-east-1:{outside}:t"),
+                "attributeName": "Policy", "attributeValue": "{}"}),
+        );
+        for classified in [grant, topic] {
+            let reaction =
+                block_on(react(&classified, &ports, &Settings::default(), "t1")).unwrap();
+            let Reaction::Done(work) = reaction else {
+                panic!("{reaction:?}")
+            };
+            assert_eq!(work.outside, [outside], "{:?}", classified.trigger);
+            assert!(work.passes.is_empty() && work.queued.is_empty());
+        }
+        assert!(ports.queue.requests().is_empty(), "not queued");
+        assert!(ports.accounts.refreshed().is_empty(), "not re-read");
+        assert!(ports.accounts.reads().is_empty(), "not read");
+        assert!(ports.snapshots.get(outside).is_none());
+    }
+
+    /// The membership check cannot be made: the invocation fails (Lambda retries it)
+    /// and the account is not read meanwhile.
+    #[test]
+    fn an_event_whose_accounts_cannot_be_checked_fails_and_reads_nothing() {
+        let mut ports = ports();
+        ports.snapshots.put(ID, ACCOUNT);
+        ports.accounts.set(ID, ACCOUNT);
+        ports.org.unreachable = true;
+        let err = block_on(react(
+            &bucket_policy_event(),
+            &ports,
+            &Settings::default(),
+            "t1",
+        ))
+        .unwrap_err();
+        assert!(matches!(err, ReactError::Port(_)), "{err}");
+        assert!(ports.accounts.refreshed().is_empty());
+        assert!(ports.queue.requests().is_empty());
     }
 
     #[test]

@@ -1,7 +1,14 @@
 //! The [`Organization`] port over AWS Organizations, and the account list kept in the
 //! snapshot bucket so a thousand workers do not each page through `ListAccounts`.
+//!
+//! Membership (is this account ours to read?) is asked on every event and every
+//! sweep message; [`ListedOrganization`] answers it from the planner's list (one S3
+//! read per invocation) and asks Organizations (`DescribeAccount`, one call) only
+//! for an account the list does not hold, so an account that joined since the last
+//! nightly listing is not refused.
 
 use std::collections::BTreeSet;
+use std::sync::{Arc, OnceLock};
 
 use accessdrift_controller::ports::{Organization, PortError};
 use aws_sdk_organizations::Client;
@@ -78,6 +85,32 @@ pub fn is_account_id(s: &str) -> bool {
     s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
+impl OrganizationsDirectory {
+    /// `DescribeAccount`: an active account of the Organization, or not (an account
+    /// id the Organization does not know is `AccountNotFoundException`).
+    async fn describe_member(&self, account: &str) -> Result<bool, PortError> {
+        if !is_account_id(account) {
+            return Ok(false);
+        }
+        match self
+            .client
+            .describe_account()
+            .account_id(account)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(out.account().is_some_and(|a| active(a.status()))),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_account_not_found_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(port("DescribeAccount", DisplayErrorContext(e))),
+        }
+    }
+}
+
 impl Organization for OrganizationsDirectory {
     async fn accounts(&self) -> Result<Vec<String>, PortError> {
         let pages = self
@@ -96,9 +129,20 @@ impl Organization for OrganizationsDirectory {
             .collect())
     }
 
+    async fn is_member(&self, account: &str) -> Result<bool, PortError> {
+        self.describe_member(account).await
+    }
+
     async fn accounts_under(&self, target: &str) -> Result<Vec<String>, PortError> {
+        // An `AttachPolicy` target is an account id from the request: only a member
+        // is "under" it (issue 11; any 12-digit id used to pass through).
         if is_account_id(target) {
-            return Ok(vec![target.to_string()]);
+            let member = self.describe_member(target).await?;
+            return Ok(if member {
+                vec![target.to_string()]
+            } else {
+                Vec::new()
+            });
         }
         // Breadth-first over nested OUs (at most five levels deep in AWS).
         let mut found = BTreeSet::new();
@@ -172,6 +216,11 @@ impl AccountsCache {
         serde_json::from_slice(&bytes).ok()
     }
 
+    /// The cached list if it was written within [`ACCOUNTS_MAX_AGE`] of `now`.
+    pub async fn recent(&self, now: &str) -> Option<CachedAccounts> {
+        self.load().await.filter(|c| is_recent(&c.listed_at, now))
+    }
+
     /// Keeps `accounts`.
     pub async fn save(&self, accounts: &CachedAccounts) -> Result<(), PortError> {
         let body = serde_json::to_vec(accounts).map_err(|e| port("serialize", e))?;
@@ -188,6 +237,94 @@ impl AccountsCache {
                 what: "snapshot store",
                 message: format!("PutObject {ACCOUNTS_KEY}: {}", DisplayErrorContext(e)),
             })
+    }
+}
+
+/// How long the planner's account list is trusted before a function lists the
+/// Organization itself (a little over a day: the planner refreshes it nightly).
+pub const ACCOUNTS_MAX_AGE: jiff::SignedDuration = jiff::SignedDuration::from_hours(26);
+
+/// Whether `listed_at` is within [`ACCOUNTS_MAX_AGE`] of `now` (both RFC 3339).
+fn is_recent(listed_at: &str, now: &str) -> bool {
+    let (Ok(then), Ok(now)) = (
+        listed_at.parse::<jiff::Timestamp>(),
+        now.parse::<jiff::Timestamp>(),
+    ) else {
+        return false;
+    };
+    now.duration_since(then) <= ACCOUNTS_MAX_AGE
+}
+
+/// The Organization as the event function and the worker see it: the account list
+/// and membership come from the planner's recent list when there is one (read once
+/// per invocation), else from Organizations.
+///
+/// Membership is the boundary of what may be read (`accessdrift_controller::boundary`),
+/// so it never says "no" on a guess: an account missing from the list is looked up
+/// with `DescribeAccount` (it may have joined since the nightly listing), and when
+/// neither the list nor Organizations can be read the answer is an error, which fails
+/// the invocation so it is retried; the account is not read meanwhile.
+#[derive(Debug, Clone)]
+pub struct ListedOrganization {
+    inner: OrganizationsDirectory,
+    cache: Option<AccountsCache>,
+    now: String,
+    listed: Arc<OnceLock<Option<BTreeSet<String>>>>,
+}
+
+impl ListedOrganization {
+    /// The Organization `inner` reads, with the planner's list in `cache`, at `now`.
+    pub fn new(
+        inner: OrganizationsDirectory,
+        cache: Option<AccountsCache>,
+        now: impl Into<String>,
+    ) -> ListedOrganization {
+        ListedOrganization {
+            inner,
+            cache,
+            now: now.into(),
+            listed: Arc::default(),
+        }
+    }
+
+    /// The planner's recent list, read at most once per invocation.
+    async fn listed(&self) -> Option<&BTreeSet<String>> {
+        if self.listed.get().is_none() {
+            let recent = match &self.cache {
+                Some(cache) => cache.recent(&self.now).await,
+                None => None,
+            };
+            // Another call may have set it meanwhile; both read the same object.
+            let _ = self
+                .listed
+                .set(recent.map(|c| c.accounts.into_iter().collect()));
+        }
+        self.listed.get().and_then(Option::as_ref)
+    }
+}
+
+impl Organization for ListedOrganization {
+    async fn accounts(&self) -> Result<Vec<String>, PortError> {
+        if let Some(listed) = self.listed().await {
+            return Ok(listed.iter().cloned().collect());
+        }
+        tracing::info!("no recent account list; listing the Organization");
+        self.inner.accounts().await
+    }
+
+    async fn is_member(&self, account: &str) -> Result<bool, PortError> {
+        if self.listed().await.is_some_and(|l| l.contains(account)) {
+            return Ok(true);
+        }
+        self.inner.is_member(account).await
+    }
+
+    async fn accounts_under(&self, target: &str) -> Result<Vec<String>, PortError> {
+        self.inner.accounts_under(target).await
+    }
+
+    async fn policy_targets(&self, policy_id: &str) -> Result<Vec<String>, PortError> {
+        self.inner.policy_targets(policy_id).await
     }
 }
 
@@ -216,6 +353,10 @@ impl Organization for CachingDirectory {
             }
         }
         Ok(accounts)
+    }
+
+    async fn is_member(&self, account: &str) -> Result<bool, PortError> {
+        self.inner.is_member(account).await
     }
 
     async fn accounts_under(&self, target: &str) -> Result<Vec<String>, PortError> {

@@ -17,10 +17,9 @@ use accessdrift_controller::react::Ports;
 use accessdrift_drift::notice::{AttributeValue, Notice};
 use accessdrift_drift::sweep::{Notifier, NotifyError};
 use aws_config::SdkConfig;
-use tracing::info;
 
 use crate::config::{Config, MissingVariable};
-use crate::org::{AccountsCache, CachingDirectory, OrganizationsDirectory};
+use crate::org::{AccountsCache, CachingDirectory, ListedOrganization, OrganizationsDirectory};
 use crate::queue::SqsSweepQueue;
 use crate::reader::CollectorReader;
 
@@ -42,10 +41,6 @@ pub struct Runtime {
     config: Arc<Config>,
     own_account: String,
 }
-
-/// How long the planner's account list is trusted before a function lists the
-/// Organization itself (a little over a day: the planner refreshes it nightly).
-const ACCOUNTS_MAX_AGE: jiff::SignedDuration = jiff::SignedDuration::from_hours(26);
 
 impl Runtime {
     /// Learns the function's own account and keeps the configuration.
@@ -107,21 +102,16 @@ impl Runtime {
         }
     }
 
+    /// The Organization as the event function and the worker see it at `now`: the
+    /// planner's recent account list, else Organizations itself.
+    pub fn listed_org(&self, now: &str) -> ListedOrganization {
+        ListedOrganization::new(self.org(), self.accounts_cache(), now)
+    }
+
     /// How passes judge: the configuration plus the Organization's accounts (the
     /// planner's list when it is recent, else listed now).
     pub async fn settings(&self, now: &str) -> Result<Settings, PortError> {
-        let cached = match self.accounts_cache() {
-            Some(cache) => cache.load().await,
-            None => None,
-        };
-        let fresh = cached.filter(|c| is_recent(&c.listed_at, now));
-        let accounts = match fresh {
-            Some(c) => c.accounts,
-            None => {
-                info!("no recent account list; listing the Organization");
-                self.caching_org(now).accounts().await?
-            }
-        };
+        let accounts = self.listed_org(now).accounts().await?;
         Ok(self.config.settings(accounts))
     }
 
@@ -168,21 +158,10 @@ impl Runtime {
                     )
                 }),
             ),
-            org: self.org(),
+            org: self.listed_org(now),
             queue: OptionalQueue(self.queue().ok()),
         })
     }
-}
-
-/// Whether `listed_at` is within [`ACCOUNTS_MAX_AGE`] of `now` (both RFC 3339).
-fn is_recent(listed_at: &str, now: &str) -> bool {
-    let (Ok(then), Ok(now)) = (
-        listed_at.parse::<jiff::Timestamp>(),
-        now.parse::<jiff::Timestamp>(),
-    ) else {
-        return false;
-    };
-    now.duration_since(then) <= ACCOUNTS_MAX_AGE
 }
 
 /// Notices whose owner is the drift crate's `unowned` go to the configured fallback
@@ -243,7 +222,7 @@ pub struct Services {
     store: DynamoFindingStore,
     notifier: FallbackOwner<SnsNotifier>,
     feed: (Option<EventBridgeFeed>, Option<SecurityHubFeed>),
-    org: OrganizationsDirectory,
+    org: ListedOrganization,
     queue: OptionalQueue,
 }
 
@@ -254,7 +233,7 @@ impl Ports for Services {
     type Store = DynamoFindingStore;
     type Notifier = FallbackOwner<SnsNotifier>;
     type Feed = (Option<EventBridgeFeed>, Option<SecurityHubFeed>);
-    type Org = OrganizationsDirectory;
+    type Org = ListedOrganization;
     type Queue = OptionalQueue;
     fn reader(&self) -> &CollectorReader {
         &self.reader
@@ -274,7 +253,7 @@ impl Ports for Services {
     fn feed(&self) -> &Self::Feed {
         &self.feed
     }
-    fn org(&self) -> &OrganizationsDirectory {
+    fn org(&self) -> &ListedOrganization {
         &self.org
     }
     fn queue(&self) -> &OptionalQueue {

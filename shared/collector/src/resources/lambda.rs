@@ -1,6 +1,8 @@
 //! Lambda functions: tags and the function policy (`GetPolicy`;
 //! `ResourceNotFoundException` on a function that exists means it has none).
 
+use aws_sdk_lambda::types::FunctionConfiguration;
+
 use super::{Job, Read, Reading, step};
 use crate::Collector;
 use crate::arn::ResourceRef;
@@ -8,6 +10,14 @@ use crate::document::ResourceType;
 use crate::error::{Failure, absent_or, failure};
 
 /// Lists the functions of a region.
+///
+/// `lambda:ListFunctions` is the only call that lists every function: the Resource
+/// Groups Tagging API (`tag:GetResources`) misses functions that were never tagged,
+/// and Cloud Control lists through `ListFunctions` with the caller's permissions. Its
+/// answer carries each function's configuration, environment variable values
+/// included, so the exposure is accepted here and bounded: [`listed`] keeps the name
+/// and the ARN and drops the rest before anything can store or log it (README, "What
+/// the read role can see").
 pub(crate) async fn list(c: &Collector, region: &str) -> Result<Vec<Job>, Failure> {
     let client = aws_sdk_lambda::Client::new(&c.config_in(region));
     let functions = client
@@ -20,14 +30,20 @@ pub(crate) async fn list(c: &Collector, region: &str) -> Result<Vec<Job>, Failur
         .map_err(|e| failure("lambda:ListFunctions", e))?;
     Ok(functions
         .into_iter()
-        .filter_map(|f| {
-            Some(Job::Function {
-                client: client.clone(),
-                name: f.function_name?,
-                arn: f.function_arn?,
-            })
+        .filter_map(listed)
+        .map(|(name, arn)| Job::Function {
+            client: client.clone(),
+            name,
+            arn,
         })
         .collect())
+}
+
+/// The name and ARN of a listed function, and nothing else of it.
+// INVARIANT: the configuration is consumed here; its environment, layers and code
+// location never reach a `Job`, a snapshot or a log line.
+fn listed(f: FunctionConfiguration) -> Option<(String, String)> {
+    Some((f.function_name?, f.function_arn?))
 }
 
 /// Reads the function an ARN names.
@@ -61,4 +77,35 @@ pub(crate) async fn read(client: &aws_sdk_lambda::Client, name: &str, arn: &str)
     );
     r.policy(policy.flatten().as_ref().and_then(|p| p.policy()));
     r.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_lambda::types::{EnvironmentResponse, FunctionConfiguration};
+
+    use super::listed;
+
+    /// `ListFunctions` answers with environment variable values; only the name and the
+    /// ARN are kept.
+    #[test]
+    fn a_listed_function_keeps_its_name_and_arn_and_drops_its_environment() {
+        let f = FunctionConfiguration::builder()
+            .function_name("scorer")
+            .function_arn("arn:aws:lambda:us-east-1:111111111111:function:scorer")
+            .environment(
+                EnvironmentResponse::builder()
+                    .variables("DB_PASSWORD", "hunter2-secret-value")
+                    .build(),
+            )
+            .build();
+        let kept = listed(f);
+        assert_eq!(
+            kept,
+            Some((
+                "scorer".to_string(),
+                "arn:aws:lambda:us-east-1:111111111111:function:scorer".to_string()
+            ))
+        );
+        assert!(!format!("{kept:?}").contains("hunter2"));
+    }
 }
