@@ -24,69 +24,17 @@
 )]
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 
 use accessdrift_access::{Line, effective_access};
-use saphyr::{LoadableYamlNode, Scalar, Yaml};
 use serde_json::{Map, Value, json};
 
 // ---------------------------------------------------------------------------------------
 // Reading templates
 // ---------------------------------------------------------------------------------------
 
-fn repo_file(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join(path)
-}
-
-/// A template as JSON, short-form tags in their long form.
+/// A template as JSON, short-form tags in their long form (see `accessdrift_tests`).
 fn load(path: &str) -> Value {
-    let text = std::fs::read_to_string(repo_file(path)).expect("template readable");
-    let docs = Yaml::load_from_str(&text).expect("template is YAML");
-    assert_eq!(docs.len(), 1, "{path}: one YAML document");
-    to_json(&docs[0])
-}
-
-fn to_json(y: &Yaml) -> Value {
-    match y {
-        Yaml::Value(Scalar::Null) => Value::Null,
-        Yaml::Value(Scalar::Boolean(b)) => Value::Bool(*b),
-        Yaml::Value(Scalar::Integer(i)) => json!(i),
-        Yaml::Value(Scalar::FloatingPoint(f)) => json!(f.into_inner()),
-        Yaml::Value(Scalar::String(s)) => Value::String(s.to_string()),
-        Yaml::Representation(s, _, _) => Value::String(s.to_string()),
-        Yaml::Sequence(items) => Value::Array(items.iter().map(to_json).collect()),
-        Yaml::Mapping(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| {
-                    let key = match to_json(k) {
-                        Value::String(s) => s,
-                        other => other.to_string(),
-                    };
-                    (key, to_json(v))
-                })
-                .collect(),
-        ),
-        Yaml::Tagged(tag, inner) => {
-            assert_eq!(tag.handle, "!", "unexpected tag {tag:?}");
-            let inner = to_json(inner);
-            let name = tag.suffix.as_str();
-            match name {
-                "Ref" | "Condition" => json!({ name: inner }),
-                "GetAtt" => match inner {
-                    Value::String(s) => {
-                        let (resource, attribute) =
-                            s.split_once('.').expect("!GetAtt Resource.Attribute");
-                        json!({"Fn::GetAtt": [resource, attribute]})
-                    }
-                    other => json!({"Fn::GetAtt": other}),
-                },
-                _ => json!({ format!("Fn::{name}"): inner }),
-            }
-        }
-        other => panic!("unsupported YAML node {other:?}"),
-    }
+    accessdrift_tests::load_template(path)
 }
 
 // ---------------------------------------------------------------------------------------
