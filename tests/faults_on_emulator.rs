@@ -34,15 +34,7 @@ fn desired() -> DesiredRead {
 }
 
 async fn topic_with_queue(em: &Emulator) -> (String, String) {
-    let topic = aws_sdk_sns::Client::new(&em.sdk_config().await)
-        .create_topic()
-        .name("accessdrift-notices")
-        .send()
-        .await
-        .unwrap()
-        .topic_arn()
-        .unwrap()
-        .to_string();
+    let topic = em.create_topic("accessdrift-notices").await;
     let queue = em
         .subscribe_queue(&topic, "credit-team", r#"{"owner": ["credit-team"]}"#)
         .await;

@@ -84,15 +84,7 @@ async fn baseline_then_a_bucket_policy_change_opens_one_finding_notifies_its_own
     create_desired_table(&dynamodb, "accessdrift-desired")
         .await
         .unwrap();
-    let topic = aws_sdk_sns::Client::new(&config)
-        .create_topic()
-        .name("accessdrift-notices")
-        .send()
-        .await
-        .unwrap()
-        .topic_arn()
-        .unwrap()
-        .to_string();
+    let topic = em.create_topic("accessdrift-notices").await;
     let credit = em
         .subscribe_queue(&topic, "credit-team", r#"{"owner": ["credit-team"]}"#)
         .await;
@@ -299,15 +291,7 @@ async fn owner_disagreements_and_held_findings_reach_the_declared_owner_and_secu
     create_findings_table(&dynamodb, "accessdrift-findings")
         .await
         .unwrap();
-    let topic = aws_sdk_sns::Client::new(&config)
-        .create_topic()
-        .name("accessdrift-notices")
-        .send()
-        .await
-        .unwrap()
-        .topic_arn()
-        .unwrap()
-        .to_string();
+    let topic = em.create_topic("accessdrift-notices").await;
     let credit = em
         .subscribe_queue(&topic, "credit-team", r#"{"owner": ["credit-team"]}"#)
         .await;

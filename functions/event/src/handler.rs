@@ -29,37 +29,32 @@ pub async fn handle<P: Ports>(
         account = %e.account, region = %e.region, trigger = %classified.trigger,
         "event classified"
     );
-    let reaction = match react(&classified, ports, settings, now).await {
-        Ok(r) => r,
-        Err(e) if !e.is_retryable() => {
+    let outcome = match react(&classified, ports, settings, now).await {
+        Ok(reaction) => Ok(reaction),
+        Err(err) if !err.is_retryable() => {
             // The InvalidEventsAlarm counts this line (template.yaml).
             error!(
-                id = %classified.event.id, invalid_event = 1, error = %e,
+                id = %e.id, invalid_event = 1, error = %err,
                 "event acknowledged without effect: retrying cannot fix it"
             );
-            return Ok(json!({
-                "outcome": "invalid",
-                "error": e.to_string(),
-                "eventId": classified.event.id,
-                "eventName": classified.event.event_name,
-                "trigger": classified.trigger.to_string(),
-            }));
+            Err(err.to_string())
         }
-        Err(e) => return Err(e),
+        Err(err) => return Err(err),
     };
-    let summary = match &reaction {
-        Reaction::Ignored(reason) => {
+    let summary = match &outcome {
+        Err(error) => json!({"outcome": "invalid", "error": error}),
+        Ok(Reaction::Ignored(reason)) => {
             info!(reason = %reason, "ignored");
             json!({"outcome": "ignored", "reason": reason.to_string()})
         }
-        Reaction::Unknown { source, event_name } => {
+        Ok(Reaction::Unknown { source, event_name }) => {
             warn!(
                 source,
                 event_name, "not an event accessdrift knows; acknowledged"
             );
             json!({"outcome": "unknown", "source": source, "eventName": event_name})
         }
-        Reaction::Done(work) => {
+        Ok(Reaction::Done(work)) => {
             let passes: Vec<Value> = work
                 .passes
                 .iter()

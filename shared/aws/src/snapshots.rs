@@ -114,7 +114,7 @@ impl SnapshotStore for S3SnapshotStore {
     /// A conditional PutObject: `If-Match` the ETag loaded, or `If-None-Match: *` when
     /// nothing was (S3 answers 412 PreconditionFailed, or 409 ConditionalRequestConflict
     /// when another conditional write is in flight; both are a conflict). moto 5.2.5
-    /// honours both headers (tested in `tests/snapshot_bucket.rs`).
+    /// honours both headers (tested in `shared/aws/tests/snapshot_bucket.rs`).
     async fn save(
         &self,
         account: &str,

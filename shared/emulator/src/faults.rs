@@ -24,7 +24,7 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_config::SdkConfig;
 
 /// Which requests a rule is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -244,12 +244,7 @@ impl FaultProxy {
 
     /// An SDK config for `us-east-1` that reaches the emulator through this proxy.
     pub async fn sdk_config(&self) -> SdkConfig {
-        aws_config::defaults(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .endpoint_url(&self.url)
-            .test_credentials()
-            .load()
-            .await
+        crate::sdk_config_at(&self.url, "us-east-1").await
     }
 }
 

@@ -123,13 +123,32 @@ impl Emulator {
 
     /// An SDK config for `region`, reaching the emulator.
     pub async fn sdk_config_in(&self, region: &str) -> SdkConfig {
-        aws_config::defaults(BehaviorVersion::latest())
-            .region(Region::new(region.to_string()))
-            .endpoint_url(&self.url)
-            .test_credentials()
-            .load()
-            .await
+        sdk_config_at(&self.url, region).await
     }
+
+    /// A topic named `name`; its ARN.
+    pub async fn create_topic(&self, name: &str) -> String {
+        match aws_sdk_sns::Client::new(&self.sdk_config().await)
+            .create_topic()
+            .name(name)
+            .send()
+            .await
+        {
+            Ok(out) => out.topic_arn().unwrap_or_default().to_string(),
+            Err(e) => panic!("create topic {name}: {e:?}"),
+        }
+    }
+}
+
+/// An SDK config for `region` with dummy credentials, reaching the endpoint `url` (the
+/// emulator, or a [`FaultProxy`] in front of it).
+pub async fn sdk_config_at(url: &str, region: &str) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(region.to_string()))
+        .endpoint_url(url)
+        .test_credentials()
+        .load()
+        .await
 }
 
 impl Emulator {
