@@ -354,7 +354,12 @@ pub fn explain_pair(
                 break;
             }
         }
-        let Some(outcome) = outcome else { continue };
+        let Some(mut outcome) = outcome else { continue };
+        if let Some(only) = ca.only_on.filter(|_| ctx_res.inapplicable.get(i)) {
+            // The policies may allow it, but it cannot act on this resource.
+            outcome.decision = Decision::ImplicitlyDenied;
+            outcome.blocked_by = Some(only.describe());
+        }
         actions.push(ActionExplanation {
             action: ca.action.clone(),
             capabilities: ca.capabilities.clone(),
@@ -492,6 +497,9 @@ struct ResourceCtx<'r> {
     signature: Vec<u32>,
     /// Actions some resource-policy allow statement matches.
     allowed_any: Bits,
+    /// Actions that cannot act on this resource whatever the policies say
+    /// (`ClassifiedAction::only_on`: service-linked-role actions on an ordinary role).
+    inapplicable: Bits,
     settings: Settings,
 }
 
@@ -522,6 +530,14 @@ impl<'r> ResourceCtx<'r> {
                 allowed_any.union(&action_mask(i, st));
             }
         }
+        let mut inapplicable = Bits::new(info.map_or(0, |i| i.actions.len()));
+        if let Some(i) = info {
+            for (a, ca) in i.actions.iter().enumerate() {
+                if !ca.applies_to(&resource.arn) {
+                    inapplicable.set(a);
+                }
+            }
+        }
         let bucket_restrict = resource
             .settings
             .pointer("/PublicAccessBlock/RestrictPublicBuckets")
@@ -541,6 +557,7 @@ impl<'r> ResourceCtx<'r> {
             keys: resource_keys(resource, engine.snap.organization.as_ref()).into(),
             signature,
             allowed_any,
+            inapplicable,
             settings: Settings {
                 s3_block_public_access: kind == ResourceKind::S3Bucket
                     && (engine.bpa_account || bucket_restrict),
@@ -1420,6 +1437,9 @@ impl<'s> Engine<'s> {
             SubjectKind::Root | SubjectKind::ExternalPrincipal(_)
         );
         let reachable = |a: usize| -> bool {
+            if ctx.inapplicable.get(a) {
+                return false;
+            }
             !can_skip
                 || ctx.allowed_any.get(a)
                 || subject_info.is_some_and(|i| i.allowed_any.get(a))

@@ -6,11 +6,12 @@
 //! ```text
 //! score(principal) = sum over its rows of  base(capability) x data x confidential x sensitive x certainty
 //!   base:          administer-resource 3, write-data 2, delete-data 2, read-data 2,
-//!                  use-resource 2, read-config 1
-//!   data:          x3 for read-data, write-data and delete-data
+//!                  use-resource 2, read-config 1, list-data 1
+//!   data:          x3 for read-data, list-data, write-data and delete-data
 //!   confidential:  x2 when the resource is tagged Confidential (the classification tag)
-//!   sensitive:     x3 for administer-resource on an IAM role or a KMS key (it lets the
-//!                  principal grant itself or others more)
+//!   sensitive:     x3 for administer-resource on an IAM role, user, group, customer
+//!                  managed policy or a KMS key (it lets the principal grant itself or
+//!                  others more)
 //!   certainty:     x1 for Allowed, x0.5 for Conditional
 //! ```
 //! Example: read-data on one Confidential bucket, Allowed: 2 x 3 x 2 = 12 points;
@@ -30,7 +31,8 @@ pub const CLASSIFICATION_TAG_KEYS: [&str; 3] =
 pub fn row_points(row: &Row, resource_type: &str, confidential: bool) -> f64 {
     let base = match row.capability {
         Capability::AdministerResource => 3.0,
-        Capability::ReadConfig => 1.0,
+        // Listing keys is a lesser read than reading them (issue 18).
+        Capability::ReadConfig | Capability::ListData => 1.0,
         Capability::ReadData
         | Capability::WriteData
         | Capability::DeleteData
@@ -39,8 +41,14 @@ pub fn row_points(row: &Row, resource_type: &str, confidential: bool) -> f64 {
     let data = if row.capability.is_data() { 3.0 } else { 1.0 };
     let conf = if confidential { 2.0 } else { 1.0 };
     let sensitive = if row.capability == Capability::AdministerResource
-        && matches!(resource_type, "AWS::IAM::Role" | "AWS::KMS::Key")
-    {
+        && matches!(
+            resource_type,
+            "AWS::IAM::Role"
+                | "AWS::IAM::User"
+                | "AWS::IAM::Group"
+                | "AWS::IAM::ManagedPolicy"
+                | "AWS::KMS::Key"
+        ) {
         3.0
     } else {
         1.0

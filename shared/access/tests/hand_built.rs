@@ -657,3 +657,105 @@ fn malformed_resource_arns_get_error_rows() {
         .is_empty()
     );
 }
+
+/// Issue 18, item 2: IAM users, groups and customer managed policies are resources, with the
+/// capabilities of their IAM actions (Service Authorization Reference, "Actions defined by
+/// AWS Identity and Access Management": CreateAccessKey/PutUserPolicy on `user`,
+/// AddUserToGroup/PutGroupPolicy on `group`, CreatePolicyVersion on `policy`). Before, a
+/// principal allowed only these actions had no row at all.
+#[test]
+fn iam_users_groups_and_managed_policies_are_resources_of_their_iam_actions() {
+    let escalator = role(
+        "escalator",
+        doc(json!([{"Effect": "Allow", "Action": [
+            "iam:CreatePolicyVersion", "iam:AddUserToGroup", "iam:CreateAccessKey"
+        ], "Resource": "*"}])),
+        None,
+    );
+    let admin_policy = format!("arn:aws:iam::{ACCT}:policy/admin");
+    let user = json!({
+        "Path": "/", "UserName": "alice", "UserId": "AIDAALICE", "Arn": format!("arn:aws:iam::{ACCT}:user/alice"),
+        "UserPolicyList": [], "GroupList": ["ops"], "AttachedManagedPolicies": [],
+        "Tags": [{"Key": "owner", "Value": "platform"}]
+    });
+    let group = json!({
+        "Path": "/", "GroupName": "ops", "GroupId": "AGPAOPS", "Arn": format!("arn:aws:iam::{ACCT}:group/ops"),
+        "GroupPolicyList": [], "AttachedManagedPolicies": [{"PolicyName": "admin", "PolicyArn": admin_policy}]
+    });
+    let policy = json!({
+        "PolicyName": "admin", "Arn": admin_policy, "DefaultVersionId": "v1", "Path": "/",
+        "PolicyVersionList": [{"VersionId": "v1", "IsDefaultVersion": true,
+            "Document": doc(json!([{"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}]))}]
+    });
+    let lines = run(&snapshot(
+        vec![escalator],
+        vec![user],
+        vec![group],
+        vec![policy],
+        vec![],
+        None,
+    ));
+    let me = format!("arn:aws:iam::{ACCT}:role/escalator");
+    let admin = "administer-resource".to_string();
+    assert_eq!(
+        caps(&lines, &me, &admin_policy),
+        [(admin.clone(), Access::Allowed)]
+    );
+    assert_eq!(
+        caps(&lines, &me, &format!("arn:aws:iam::{ACCT}:group/ops")),
+        [(admin.clone(), Access::Allowed)]
+    );
+    // An access key of alice is alice's identity: use-resource, like assuming a role.
+    assert_eq!(
+        caps(&lines, &me, &format!("arn:aws:iam::{ACCT}:user/alice")),
+        [
+            (admin, Access::Allowed),
+            ("use-resource".to_string(), Access::Allowed)
+        ]
+    );
+    let grant = &rows(&lines, &me, &admin_policy)[0];
+    assert_eq!(&*grant.actions, ["iam:CreatePolicyVersion"]);
+}
+
+/// Issue 18, item 3: iam:CreateServiceLinkedRole and iam:DeleteServiceLinkedRole act only on
+/// service-linked roles (IAM User Guide, "Using service-linked roles": AWS creates them under
+/// the path /aws-service-role/), so `Resource: "*"` on them administers no ordinary role.
+#[test]
+fn service_linked_role_actions_administer_only_service_linked_roles() {
+    let config = role(
+        "config-rules",
+        doc(json!([{"Effect": "Allow", "Action": [
+            "iam:CreateServiceLinkedRole", "iam:DeleteServiceLinkedRole"
+        ], "Resource": "*"}])),
+        None,
+    );
+    let mut slr = role("AWSServiceRoleForConfig", doc(json!([])), None);
+    slr["Path"] = json!("/aws-service-role/config.amazonaws.com/");
+    slr["Arn"] = json!(format!(
+        "arn:aws:iam::{ACCT}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig"
+    ));
+    let app = role("app", doc(json!([])), None);
+    let lines = run(&snapshot(
+        vec![config, slr, app],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        None,
+    ));
+    let me = format!("arn:aws:iam::{ACCT}:role/config-rules");
+    assert_eq!(
+        caps(&lines, &me, &format!("arn:aws:iam::{ACCT}:role/app")),
+        []
+    );
+    assert_eq!(
+        caps(
+            &lines,
+            &me,
+            &format!(
+                "arn:aws:iam::{ACCT}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig"
+            )
+        ),
+        [("administer-resource".to_string(), Access::Allowed)]
+    );
+}

@@ -39,6 +39,8 @@ pub(crate) struct RawAction {
     #[serde(default)]
     pub(crate) also_targets: Vec<String>,
     pub(crate) why: Option<String>,
+    /// The only resources of the kind the action can act on (`service-linked-role`).
+    pub(crate) only_on: Option<String>,
 }
 
 /// One `[[not_about_resource]]` group as written.
@@ -92,6 +94,12 @@ pub(crate) enum DataError {
         file: &'static str,
         action: String,
         target: String,
+    },
+    #[error("`{file}`: `{action}`: `only_on` is `{found}`, not one of: service-linked-role")]
+    UnknownOnlyOn {
+        file: &'static str,
+        action: String,
+        found: String,
     },
     #[error("`{file}`: `{action}`: `also_targets` repeats `{target}`")]
     RepeatedTarget {
@@ -243,10 +251,26 @@ pub(crate) fn load(
                 also_targets.push(t.clone());
             }
         }
+        let only_on = match a.only_on.as_deref() {
+            None => None,
+            Some("service-linked-role") if kind == ResourceKind::IamRole => {
+                Some(crate::OnlyOn::ServiceLinkedRole)
+            }
+            Some(found) => {
+                errors.push(DataError::UnknownOnlyOn {
+                    file,
+                    action: a.name.clone(),
+                    found: found.to_string(),
+                });
+                usable = false;
+                None
+            }
+        };
         if !usable {
             continue;
         }
         actions.push(ClassifiedAction {
+            only_on,
             action: a.name.clone(),
             capabilities,
             target: a.target.clone(),

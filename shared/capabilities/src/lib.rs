@@ -61,6 +61,48 @@ pub struct ClassifiedAction {
     pub also_targets: Vec<String>,
     /// Why the action has the capabilities it has; always present when it has several.
     pub why: Option<String>,
+    /// The only resources of the kind it can act on; `None`: any of them.
+    pub only_on: Option<OnlyOn>,
+}
+
+/// A subset of a kind's resources that an action is limited to, whatever the policy says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnlyOn {
+    /// Roles under the path `/aws-service-role/`: `iam:CreateServiceLinkedRole` and
+    /// `iam:DeleteServiceLinkedRole` create and delete only those (IAM User Guide, "Using
+    /// service-linked roles"), so `Resource: "*"` on them administers no ordinary role.
+    ServiceLinkedRole,
+}
+
+impl OnlyOn {
+    /// Whether `resource_arn` is in the subset.
+    pub fn includes(self, resource_arn: &str) -> bool {
+        match self {
+            OnlyOn::ServiceLinkedRole => is_service_linked_role(resource_arn),
+        }
+    }
+
+    /// The subset in words, for `explain`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            OnlyOn::ServiceLinkedRole => "acts only on service-linked roles",
+        }
+    }
+}
+
+/// Whether a role ARN names a service-linked role: AWS creates them, and only them, under
+/// the path `/aws-service-role/` (IAM User Guide, "Using service-linked roles").
+pub fn is_service_linked_role(role_arn: &str) -> bool {
+    role_arn
+        .split_once(":role/")
+        .is_some_and(|(_, rest)| rest.starts_with("aws-service-role/"))
+}
+
+impl ClassifiedAction {
+    /// Whether the action can act on `resource_arn` at all (see [`OnlyOn`]).
+    pub fn applies_to(&self, resource_arn: &str) -> bool {
+        self.only_on.is_none_or(|o| o.includes(resource_arn))
+    }
 }
 
 impl ClassifiedAction {
@@ -101,7 +143,7 @@ macro_rules! source {
 }
 
 /// The data file of each kind, in [`ResourceKind::ALL`] order.
-const SOURCES: [(ResourceKind, &str, &str); 8] = [
+const SOURCES: [(ResourceKind, &str, &str); 11] = [
     source!(S3Bucket, "s3.toml"),
     source!(KmsKey, "kms.toml"),
     source!(DynamoDbTable, "dynamodb.toml"),
@@ -110,6 +152,9 @@ const SOURCES: [(ResourceKind, &str, &str); 8] = [
     source!(SecretsManagerSecret, "secretsmanager.toml"),
     source!(LambdaFunction, "lambda.toml"),
     source!(IamRole, "iam-role.toml"),
+    source!(IamUser, "iam-user.toml"),
+    source!(IamGroup, "iam-group.toml"),
+    source!(IamManagedPolicy, "iam-policy.toml"),
 ];
 
 /// The parsed data of every kind, and the problems found reading it.
@@ -155,6 +200,9 @@ pub(crate) fn known_targets(kind: ResourceKind) -> &'static [&'static str] {
             "durable execution",
         ],
         ResourceKind::IamRole => &["role"],
+        ResourceKind::IamUser => &["user"],
+        ResourceKind::IamGroup => &["group"],
+        ResourceKind::IamManagedPolicy => &["policy"],
     }
 }
 
@@ -542,6 +590,56 @@ mod tests {
     }
 
     #[test]
+    fn iam_principals_as_resources_judgement_calls() {
+        // Creating a credential of a user is taking on the user (as AssumeRole is for a role).
+        for a in [
+            "iam:CreateAccessKey",
+            "iam:CreateLoginProfile",
+            "iam:UpdateLoginProfile",
+        ] {
+            assert_eq!(caps(IamUser, a), [AdministerResource, UseResource], "{a}");
+        }
+        assert_eq!(caps(IamUser, "iam:PutUserPolicy"), [AdministerResource]);
+        assert_eq!(caps(IamUser, "iam:GetUser"), [ReadConfig]);
+        // AddUserToGroup is authorized against the group.
+        assert!(exclusion(IamUser, "iam:AddUserToGroup").is_some());
+        assert_eq!(caps(IamGroup, "iam:AddUserToGroup"), [AdministerResource]);
+        assert_eq!(caps(IamGroup, "iam:PutGroupPolicy"), [AdministerResource]);
+        assert_eq!(
+            caps(IamManagedPolicy, "iam:CreatePolicyVersion"),
+            [AdministerResource]
+        );
+        assert_eq!(
+            caps(IamManagedPolicy, "iam:ListEntitiesForPolicy"),
+            [ReadConfig]
+        );
+        // Attaching is authorized against the role/user/group, not the policy.
+        assert!(exclusion(IamManagedPolicy, "iam:AttachRolePolicy").is_some());
+        assert_eq!(services(IamUser), ["iam"]);
+    }
+
+    #[test]
+    fn service_linked_role_actions_act_only_on_service_linked_roles() {
+        // IAM User Guide, "Using service-linked roles": AWS creates them under
+        // /aws-service-role/, and CreateServiceLinkedRole/DeleteServiceLinkedRole act on no other.
+        let slr = "arn:aws:iam::111122223333:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig";
+        let ordinary = "arn:aws:iam::111122223333:role/app";
+        for a in [
+            "iam:CreateServiceLinkedRole",
+            "iam:DeleteServiceLinkedRole",
+            "iam:GetServiceLinkedRoleDeletionStatus",
+        ] {
+            let c = classify(IamRole, a).unwrap();
+            assert!(c.applies_to(slr) && !c.applies_to(ordinary), "{a}");
+        }
+        let delete = classify(IamRole, "iam:DeleteRole").unwrap();
+        assert!(delete.applies_to(slr) && delete.applies_to(ordinary));
+        assert!(!is_service_linked_role(
+            "arn:aws:iam::111122223333:role/x/aws-service-role/y"
+        ));
+    }
+
+    #[test]
     fn s3_judgement_calls() {
         assert_eq!(caps(S3Bucket, "s3:PutBucketPolicy"), [AdministerResource]);
         assert_eq!(caps(S3Bucket, "s3:PutBucketAcl"), [AdministerResource]);
@@ -549,7 +647,14 @@ mod tests {
         assert_eq!(caps(S3Bucket, "s3:GetObjectAcl"), [ReadConfig]);
         // S3 refuses to delete a bucket that still holds objects.
         assert_eq!(caps(S3Bucket, "s3:DeleteBucket"), [AdministerResource]);
-        assert_eq!(caps(S3Bucket, "s3:ListBucket"), [ReadData]);
+        // Listing keys is a lesser read of its own (issue 18: auditors tripped max-principals).
+        for list in [
+            "s3:ListBucket",
+            "s3:ListBucketVersions",
+            "s3:ListBucketMultipartUploads",
+        ] {
+            assert_eq!(caps(S3Bucket, list), [ListData], "{list}");
+        }
         assert_eq!(caps(S3Bucket, "s3:DeleteObject"), [DeleteData]);
         let get = classify(S3Bucket, "s3:GetObject");
         assert_eq!(

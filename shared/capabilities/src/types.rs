@@ -11,6 +11,9 @@ pub enum Capability {
     ReadConfig,
     /// Read the data the resource holds.
     ReadData,
+    /// List what the resource holds (S3 object keys, versions and uploads) without
+    /// reading it: a lesser read that constraints on read-data do not count.
+    ListData,
     /// Write or change the data the resource holds.
     WriteData,
     /// Delete data the resource holds.
@@ -22,10 +25,11 @@ pub enum Capability {
 
 impl Capability {
     /// Every capability, in output order.
-    pub const ALL: [Capability; 6] = [
+    pub const ALL: [Capability; 7] = [
         Capability::AdministerResource,
         Capability::ReadConfig,
         Capability::ReadData,
+        Capability::ListData,
         Capability::WriteData,
         Capability::DeleteData,
         Capability::UseResource,
@@ -37,6 +41,7 @@ impl Capability {
             Capability::AdministerResource => "administer-resource",
             Capability::ReadConfig => "read-config",
             Capability::ReadData => "read-data",
+            Capability::ListData => "list-data",
             Capability::WriteData => "write-data",
             Capability::DeleteData => "delete-data",
             Capability::UseResource => "use-resource",
@@ -48,11 +53,14 @@ impl Capability {
         Capability::ALL.into_iter().find(|c| c.as_str() == word)
     }
 
-    /// Whether this is about the data the resource holds (read/write/delete-data).
+    /// Whether this is about the data the resource holds (read/list/write/delete-data).
     pub fn is_data(self) -> bool {
         matches!(
             self,
-            Capability::ReadData | Capability::WriteData | Capability::DeleteData
+            Capability::ReadData
+                | Capability::ListData
+                | Capability::WriteData
+                | Capability::DeleteData
         )
     }
 }
@@ -82,11 +90,17 @@ pub enum ResourceKind {
     LambdaFunction,
     /// `AWS::IAM::Role` (assume and pass count as access to the role).
     IamRole,
+    /// `AWS::IAM::User` (creating its credentials counts as using it).
+    IamUser,
+    /// `AWS::IAM::Group` (its membership and policies).
+    IamGroup,
+    /// `AWS::IAM::ManagedPolicy`, customer managed only (AWS's own cannot be changed).
+    IamManagedPolicy,
 }
 
 impl ResourceKind {
     /// Every supported kind.
-    pub const ALL: [ResourceKind; 8] = [
+    pub const ALL: [ResourceKind; 11] = [
         ResourceKind::S3Bucket,
         ResourceKind::KmsKey,
         ResourceKind::DynamoDbTable,
@@ -95,6 +109,9 @@ impl ResourceKind {
         ResourceKind::SecretsManagerSecret,
         ResourceKind::LambdaFunction,
         ResourceKind::IamRole,
+        ResourceKind::IamUser,
+        ResourceKind::IamGroup,
+        ResourceKind::IamManagedPolicy,
     ];
 
     /// The CloudFormation type name (`AWS::S3::Bucket`).
@@ -108,6 +125,9 @@ impl ResourceKind {
             ResourceKind::SecretsManagerSecret => "AWS::SecretsManager::Secret",
             ResourceKind::LambdaFunction => "AWS::Lambda::Function",
             ResourceKind::IamRole => "AWS::IAM::Role",
+            ResourceKind::IamUser => "AWS::IAM::User",
+            ResourceKind::IamGroup => "AWS::IAM::Group",
+            ResourceKind::IamManagedPolicy => "AWS::IAM::ManagedPolicy",
         }
     }
 

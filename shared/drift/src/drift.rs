@@ -520,6 +520,15 @@ fn is_aws_managed_role(arn: &str) -> bool {
         || name.starts_with("AWSReservedSSO_")
 }
 
+/// Whether `arn` is an IAM group or managed policy: the authorization details carry no
+/// tags for them (groups cannot be tagged at all), so a missing owner tag is no finding;
+/// they go to the fallback owner unless the desired state names one.
+fn is_untagged_iam_entity(arn: &str) -> bool {
+    arn_parts(arn).is_some_and(|parts| {
+        parts[2] == "iam" && (parts[5].starts_with("group/") || parts[5].starts_with("policy/"))
+    })
+}
+
 fn tag_findings(ctx: &ResourceCtx, out: &mut Findings) {
     if ctx.facts.is_none() {
         // Tags unknown (the resource appears only in the engine's lines).
@@ -534,7 +543,7 @@ fn tag_findings(ctx: &ResourceCtx, out: &mut Findings) {
     // Roles AWS creates and manages (service-linked roles, IAM Identity Center's
     // `AWSReservedSSO_*` roles) belong to no team: tagging them is not the fix, and
     // flagging each one buried real findings (issue 18).
-    if ctx.owner.is_none() && !is_aws_managed_role(ctx.arn) {
+    if ctx.owner.is_none() && !is_aws_managed_role(ctx.arn) && !is_untagged_iam_entity(ctx.arn) {
         let why = match &ctx.owner_tag {
             Some(t) => format!(
                 "its `{}` tag holds `{}`, which is not an owner word,",

@@ -31,7 +31,7 @@
 //! |---|---|
 //! | data | `read-data`, `write-data`, `delete-data` |
 //! | control | `administer-resource`, `use-resource` (use of a role or a key can escalate: assume the role, decrypt with the key) |
-//! | config | `read-config` |
+//! | config | `read-config`, `list-data` (object keys without their contents: a lesser read, issue 18) |
 //!
 //! A finding about access with no capability (never produced by the drift module) is
 //! rated as data, the worst case.
@@ -145,7 +145,7 @@ enum Class {
 
 fn class(capability: Option<Capability>) -> Class {
     match capability {
-        Some(Capability::ReadConfig) => Class::Config,
+        Some(Capability::ReadConfig | Capability::ListData) => Class::Config,
         Some(Capability::AdministerResource | Capability::UseResource) => Class::Control,
         Some(Capability::ReadData | Capability::WriteData | Capability::DeleteData) | None => {
             Class::Data

@@ -165,7 +165,7 @@ resources:
         lines[1],
         "desired/credit.yaml:6: resources[0].capabilities.read-everything: unknown capability \
          `read-everything` (expected one of: administer-resource, read-config, read-data, \
-         write-data, delete-data, use-resource)"
+         list-data, write-data, delete-data, use-resource)"
     );
     assert!(
         lines[2].starts_with(

@@ -726,6 +726,40 @@ mod tests {
     }
 
     #[test]
+    fn users_groups_and_customer_managed_policies_are_resources_aws_managed_ones_are_not() {
+        let mut doc = gaad();
+        doc["Policies"].as_array_mut().unwrap().push(json!({
+            "PolicyName": "ReadOnlyAccess", "Arn": "arn:aws:iam::aws:policy/ReadOnlyAccess",
+            "DefaultVersionId": "v1",
+            "PolicyVersionList": [{"VersionId": "v1", "IsDefaultVersion": true,
+                                   "Document": allow("s3:GetObject")}]
+        }));
+        let s = read_value(&doc);
+        let type_of = |arn: &str| {
+            s.resources.iter().find(|r| r.arn == arn).map(|r| {
+                (
+                    r.type_name.as_str(),
+                    r.policy.as_ref().is_ok_and(Option::is_none),
+                )
+            })
+        };
+        assert_eq!(
+            type_of("arn:aws:iam::111111111111:user/alice"),
+            Some(("AWS::IAM::User", true))
+        );
+        assert_eq!(
+            type_of("arn:aws:iam::111111111111:group/ops"),
+            Some(("AWS::IAM::Group", true))
+        );
+        assert_eq!(
+            type_of("arn:aws:iam::111111111111:policy/shared"),
+            Some(("AWS::IAM::ManagedPolicy", true))
+        );
+        // AWS's own policies cannot be changed by anyone in the account.
+        assert_eq!(type_of("arn:aws:iam::aws:policy/ReadOnlyAccess"), None);
+    }
+
+    #[test]
     fn resources_sorted_unique_with_account_region_tags_and_policy() {
         let doc = snapshot(json!({"resources": [
             {"arn": "arn:aws:sqs:eu-west-1:111111111111:q", "type": "AWS::SQS::Queue",
@@ -745,7 +779,12 @@ mod tests {
             arns,
             vec![
                 "arn:aws:ec2:eu-west-1:111111111111:instance/i-1",
+                // Every user, role, group and customer managed policy is a resource too.
+                "arn:aws:iam::111111111111:group/ops",
+                "arn:aws:iam::111111111111:policy/boundary",
+                "arn:aws:iam::111111111111:policy/shared",
                 "arn:aws:iam::111111111111:role/svc/worker",
+                "arn:aws:iam::111111111111:user/alice",
                 "arn:aws:s3:::broken",
                 "arn:aws:s3:::bucket",
                 "arn:aws:sns:eu-west-1:222222222222:t",
@@ -787,7 +826,7 @@ mod tests {
             vec![
                 "arn:aws:s3:::broken: resource policy could not be parsed: statement 1: `Action` is missing (a statement needs `Action` or `NotAction`)",
                 "arn:aws:s3:::bucket: is listed twice in `resources` (again at `resources[3]`); the first entry is used",
-                "arn:aws:ec2:eu-west-1:111111111111:instance/i-1: has type `AWS::EC2::Instance`, which is not one accessdrift knows (AWS::S3::Bucket, AWS::KMS::Key, AWS::DynamoDB::Table, AWS::SQS::Queue, AWS::SNS::Topic, AWS::SecretsManager::Secret, AWS::Lambda::Function, AWS::IAM::Role); its access is not computed",
+                "arn:aws:ec2:eu-west-1:111111111111:instance/i-1: has type `AWS::EC2::Instance`, which is not one accessdrift knows (AWS::S3::Bucket, AWS::KMS::Key, AWS::DynamoDB::Table, AWS::SQS::Queue, AWS::SNS::Topic, AWS::SecretsManager::Secret, AWS::Lambda::Function, AWS::IAM::Role, AWS::IAM::User, AWS::IAM::Group, AWS::IAM::ManagedPolicy); its access is not computed",
                 "resources[5]: has no `arn`; it is left out",
                 "arn:aws:sns:eu-west-1:222222222222:t: has no `type`; its access is not computed",
             ]

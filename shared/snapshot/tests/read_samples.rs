@@ -95,15 +95,20 @@ fn encode_all_documents(gaad: &mut Value) {
 
 #[test]
 fn both_samples_read_with_the_readme_counts() {
-    // (file, users, roles) as in the samples' README table.
-    for (name, users, roles) in [(EXAMPLE, 44, 78), (AUTHZ, 3, 3)] {
+    // (file, users, roles) as in the samples' README table; (groups, customer managed
+    // policies) counted in the files.
+    for (name, users, roles, groups, policies) in [(EXAMPLE, 44, 78, 5, 46), (AUTHZ, 3, 3, 2, 2)] {
         let s = read_authorization_details(&sample(name), None)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(count(&s, PrincipalKind::User), users, "{name}");
         assert_eq!(count(&s, PrincipalKind::Role), roles, "{name}");
         assert_eq!(s.principals.len(), users + roles, "{name}");
-        // Every role is also a resource.
-        assert_eq!(s.resources.len(), roles, "{name}");
+        // Every user, role, group and customer managed policy is also a resource.
+        assert_eq!(
+            s.resources.len(),
+            users + roles + groups + policies,
+            "{name}"
+        );
         // Every policy document in the samples parses, and every managed policy they
         // attach is included; the only problems are about accounts (see below).
         for p in &s.problems {
@@ -304,8 +309,8 @@ fn a_malformed_resource_policy_is_an_error_on_that_resource_only() {
         Ok(None)
     ));
     assert_eq!(s.problems.len(), 1, "{:?}", s.problems);
-    // 3 given + 3 roles.
-    assert_eq!(s.resources.len(), 6);
+    // 3 given + 3 users + 3 roles + 2 groups + 2 customer managed policies.
+    assert_eq!(s.resources.len(), 13);
 }
 
 #[test]

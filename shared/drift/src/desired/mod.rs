@@ -64,7 +64,7 @@
 //! `resources[2].capabilities.read-data[1]`:
 //!
 //! ```text
-//! desired/credit.yaml:14: resources[0].capabilities.read-everything: unknown capability `read-everything` (expected one of: administer-resource, read-config, read-data, write-data, delete-data, use-resource)
+//! desired/credit.yaml:14: resources[0].capabilities.read-everything: unknown capability `read-everything` (expected one of: administer-resource, read-config, read-data, list-data, write-data, delete-data, use-resource)
 //! ```
 
 mod arn;

@@ -746,7 +746,7 @@ mod tests {
             "{message}"
         );
         assert!(message.contains(
-            "administer-resource, read-config, read-data, write-data, delete-data, use-resource"
+            "administer-resource, read-config, read-data, list-data, write-data, delete-data, use-resource"
         ));
     }
 

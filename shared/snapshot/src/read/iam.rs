@@ -30,22 +30,32 @@ type Parsed = Result<Arc<Policy>, String>;
 pub(crate) struct IamRead {
     /// Users then roles, in document order.
     pub(crate) principals: Vec<IamPrincipal>,
-    /// Each role seen as a resource, in document order.
-    pub(crate) roles: Vec<RoleAsResource>,
+    /// Each user, role, group and customer managed policy seen as a resource.
+    pub(crate) roles: Vec<IamResource>,
     /// The account of the first group or customer-managed policy ARN, for deriving
     /// the snapshot's account when it has no principals.
     pub(crate) other_account: Option<String>,
 }
 
-/// A role as a resource: its trust policy is its resource policy.
-pub(crate) struct RoleAsResource {
-    /// The role ARN.
+/// An IAM entity as a resource: a role (its trust policy is its resource policy), a user,
+/// a group or a customer managed policy (no resource policy: only identity policies of
+/// the account can grant actions on them). Issue 18: before users, groups and policies
+/// were resources, whoever could rewrite them had no row at all.
+pub(crate) struct IamResource {
+    /// The entity's ARN.
     pub(crate) arn: String,
-    /// The role's tags.
+    /// Its CloudFormation type (`AWS::IAM::Role`, `AWS::IAM::User`, ...).
+    pub(crate) type_name: &'static str,
+    /// Its tags (groups and policies have none in the authorization details).
     pub(crate) tags: BTreeMap<String, String>,
-    /// The trust policy, or why it could not be read.
+    /// The trust policy of a role, or why it could not be read; `None` for the others.
     pub(crate) policy: Result<Option<Arc<Policy>>, String>,
 }
+
+/// The CloudFormation type names of IAM entities seen as resources.
+pub(crate) const USER_TYPE: &str = "AWS::IAM::User";
+pub(crate) const GROUP_TYPE: &str = "AWS::IAM::Group";
+pub(crate) const MANAGED_POLICY_TYPE: &str = "AWS::IAM::ManagedPolicy";
 
 /// Reads the four lists. `at` prefixes JSON paths in problems
 /// (`authorizationDetails.` in a snapshot, empty for a bare document).
@@ -60,6 +70,31 @@ pub(crate) fn read_iam(gaad: RawGaad<'_>, at: &str, problems: &mut Problems) -> 
     let mut principals = Vec::new();
     let mut roles = Vec::new();
     let mut seen = HashSet::new();
+    // Customer managed policies (not AWS's own, account `aws`, which nobody can change)
+    // and groups are resources too; sorted for a stable order.
+    let mut policy_arns: Vec<&String> = managed
+        .keys()
+        .filter(|arn| account_of_arn(arn).is_some_and(|a| a != "aws"))
+        .collect();
+    policy_arns.sort();
+    for arn in policy_arns {
+        roles.push(IamResource {
+            arn: arn.clone(),
+            type_name: MANAGED_POLICY_TYPE,
+            tags: BTreeMap::new(),
+            policy: Ok(None),
+        });
+    }
+    let mut group_arns: Vec<&String> = groups.values().filter_map(|g| g.arn.as_ref()).collect();
+    group_arns.sort();
+    for arn in group_arns {
+        roles.push(IamResource {
+            arn: arn.clone(),
+            type_name: GROUP_TYPE,
+            tags: BTreeMap::new(),
+            policy: Ok(None),
+        });
+    }
     for (list, kind) in [
         (gaad.user_detail_list, PrincipalKind::User),
         (gaad.role_detail_list, PrincipalKind::Role),
@@ -84,16 +119,19 @@ pub(crate) fn read_iam(gaad: RawGaad<'_>, at: &str, problems: &mut Problems) -> 
                 );
                 continue;
             }
-            if kind == PrincipalKind::Role {
-                roles.push(RoleAsResource {
-                    arn: principal.arn.clone(),
-                    tags: principal.tags.clone(),
-                    policy: match trust_error {
-                        Some(reason) => Err(reason),
-                        None => Ok(principal.trust_policy.clone()),
-                    },
-                });
-            }
+            roles.push(IamResource {
+                arn: principal.arn.clone(),
+                type_name: match kind {
+                    PrincipalKind::Role => super::resources::ROLE_TYPE,
+                    PrincipalKind::User => USER_TYPE,
+                },
+                tags: principal.tags.clone(),
+                policy: match (kind, trust_error) {
+                    (PrincipalKind::User, _) => Ok(None),
+                    (PrincipalKind::Role, Some(reason)) => Err(reason),
+                    (PrincipalKind::Role, None) => Ok(principal.trust_policy.clone()),
+                },
+            });
             principals.push(principal);
         }
     }
@@ -249,6 +287,8 @@ fn default_version(entry: RawManaged<'_>, arn: &str, problems: &mut Problems) ->
 /// A group's policies, parsed once for all its members.
 struct Group {
     name: String,
+    /// The group's ARN, when the entry gives one (it is then a resource too).
+    arn: Option<String>,
     policies: OwnPolicies,
 }
 
@@ -298,7 +338,15 @@ fn read_groups(
                 );
             }
         }
-        out.insert(name.clone(), Group { name, policies });
+        let arn = arn.map(Cow::into_owned);
+        out.insert(
+            name.clone(),
+            Group {
+                name,
+                arn,
+                policies,
+            },
+        );
     }
     out
 }

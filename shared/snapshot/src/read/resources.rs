@@ -26,13 +26,13 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::iam::RoleAsResource;
+use super::iam::{GROUP_TYPE, IamResource, MANAGED_POLICY_TYPE, USER_TYPE};
 use super::raw::{Lenient, LenientList, RawResource};
 use super::{Arn, Problems, parse_document, read_tags, text};
 use crate::model::Resource;
 
 /// The resource types the reader knows; others are kept with a [`Problem`](crate::Problem) saying so.
-pub(crate) const KNOWN_TYPES: [&str; 8] = [
+pub(crate) const KNOWN_TYPES: [&str; 11] = [
     "AWS::S3::Bucket",
     "AWS::KMS::Key",
     "AWS::DynamoDB::Table",
@@ -41,6 +41,9 @@ pub(crate) const KNOWN_TYPES: [&str; 8] = [
     "AWS::SecretsManager::Secret",
     "AWS::Lambda::Function",
     ROLE_TYPE,
+    USER_TYPE,
+    GROUP_TYPE,
+    MANAGED_POLICY_TYPE,
 ];
 
 /// The type of an IAM role seen as a resource.
@@ -55,7 +58,7 @@ struct Entry {
 /// Reads `resources` and merges the roles in; sorted by ARN, unique.
 pub(crate) fn read_resources(
     list: Option<LenientList<RawResource<'_>>>,
-    roles: Vec<RoleAsResource>,
+    roles: Vec<IamResource>,
     account: &str,
     problems: &mut Problems,
 ) -> Vec<Resource> {
@@ -229,10 +232,10 @@ fn owner_and_region(arn: &str, account: &str, problems: &mut Problems) -> (Strin
     }
 }
 
-/// Adds a role to the resources, or completes the entry `resources` gave for it.
+/// Adds an IAM entity to the resources, or completes the entry `resources` gave for it.
 fn merge_role(
     by_arn: &mut BTreeMap<String, Entry>,
-    role: RoleAsResource,
+    role: IamResource,
     account: &str,
     problems: &mut Problems,
 ) {
@@ -240,7 +243,7 @@ fn merge_role(
         let (owner, region) = owner_and_region(&role.arn, account, problems);
         let resource = Resource {
             arn: role.arn.clone(),
-            type_name: ROLE_TYPE.to_string(),
+            type_name: role.type_name.to_string(),
             policy: role.policy,
             tags: role.tags,
             settings: Value::Null,
@@ -258,15 +261,15 @@ fn merge_role(
         return;
     };
     let resource = &mut entry.resource;
-    if resource.type_name != ROLE_TYPE {
+    if resource.type_name != role.type_name {
         problems.push(
             &role.arn,
             format!(
-                "is an IAM role but `resources` gives its type as `{}`; `{ROLE_TYPE}` is used",
-                resource.type_name
+                "is an IAM entity of type `{}` in the authorization details but `resources` gives its type as `{}`; `{}` is used",
+                role.type_name, resource.type_name, role.type_name
             ),
         );
-        resource.type_name = ROLE_TYPE.to_string();
+        resource.type_name = role.type_name.to_string();
     }
     let differs = match (&resource.policy, &role.policy) {
         (Ok(Some(given)), Ok(Some(trust))) => given != trust,
