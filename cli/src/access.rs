@@ -158,6 +158,7 @@ pub fn explain(
                 "capability": cap.as_str(),
                 "access": row.map_or("Denied", |r| r.access.as_str()),
                 "requires": row.map(|r| r.requires.clone()).unwrap_or_default(),
+                "keys": row.and_then(|r| r.keys.as_deref()),
                 "actions": actions,
             }));
         }
@@ -189,6 +190,12 @@ pub fn explain(
                 row.map_or("denied", |r| r.access.as_str())
             ));
             if let Some(r) = row {
+                if let Some(keys) = &r.keys {
+                    out.push_str(&format!(
+                        "  only on the keys {} (not the whole bucket)\n",
+                        plain(&keys.join(", "))
+                    ));
+                }
                 for q in &r.requires {
                     out.push_str(&format!("  requires {}\n", plain(q)));
                 }

@@ -102,9 +102,10 @@ fn csv_has_the_documented_header() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(
         text.lines().next(),
-        Some("resource,principal,capability,access,actions")
+        Some("resource,principal,capability,access,actions,keys")
     );
-    assert!(text.contains("arn:aws:s3:::credit-applications,arn:aws:iam::111111111111:role/ci,write-data,Allowed,s3:PutObject"), "{text}");
+    // The last field is the key scope, empty when the row holds for every key.
+    assert!(text.contains("arn:aws:s3:::credit-applications,arn:aws:iam::111111111111:role/ci,write-data,Allowed,s3:PutObject,\n"), "{text}");
 }
 
 #[test]

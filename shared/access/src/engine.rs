@@ -91,6 +91,10 @@ pub struct Row {
     /// Other things that must also hold, in words (the principal's own account must
     /// grant it; decrypt on the KMS key that protects the data).
     pub requires: Vec<String>,
+    /// For an S3 bucket: the object keys the row holds for, as IAM wildcard patterns
+    /// relative to the bucket (`AWSLogs/*/Config/*`), when its grants cover only some
+    /// keys; `None`: every key (or a capability not about keys).
+    pub keys: Option<Arc<[String]>>,
 }
 
 /// One output line: a row, or what could not be evaluated.
@@ -461,6 +465,8 @@ struct Outcome<'a> {
     grants: Vec<GrantRef<'a>>,
     denied_by: Vec<GrantRef<'a>>,
     notes: Vec<&'static str>,
+    /// The evaluator's scope of an allowed pattern request (see `Evaluation::scope`).
+    scope: Option<Vec<&'a str>>,
 }
 
 /// A statement named in a row, before its label is built.
@@ -1364,6 +1370,7 @@ impl<'s> Engine<'s> {
                 decision: Decision::ImplicitlyDenied,
                 conditions: Formula::False,
                 blocked_by: None,
+                scope: None,
                 grants: Vec::new(),
                 denied_by: Vec::new(),
                 notes: Vec::new(),
@@ -1416,6 +1423,7 @@ impl<'s> Engine<'s> {
             blocked_by: ev.blocked_by.map(|b| b.name()),
             conditions: ev.conditions,
             notes: ev.notes.clone(),
+            scope: ev.scope,
         }
     }
 
@@ -1495,7 +1503,10 @@ impl<'s> Engine<'s> {
             conditions: Formula,
             actions: BTreeSet<&'static str>,
             grants: BTreeSet<GrantRef<'g>>,
+            /// S3 keys the actions hold for; `None` once one holds for every key.
+            keys: Option<BTreeSet<String>>,
         }
+        let key_prefix = (ctx.kind == ResourceKind::S3Bucket).then(|| format!("{}/", ctx.arn));
         let mut per_cap: BTreeMap<Capability, Acc<'_>> = BTreeMap::new();
         for (a, ca) in info.actions.iter().enumerate() {
             let Some(o) = best[a] else { continue };
@@ -1505,6 +1516,7 @@ impl<'s> Engine<'s> {
                     conditions: Formula::False,
                     actions: BTreeSet::new(),
                     grants: BTreeSet::new(),
+                    keys: Some(BTreeSet::new()),
                 });
                 if o.conditions.is_true() {
                     acc.allowed = true;
@@ -1514,6 +1526,19 @@ impl<'s> Engine<'s> {
                 }
                 acc.actions.insert(ca.action.as_str());
                 acc.grants.extend(o.grants.iter().copied());
+                // A grant on some keys only (issue 18: `arn:aws:s3:::*/AWSLogs/*`) keeps
+                // its key scope; any grant on every key makes the row whole.
+                match (&mut acc.keys, &o.scope, &key_prefix) {
+                    (Some(keys), Some(scope), Some(prefix)) => {
+                        for p in scope {
+                            keys.extend(accessdrift_evaluator::resource::residuals(p, prefix));
+                        }
+                        if keys.contains("*") {
+                            acc.keys = None;
+                        }
+                    }
+                    _ => acc.keys = None,
+                }
             }
         }
         let mut rows = Vec::with_capacity(per_cap.len());
@@ -1558,6 +1583,10 @@ impl<'s> Engine<'s> {
                     grants.dedup();
                     grants.into()
                 },
+                keys: acc.keys.filter(|k| !k.is_empty()).map(|k| {
+                    let keys: Vec<String> = k.into_iter().collect();
+                    keys.into()
+                }),
                 requires,
             });
         }

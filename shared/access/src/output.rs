@@ -12,14 +12,15 @@ use crate::engine::{Line, Row};
 pub enum Format {
     /// One JSON object per line (the stable contract).
     Jsonl,
-    /// `resource,principal,capability,access,actions` (actions joined with `;`).
+    /// `resource,principal,capability,access,actions,keys` (lists joined with `;`;
+    /// `keys` empty when the row holds for every key).
     Csv,
     /// Aligned columns for people; may change.
     Table,
 }
 
 /// The CSV header line.
-pub const CSV_HEADER: &str = "resource,principal,capability,access,actions";
+pub const CSV_HEADER: &str = "resource,principal,capability,access,actions,keys";
 
 /// Appends `s` as a JSON string. ARNs and action names almost never need escaping, so
 /// the common case is one copy; anything else goes through serde_json's escaper.
@@ -92,7 +93,18 @@ pub fn row_json(out: &mut String, r: &Row) {
         }
         json_str(out, a);
     }
-    out.push_str("],\"grants\":[");
+    out.push(']');
+    if let Some(keys) = &r.keys {
+        out.push_str(",\"keys\":[");
+        for (i, k) in keys.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            json_str(out, k);
+        }
+        out.push(']');
+    }
+    out.push_str(",\"grants\":[");
     for (i, g) in r.grants.iter().enumerate() {
         if i > 0 {
             out.push(',');
@@ -129,21 +141,28 @@ fn csv(out: &mut String, line: &Line) {
             out.push_str(r.access.as_str());
             out.push(',');
             csv_field(out, &r.actions.join(";"));
+            out.push(',');
+            if let Some(keys) = &r.keys {
+                csv_field(out, &keys.join(";"));
+            }
         }
         Line::ResourceError { resource, error } => {
             csv_field(out, resource);
             out.push_str(",,,error,");
             csv_field(out, error);
+            out.push(',');
         }
         Line::PrincipalError { principal, error } => {
             out.push(',');
             csv_field(out, principal);
             out.push_str(",,error,");
             csv_field(out, error);
+            out.push(',');
         }
         Line::SnapshotError { subject, error } => {
             out.push_str(",,,error,");
             csv_field(out, &format!("{subject}: {error}"));
+            out.push(',');
         }
     }
     out.push('\n');
@@ -152,7 +171,7 @@ fn csv(out: &mut String, line: &Line) {
 fn table(out: &mut String, line: &Line) {
     match line {
         Line::Row(r) => {
-            let _ = writeln!(
+            let _ = write!(
                 out,
                 "{:<60} {:<60} {:<20} {:<11} {}",
                 plain(&r.resource),
@@ -161,6 +180,10 @@ fn table(out: &mut String, line: &Line) {
                 r.access.as_str(),
                 r.actions.len()
             );
+            if let Some(keys) = &r.keys {
+                let _ = write!(out, "  keys {}", plain(&keys.join(", ")));
+            }
+            out.push('\n');
         }
         // Account text reaches a terminal: no control characters or escapes.
         Line::ResourceError { resource, error } => {

@@ -145,6 +145,7 @@ mod tests {
             actions: Vec::new().into(),
             grants: Vec::new().into(),
             requires: vec![],
+            keys: None,
         }
     }
 

@@ -759,3 +759,61 @@ fn service_linked_role_actions_administer_only_service_linked_roles() {
         [("administer-resource".to_string(), Access::Allowed)]
     );
 }
+
+/// Issue 18, item 3: an object grant limited to a key prefix holds only those keys (IAM User
+/// Guide, "IAM JSON policy elements: Resource": wildcards match within the resource part; S3
+/// User Guide, "Policy resources for Amazon S3": `bucket/prefix/*` names the objects under a
+/// prefix). AWSConfigRulesExecutionRole's `arn:aws:s3:::*/AWSLogs/*/Config/*` used to be
+/// reported as read-data on the whole bucket.
+#[test]
+fn a_prefix_scoped_object_grant_carries_its_key_scope() {
+    let config = role(
+        "config-rules",
+        doc(json!([
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::*/AWSLogs/*/Config/*"},
+            {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::logs/team-a/*"},
+            {"Effect": "Allow", "Action": "s3:DeleteObject", "Resource": ["arn:aws:s3:::logs/team-a/*", "arn:aws:s3:::logs/*"]}
+        ])),
+        None,
+    );
+    let lines = run(&snapshot(
+        vec![config],
+        vec![],
+        vec![],
+        vec![],
+        vec![bucket("logs", Value::Null)],
+        None,
+    ));
+    let me = format!("arn:aws:iam::{ACCT}:role/config-rules");
+    let by_cap = |cap: &str| {
+        rows(&lines, &me, "arn:aws:s3:::logs")
+            .into_iter()
+            .find(|r| r.capability.as_str() == cap)
+            .unwrap_or_else(|| panic!("no {cap} row"))
+            .keys
+            .as_deref()
+            .map(<[String]>::to_vec)
+    };
+    assert_eq!(
+        by_cap("read-data"),
+        Some(vec![
+            "*/AWSLogs/*/Config/*".to_string(),
+            "AWSLogs/*/Config/*".to_string()
+        ])
+    );
+    assert_eq!(by_cap("write-data"), Some(vec!["team-a/*".to_string()]));
+    // One of the statement's patterns covers every key: the row is whole.
+    assert_eq!(by_cap("delete-data"), None);
+    // The key scope is in the JSON Lines contract.
+    let read = rows(&lines, &me, "arn:aws:s3:::logs")
+        .into_iter()
+        .find(|r| r.capability.as_str() == "read-data")
+        .unwrap();
+    let mut out = String::new();
+    accessdrift_access::output::row_json(&mut out, read);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v["keys"],
+        json!(["*/AWSLogs/*/Config/*", "AWSLogs/*/Config/*"])
+    );
+}

@@ -144,7 +144,8 @@ pub fn drift(input: &DriftInput, config: &DriftConfig) -> Vec<Finding> {
     for arn in resources {
         let facts = index.facts.get(arn).copied();
         let desired = index.desired.get(arn).copied();
-        let ctx = ResourceCtx::new(input, config, arn, facts, desired);
+        let mut ctx = ResourceCtx::new(input, config, arn, facts, desired);
+        ctx.key_scopes = index.key_scopes(arn);
         tag_findings(&ctx, &mut out);
         access_findings(input, &index, &ctx, &mut out);
         if let Some(errors) = index.resource_errors.get(arn) {
@@ -190,6 +191,10 @@ struct Held {
     allowed: bool,
     grants: BTreeSet<GrantRef>,
     condition_keys: BTreeSet<String>,
+    /// Whether some line holds for every key (or is not about keys).
+    whole: bool,
+    /// Otherwise: the S3 key patterns held (the rows' `keys`).
+    keys: BTreeSet<String>,
 }
 
 impl Held {
@@ -214,6 +219,22 @@ struct Index<'a> {
 }
 
 impl<'a> Index<'a> {
+    /// Desired entries for S3 key scopes of the bucket `arn` (`arn/...`).
+    fn key_scopes(&self, arn: &str) -> Vec<&'a DesiredResource> {
+        if !arn.starts_with("arn:") || !arn.contains(":s3:::") || arn.contains('/') {
+            return Vec::new();
+        }
+        let prefix = format!("{arn}/");
+        self.desired
+            .range::<str, _>((
+                std::ops::Bound::Included(prefix.as_str()),
+                std::ops::Bound::Unbounded,
+            ))
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .map(|(_, d)| *d)
+            .collect()
+    }
+
     fn build(input: &DriftInput<'a>) -> Index<'a> {
         let mut facts = BTreeMap::new();
         for f in input.resources {
@@ -255,6 +276,10 @@ fn add_row<'a>(held: &mut BTreeMap<&'a str, HeldMap<'a>>, row: &'a Row) {
         .entry((&row.principal, row.capability))
         .or_default();
     h.allowed |= row.access == Access::Allowed;
+    match &row.keys {
+        None => h.whole = true,
+        Some(keys) => h.keys.extend(keys.iter().cloned()),
+    }
     h.grants.extend(row.grants.iter().map(|g| GrantRef {
         policy: g.policy.clone(),
         statement: g.statement.clone(),
@@ -329,6 +354,8 @@ struct ResourceCtx<'a> {
     own_root: String,
     /// Whether the desired entry names the own root exactly.
     root_tracked: bool,
+    /// Desired entries for key scopes of this S3 bucket (`arn:aws:s3:::b/AWSLogs/*`).
+    key_scopes: Vec<&'a DesiredResource>,
     config: &'a DriftConfig,
 }
 
@@ -388,8 +415,43 @@ impl<'a> ResourceCtx<'a> {
             classification,
             own_root,
             root_tracked,
+            key_scopes: Vec::new(),
             config,
         }
+    }
+
+    /// The key scopes of the bucket, of those entries that cover `key` (a row's key
+    /// pattern): every key the pattern matches lies in the scope.
+    fn scopes_covering<'k>(
+        &'k self,
+        key: &'k str,
+    ) -> impl Iterator<Item = &'a DesiredResource> + 'k {
+        let prefix_len = self.arn.len() + 1;
+        self.key_scopes.iter().copied().filter(move |d| {
+            d.arn
+                .get(prefix_len..)
+                .is_some_and(|scope| accessdrift_evaluator::resource::text_covers(scope, key))
+        })
+    }
+
+    /// Whether the holding is declared: the bucket's own entry lists the principal for
+    /// the capability, or the holding is limited to keys and every key pattern lies in a
+    /// key scope that lists it.
+    fn lists(&self, principal: &str, capability: Capability, h: &Held) -> bool {
+        let names = |d: &DesiredResource| {
+            d.capabilities
+                .get(&capability)
+                .is_some_and(|ps| ps.iter().any(|p| principal_matches(p, principal)))
+        };
+        if self.desired.is_some_and(names) {
+            return true;
+        }
+        !h.whole && !h.keys.is_empty() && h.keys.iter().all(|k| self.scopes_covering(k).any(&names))
+    }
+
+    /// Whether the desired state says anything about this resource or its keys.
+    fn declared(&self) -> bool {
+        self.desired.is_some() || !self.key_scopes.is_empty()
     }
 
     fn audience(&self, principal: &str) -> Audience {
@@ -676,14 +738,10 @@ fn access_findings(input: &DriftInput, index: &Index, ctx: &ResourceCtx, out: &m
                 _ => None,
             })
             .collect();
-        let listed = ctx.desired.is_some_and(|d| {
-            d.capabilities
-                .get(&capability)
-                .is_some_and(|ps| ps.iter().any(|p| principal_matches(p, principal)))
-        });
+        let listed = ctx.lists(principal, capability, h);
         let kind = if !forbidding.is_empty() || (exposes(audience, capability) && !listed) {
             FindingKind::PublicOrExternalAccess
-        } else if ctx.desired.is_some() && !listed {
+        } else if ctx.declared() && !listed {
             if beyond_org {
                 FindingKind::PublicOrExternalAccess
             } else {
@@ -788,9 +846,22 @@ fn max_principals(
         .collect();
     maxes.sort_by_key(|&(capability, max, _)| (capability, max));
     for (capability, max, location) in maxes {
+        // A holder limited to keys that all lie in key scopes of another classification
+        // (`logs/public/*` declared Public in a Confidential bucket) is judged by those.
+        let elsewhere = |h: &Held| {
+            !h.whole
+                && !h.keys.is_empty()
+                && h.keys.iter().all(|k| {
+                    ctx.scopes_covering(k).any(|d| {
+                        d.classification
+                            .as_deref()
+                            .is_some_and(|c| !c.trim().eq_ignore_ascii_case(class.trim()))
+                    })
+                })
+        };
         let holders: Vec<(&str, &Held)> = held
             .iter()
-            .filter(|((p, c), _)| *c == capability && !ctx.skips(p))
+            .filter(|((p, c), h)| *c == capability && !ctx.skips(p) && !elsewhere(h))
             .map(|((p, _), h)| (*p, h))
             .collect();
         if holders.len() <= max {
@@ -854,8 +925,15 @@ fn gained(
         let keys: Vec<String> = h.condition_keys.iter().cloned().collect();
         let _ = write!(access, " on {}", list_some(&keys, 3));
     }
+    // A holding limited to some keys says which (issue 18: not the whole bucket).
+    let scope = if h.whole || h.keys.is_empty() {
+        String::new()
+    } else {
+        let keys: Vec<String> = h.keys.iter().map(|k| format!("`{k}`")).collect();
+        format!("the keys {} of ", list_some(&keys, 3))
+    };
     format!(
-        "{} gained {capability} on {} ({access}), granted by {}",
+        "{} gained {capability} on {scope}{} ({access}), granted by {}",
         principal_label(principal, &ctx.account, audience),
         resource_label(ctx.arn),
         grants_label(&h.grants)
@@ -1072,6 +1150,7 @@ pub(crate) mod tests {
             actions: Arc::from(Vec::<&'static str>::new()),
             grants: grants.into(),
             requires: Vec::new(),
+            keys: None,
         })
     }
 
@@ -1418,6 +1497,7 @@ pub(crate) mod tests {
             }]
             .into(),
             requires: Vec::new(),
+            keys: None,
         }));
         let findings = run(&f);
         let f = findings
@@ -1782,5 +1862,103 @@ pub(crate) mod tests {
             !public.contains(&(topic, Some("arn:aws:iam::999999999999:root"))),
             "{findings:#?}"
         );
+    }
+
+    /// Issue 18, item 3: a row limited to keys (`AWSConfigRulesExecutionRole`'s
+    /// `arn:aws:s3:::*/AWSLogs/*/Config/*`) is judged against key-scope entries of the
+    /// desired state (`arn:aws:s3:::BUCKET/AWSLogs/*`), and a key scope of another
+    /// classification takes its holders out of the bucket's `max-principals`.
+    #[test]
+    fn key_scoped_rows_are_judged_by_key_scope_entries() {
+        let logs = "arn:aws:s3:::logs";
+        let scoped = |principal: &str, keys: &[&str]| {
+            let Line::Row(mut r) = row(principal, logs, Capability::ReadData, Access::Allowed)
+            else {
+                unreachable!()
+            };
+            r.keys = Some(
+                keys.iter()
+                    .map(|k| (*k).to_string())
+                    .collect::<Vec<_>>()
+                    .into(),
+            );
+            Line::Row(r)
+        };
+        let lines = vec![
+            // Inside the declared scope: not drift.
+            scoped(&role("config"), &["AWSLogs/*/Config/*"]),
+            // Also keys outside any scope: drift, and the summary says which keys.
+            scoped(&role("audit"), &["AWSLogs/*", "*/AWSLogs/*"]),
+            // Only in the Public scope: not counted against the Confidential rule.
+            scoped(&role("web"), &["public/*"]),
+            row(&role("owner"), logs, Capability::ReadData, Access::Allowed),
+        ];
+        let desired = DesiredState {
+            resources: vec![
+                entry(
+                    logs,
+                    Some("credit"),
+                    Some("Confidential"),
+                    &[(Capability::ReadData, &[&role("owner")])],
+                    3,
+                ),
+                entry(
+                    "arn:aws:s3:::logs/AWSLogs/*",
+                    None,
+                    None,
+                    &[(Capability::ReadData, &[&role("config"), &role("audit")])],
+                    9,
+                ),
+                entry(
+                    "arn:aws:s3:::logs/public/*",
+                    None,
+                    Some("Public"),
+                    &[(Capability::ReadData, &[&role("web")])],
+                    14,
+                ),
+            ],
+            constraints: vec![crate::model::Constraint {
+                classification: "Confidential".into(),
+                rule: ConstraintRule::MaxPrincipals {
+                    capability: Capability::ReadData,
+                    max: 2,
+                },
+                location: Location {
+                    file: "desired/credit.yaml".into(),
+                    line: 20,
+                },
+            }],
+        };
+        let f = Fixture {
+            lines,
+            desired,
+            resources: vec![facts(logs, &[("owner", "credit")])],
+            org: org(),
+        };
+        let findings = run(&f);
+        let unexpected: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| f.kind == FindingKind::UnexpectedAccess)
+            .collect();
+        assert_eq!(unexpected.len(), 1, "{findings:#?}");
+        assert_eq!(
+            unexpected[0].principal.as_deref(),
+            Some(role("audit").as_str())
+        );
+        assert!(
+            unexpected[0]
+                .summary
+                .contains("the keys `*/AWSLogs/*`, `AWSLogs/*` of"),
+            "{}",
+            unexpected[0].summary
+        );
+        // owner, config, audit count (3 > 2); web's keys are all in the Public scope.
+        let over = only(&findings, FindingKind::ConstraintViolated);
+        assert!(
+            over.summary.starts_with("3 principals hold read-data"),
+            "{}",
+            over.summary
+        );
+        assert!(!over.summary.contains("role/web"), "{}", over.summary);
     }
 }

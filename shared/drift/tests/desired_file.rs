@@ -316,6 +316,7 @@ fn row(principal: &str, resource: &str, capability: Capability, access: Access) 
         actions: Arc::from(Vec::<&'static str>::new()),
         grants: Arc::from(Vec::new()),
         requires: Vec::new(),
+        keys: None,
     }
 }
 

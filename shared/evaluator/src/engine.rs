@@ -210,6 +210,12 @@ pub struct Evaluation<'a> {
     pub matched: Vec<StatementRef<'a>>,
     /// Rules that decided, in words (e.g. a direct session-ARN grant bypassing the boundary).
     pub notes: Vec<&'static str>,
+    /// For an `Allowed` pattern request (`arn:aws:s3:::bucket/*`): the narrower resource
+    /// patterns the granting statements allow, when none of them allows all of the
+    /// request (`s3:GetObject` on `arn:aws:s3:::*/AWSLogs/*` holds for some keys only).
+    /// `None`: all of the request, or a grant whose extent is not known ahead (a policy
+    /// variable or `NotResource`), taken as all of it.
+    pub scope: Option<Vec<&'a str>>,
 }
 
 /// The outcome of one layer: when it allows and when it denies.
@@ -277,13 +283,15 @@ pub fn evaluate<'a>(
 /// pattern, the question is whether the deny covers *those*. So re-ask with each
 /// granting pattern in place of the request (IAM UG, "Policy evaluation logic": a
 /// request is allowed only if an allow applies and no deny applies, per resource).
+/// The patterns that stay allowed are the allow's [`Evaluation::scope`].
 fn narrow_pattern_request<'a>(
     req: &Request<'a>,
     policies: &PolicySet<'a>,
     settings: &Settings,
     first: Evaluation<'a>,
 ) -> Evaluation<'a> {
-    let mut narrower: Vec<&'a str> = Vec::new();
+    // (pattern, whether it lies inside the request so that it can be asked about).
+    let mut narrower: Vec<(&'a str, bool)> = Vec::new();
     let granting: Vec<&'a Statement> = first
         .allowed_by()
         .filter(|s| matches!(s.policy_type, PolicyType::Identity | PolicyType::Resource))
@@ -303,13 +311,11 @@ fn narrow_pattern_request<'a>(
             if !crate::resource::text_overlaps(p, req.resource) {
                 continue;
             }
-            if crate::resource::text_covers(p, req.resource)
-                || !crate::resource::text_covers(req.resource, p)
-            {
-                // Grants all of the request, or an intersection we cannot name.
+            if crate::resource::text_covers(p, req.resource) {
+                // Grants all of the request.
                 return first;
             }
-            narrower.push(p);
+            narrower.push((p, crate::resource::text_covers(req.resource, p)));
         }
     }
     if narrower.is_empty() {
@@ -317,8 +323,16 @@ fn narrow_pattern_request<'a>(
     }
     narrower.sort_unstable();
     narrower.dedup();
+    let mut allowed: Vec<&'a str> = Vec::new();
     let mut denial: Option<Evaluation<'a>> = None;
-    for p in narrower {
+    for (p, inside) in narrower {
+        if !inside {
+            // An intersection we cannot name as one pattern (`*/AWSLogs/*` within
+            // `bucket/*`): allowed for some of it, with denies checked against the
+            // whole request only.
+            allowed.push(p);
+            continue;
+        }
         let sub = Request {
             resource: p,
             ..req.clone()
@@ -333,7 +347,8 @@ fn narrow_pattern_request<'a>(
         };
         let e = ev.decide(policies, settings);
         if e.decision == Decision::Allowed {
-            return first;
+            allowed.push(p);
+            continue;
         }
         if denial
             .as_ref()
@@ -342,7 +357,13 @@ fn narrow_pattern_request<'a>(
             denial = Some(e);
         }
     }
-    denial.unwrap_or(first)
+    if allowed.is_empty() {
+        return denial.unwrap_or(first);
+    }
+    Evaluation {
+        scope: Some(allowed),
+        ..first
+    }
 }
 
 impl<'r, 'a> Eval<'r, 'a> {
@@ -625,6 +646,7 @@ impl<'r, 'a> Eval<'r, 'a> {
             blocked_by,
             matched,
             notes,
+            scope: None,
         }
     }
 

@@ -264,6 +264,76 @@ pub fn text_overlaps(a: &str, b: &str) -> bool {
     overlaps(&wildcard_tokens(a), &wildcard_tokens(b))
 }
 
+/// What `pattern` matches after the literal `prefix`: the patterns `r` such that
+/// `prefix + s` matches `pattern` exactly when `s` matches one of them. For an S3 grant
+/// this is the key scope: `residuals("arn:aws:s3:::*/AWSLogs/*", "arn:aws:s3:::b/")` is
+/// `["*/AWSLogs/*", "AWSLogs/*"]` (the first `*` may stop at the bucket name or run on
+/// into the key). Empty when nothing under the prefix matches; a residual of `*` alone
+/// means everything under it. Residuals covered by another are left out; sorted.
+pub fn residuals(pattern: &str, prefix: &str) -> Vec<String> {
+    let toks = wildcard_tokens(pattern);
+    // NFA states: positions in `toks`; a `*` may match nothing (closure) or stay.
+    let close = |states: &mut Vec<usize>| {
+        let mut i = 0;
+        while i < states.len() {
+            let s = states[i];
+            if matches!(toks.get(s), Some(Tok::Star)) && !states.contains(&(s + 1)) {
+                states.push(s + 1);
+            }
+            i += 1;
+        }
+    };
+    let mut states = vec![0usize];
+    close(&mut states);
+    for c in prefix.chars() {
+        let mut next = Vec::new();
+        for &s in &states {
+            match toks.get(s) {
+                Some(Tok::Star) => next.push(s),
+                Some(Tok::One) => next.push(s + 1),
+                Some(Tok::Lit(l) | Tok::Sub(l)) if *l == c => next.push(s + 1),
+                _ => {}
+            }
+        }
+        next.sort_unstable();
+        next.dedup();
+        close(&mut next);
+        states = next;
+        if states.is_empty() {
+            return Vec::new();
+        }
+    }
+    let text = |from: usize| -> String {
+        toks[from..]
+            .iter()
+            .map(|t| match t {
+                Tok::Star => '*',
+                Tok::One => '?',
+                Tok::Lit(c) | Tok::Sub(c) => *c,
+            })
+            .collect()
+    };
+    let mut out: Vec<String> = states.iter().map(|&s| text(s)).collect();
+    // Shortest first, so that of two equivalent residuals (`*`, `**`) the first is kept.
+    out.sort_unstable_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
+    out.dedup();
+    let mut kept: Vec<String> = out
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| {
+            !out.iter()
+                .enumerate()
+                .any(|(j, o)| j != *i && text_covers(o, r) && (j < *i || !text_covers(r, o)))
+        })
+        .map(|(_, r)| r.clone())
+        .collect();
+    kept.sort_unstable();
+    // The empty residual (the pattern ends exactly at the prefix) matches only the
+    // prefix itself, which is no S3 key (keys are never empty); leave it out.
+    kept.retain(|r| !r.is_empty());
+    kept
+}
+
 fn hit(b: bool) -> PatternResult {
     if b {
         PatternResult::Hit
@@ -638,6 +708,36 @@ mod tests {
             PolicyType::Identity,
             "arn:aws:lambda:us-east-1:1:function:worker-2"
         ));
+    }
+
+    #[test]
+    fn residuals_give_the_key_scope_of_a_grant_under_a_bucket() {
+        let b = "arn:aws:s3:::logs/";
+        // AWSConfigRulesExecutionRole's object grant (issue 18): the first `*` may end at
+        // the bucket name or run on into the key.
+        assert_eq!(
+            residuals("arn:aws:s3:::*/AWSLogs/*/Config/*", b),
+            ["*/AWSLogs/*/Config/*", "AWSLogs/*/Config/*"]
+        );
+        assert_eq!(residuals("arn:aws:s3:::logs/*", b), ["*"]);
+        assert_eq!(residuals("arn:aws:s3:::*", b), ["*"]);
+        assert_eq!(residuals("*", b), ["*"]);
+        assert_eq!(residuals("arn:aws:s3:::logs/team-a/*", b), ["team-a/*"]);
+        assert_eq!(residuals("arn:aws:s3:::log?/a/*", b), ["a/*"]);
+        assert!(residuals("arn:aws:s3:::other/*", b).is_empty());
+        assert!(residuals("arn:aws:s3:::logs", b).is_empty());
+        // Every residual really is the set: spot-check against the matcher.
+        for key in [
+            "AWSLogs/1/Config/x",
+            "x/AWSLogs/1/Config/y",
+            "AWSLogs/1/CloudTrail/x",
+        ] {
+            let whole = text_covers("arn:aws:s3:::*/AWSLogs/*/Config/*", &format!("{b}{key}"));
+            let by_residual = residuals("arn:aws:s3:::*/AWSLogs/*/Config/*", b)
+                .iter()
+                .any(|r| text_covers(r, key));
+            assert_eq!(whole, by_residual, "{key}");
+        }
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! - adding an `Allow` statement never removes access (Strict mode);
 //! - statement order never matters;
 //! - `NotAction: X` allows exactly the actions `Action: X` does not;
-//! - parsing and evaluating arbitrary JSON never panics.
+//! - parsing and evaluating arbitrary JSON never panics;
+//! - the key scope of a grant (`resource::residuals`) is exactly what the grant matches
+//!   under the bucket.
 //!
 //! Cases per property come from `PROPTEST_CASES` (CI runs a short check).
 
@@ -419,5 +421,23 @@ mod documented_rules {
             ),
             Decision::ExplicitlyDenied
         );
+    }
+}
+
+proptest! {
+    /// `prefix + key` matches `pattern` exactly when `key` matches one of its residuals:
+    /// the key scope reported on rows is neither wider nor narrower than the grant.
+    #[test]
+    fn residuals_are_exactly_what_the_pattern_matches_under_the_prefix(
+        pattern in "[ab/*?]{0,7}",
+        // S3 object keys are never empty.
+        key in "[ab/]{1,6}",
+    ) {
+        use accessdrift_evaluator::resource::{residuals, text_covers};
+        let prefix = "arn:aws:s3:::b/";
+        let full = format!("arn:aws:s3:::{pattern}");
+        let whole = text_covers(&full, &format!("{prefix}{key}"));
+        let scoped = residuals(&full, prefix).iter().any(|r| text_covers(r, &key));
+        prop_assert_eq!(whole, scoped, "pattern {} key {}", full, key);
     }
 }

@@ -73,9 +73,16 @@ pub(super) fn check_resource_arn(arn: &str) -> Result<(), String> {
             "malformed ARN `{arn}`: expected {SHAPE} (6 parts separated by `:`)"
         ));
     };
-    if arn.contains('*') {
+    // An S3 object-key scope (`arn:aws:s3:::bucket/AWSLogs/*`) may hold IAM wildcards
+    // in the key: it declares who may hold capabilities on those keys only (issue 18).
+    let key_scope = *service == "s3"
+        && resource
+            .split_once('/')
+            .is_some_and(|(bucket, _)| !bucket.is_empty() && !bucket.contains(['*', '?']));
+    if (arn.contains('*') || arn.contains('?')) && !key_scope {
         return Err(format!(
-            "malformed ARN `{arn}`: a resource ARN is exact; `*` is allowed only in principals"
+            "malformed ARN `{arn}`: a resource ARN is exact; `*` is allowed only in principals \
+             and in the key part of an S3 object scope (`arn:aws:s3:::bucket/prefix/*`)"
         ));
     }
     if partition.is_empty() || !partition.starts_with("aws") || !is_word(partition) {
@@ -264,6 +271,8 @@ mod tests {
             "arn:aws:kms:us-east-1:111111111111:key/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9",
             "arn:aws-cn:sqs:cn-north-1:111111111111:queue",
             "arn:aws:lambda:us-east-1:111111111111:function:f",
+            // An S3 key scope may hold wildcards in the key.
+            "arn:aws:s3:::logs/AWSLogs/*/Config/*",
         ] {
             assert_eq!(check_resource_arn(ok), Ok(()), "{ok}");
         }
@@ -272,6 +281,8 @@ mod tests {
             "arn:aws:s3::credit-applications",
             "arn:aws:s3:::",
             "arn:aws:s3:::credit-*",
+            "arn:aws:s3:::*/AWSLogs/*",
+            "arn:aws:dynamodb:us-east-1:111111111111:table/*",
             "arn:aws:dynamodb:us-east-1:1111:table/t",
             "arn:AWS:s3:::b",
             "arn:aws:s3:::b c",

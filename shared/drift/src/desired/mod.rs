@@ -44,9 +44,11 @@
 //! - Top-level keys: `version`, `constraints`, `resources`; anything else is an error.
 //! - A resource has `arn` (required), `owner`, `classification`, `capabilities`. The ARN
 //!   is `arn:partition:service:region:account:resource`, exact (no `*`); each ARN may
-//!   appear once in the file.
-//! - Capability words: `administer-resource`, `read-config`, `read-data`, `write-data`,
-//!   `delete-data`, `use-resource`. A capability not listed may be held by nobody;
+//!   appear once in the file. The one exception is an S3 key scope,
+//!   `arn:aws:s3:::bucket/AWSLogs/*`: IAM wildcards in the key part, declaring who may
+//!   hold capabilities on those keys only (rows limited to keys are judged by it).
+//! - Capability words: `administer-resource`, `read-config`, `read-data`, `list-data`,
+//!   `write-data`, `delete-data`, `use-resource`. A capability not listed may be held by nobody;
 //!   `read-data: []` says so explicitly. A single principal may be written without the
 //!   list brackets.
 //! - A principal is `*` (anyone), a 12-digit account id (that account's root), a
