@@ -104,6 +104,8 @@ pub struct AccessRow {
     pub grants: Vec<String>,
     /// Other things that must hold too, in words.
     pub requires: Vec<String>,
+    /// The S3 keys the row holds for, when not every key.
+    pub keys: Vec<String>,
     /// An open finding is about this row.
     pub drift: bool,
 }
@@ -187,6 +189,11 @@ pub fn build(
                         .map(|g| format!("{} [{}]", g.policy, g.statement))
                         .collect(),
                     requires: row.requires.clone(),
+                    keys: row
+                        .keys
+                        .as_deref()
+                        .map(<[String]>::to_vec)
+                        .unwrap_or_default(),
                     drift,
                 };
                 match index.get(&*row.resource) {
@@ -597,6 +604,14 @@ fn render_owner(out: &mut String, i: usize, o: &OwnerSection, account: &str) {
                     escape(tree)
                 );
             }
+            if !row.keys.is_empty() {
+                let keys: Vec<String> = row.keys.iter().map(|k| escape(k)).collect();
+                let _ = write!(
+                    grants,
+                    "<div class=\"fix\">only on the keys {}</div>",
+                    keys.join(", ")
+                );
+            }
             for q in &row.requires {
                 let _ = write!(grants, "<div class=\"fix\">requires {}</div>", escape(q));
             }
@@ -734,6 +749,7 @@ mod tests {
                         condition_keys: vec![text.into()],
                         grants: vec![text.into()],
                         requires: vec![text.into()],
+                        keys: vec![text.into()],
                         drift: true,
                     }],
                 }],
