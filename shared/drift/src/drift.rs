@@ -195,6 +195,11 @@ struct Held {
     whole: bool,
     /// Otherwise: the S3 key patterns held (the rows' `keys`).
     keys: BTreeSet<String>,
+    /// The accounts every line's conditions pin the caller to (see [`pinned_accounts`]);
+    /// `None` once a line is unconditional or pins nothing.
+    pinned: Option<BTreeSet<String>>,
+    /// Whether any line was seen (so that `pinned` starts from the first line's).
+    seen: bool,
 }
 
 impl Held {
@@ -276,6 +281,17 @@ fn add_row<'a>(held: &mut BTreeMap<&'a str, HeldMap<'a>>, row: &'a Row) {
         .entry((&row.principal, row.capability))
         .or_default();
     h.allowed |= row.access == Access::Allowed;
+    let pins = match (&row.access, &row.conditions) {
+        (Access::Conditional, Some(c)) => pinned_accounts(c),
+        _ => None,
+    };
+    h.pinned = match (h.seen, h.pinned.take(), pins) {
+        (false, _, p) => p,
+        (true, Some(a), Some(b)) => Some(a.intersection(&b).cloned().collect()),
+        _ => None,
+    }
+    .filter(|p| !p.is_empty());
+    h.seen = true;
     match &row.keys {
         None => h.whole = true,
         Some(keys) => h.keys.extend(keys.iter().cloned()),
@@ -288,6 +304,62 @@ fn add_row<'a>(held: &mut BTreeMap<&'a str, HeldMap<'a>>, row: &'a Row) {
         && let Some(conditions) = &row.conditions
     {
         collect_condition_keys(conditions, &mut h.condition_keys);
+    }
+}
+
+/// The accounts a condition tree pins the caller to, if it does: an `aws:SourceOwner`,
+/// `aws:SourceAccount` or `aws:PrincipalAccount` equality (`StringEquals`, or
+/// `StringLike` without wildcards) holds only for a caller of, or a service acting for,
+/// one of those accounts; an `and` pins what any of its parts pins, an `or` what all
+/// of them do. The SNS default topic policy (`__default_statement_ID`: `Principal *`
+/// with `StringEquals AWS:SourceOwner` = the owner) is the common case: SNS Developer
+/// Guide, "Example cases for Amazon SNS access control" (aws:SourceAccount versus
+/// aws:SourceOwner: the value is the account on whose behalf the caller acts), so it
+/// grants the owner's own account, not anyone (issue 18).
+fn pinned_accounts(tree: &serde_json::Value) -> Option<BTreeSet<String>> {
+    const KEYS: [&str; 3] = [
+        "aws:sourceowner",
+        "aws:sourceaccount",
+        "aws:principalaccount",
+    ];
+    match tree
+        .get("conditionType")
+        .and_then(serde_json::Value::as_str)
+    {
+        Some("condition") => {
+            let key = tree.get("key")?.as_str()?.to_ascii_lowercase();
+            let op = tree.get("op")?.as_str()?;
+            if !KEYS.contains(&key.as_str()) || !matches!(op, "StringEquals" | "StringLike") {
+                return None;
+            }
+            let values: Vec<&str> = tree
+                .get("values")?
+                .as_array()?
+                .iter()
+                .map(serde_json::Value::as_str)
+                .collect::<Option<_>>()?;
+            let exact = values
+                .iter()
+                .all(|v| v.len() == 12 && v.bytes().all(|b| b.is_ascii_digit()));
+            (exact && !values.is_empty()).then(|| values.iter().map(|v| (*v).to_string()).collect())
+        }
+        Some("group") => {
+            let parts = tree.get("conditions")?.as_array()?;
+            let pins: Vec<Option<BTreeSet<String>>> = parts.iter().map(pinned_accounts).collect();
+            match tree.get("operator").and_then(serde_json::Value::as_str)? {
+                "and" => pins
+                    .into_iter()
+                    .flatten()
+                    .reduce(|a, b| a.intersection(&b).cloned().collect()),
+                "or" => pins
+                    .into_iter()
+                    .collect::<Option<Vec<_>>>()?
+                    .into_iter()
+                    .reduce(|a, b| a.union(&b).cloned().collect()),
+                _ => None,
+            }
+        }
+        _ => None,
     }
 }
 
@@ -464,6 +536,39 @@ impl<'a> ResourceCtx<'a> {
             Some(a) if self.org_accounts.contains(a) => Audience::CrossAccountInOrg,
             Some(_) => Audience::External,
         }
+    }
+
+    /// The audience of a holding: as [`ResourceCtx::audience`], except that anyone (`*`)
+    /// held only under conditions pinning the caller to accounts is those accounts'
+    /// audience (the SNS default topic policy grants the owner's account, not anyone).
+    fn audience_of(&self, principal: &str, h: &Held) -> Audience {
+        let plain = self.audience(principal);
+        match (&h.pinned, plain) {
+            (Some(accounts), Audience::Public) => accounts
+                .iter()
+                .map(|a| {
+                    if *a == self.account {
+                        Audience::SameAccount
+                    } else if self.org_accounts.contains(a) {
+                        Audience::CrossAccountInOrg
+                    } else {
+                        Audience::External
+                    }
+                })
+                .max()
+                .unwrap_or(plain),
+            _ => plain,
+        }
+    }
+
+    /// Whether a holding by anyone (`*`) is pinned to the resource's own account alone:
+    /// that account's principals get rows of their own, judged one by one, so the `*`
+    /// row says nothing more (the SNS default topic policy).
+    fn own_account_only(&self, principal: &str, h: &Held) -> bool {
+        principal == "*"
+            && h.pinned
+                .as_ref()
+                .is_some_and(|p| p.len() == 1 && p.contains(&self.account))
     }
 
     /// Whether `principal` is skipped as the account's own, untracked root.
@@ -710,10 +815,10 @@ fn access_findings(input: &DriftInput, index: &Index, ctx: &ResourceCtx, out: &m
     let class = ctx.classification.as_deref().unwrap_or("unclassified");
 
     for (&(principal, capability), h) in held {
-        if ctx.skips(principal) {
+        if ctx.skips(principal) || ctx.own_account_only(principal, h) {
             continue;
         }
-        let audience = ctx.audience(principal);
+        let audience = ctx.audience_of(principal, h);
         let beyond_org = matches!(audience, Audience::External | Audience::Public);
         // The constraints this holder breaks: (the rule's key in the file, its words).
         let forbidding: Vec<(&str, &Location, String)> = rules
@@ -861,7 +966,9 @@ fn max_principals(
         };
         let holders: Vec<(&str, &Held)> = held
             .iter()
-            .filter(|((p, c), h)| *c == capability && !ctx.skips(p) && !elsewhere(h))
+            .filter(|((p, c), h)| {
+                *c == capability && !ctx.skips(p) && !ctx.own_account_only(p, h) && !elsewhere(h)
+            })
             .map(|((p, _), h)| (*p, h))
             .collect();
         if holders.len() <= max {
