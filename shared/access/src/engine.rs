@@ -1295,11 +1295,52 @@ impl<'s> Engine<'s> {
                 }
             }
         }
-        names
+        let mut out: Vec<Subject> = names
             .iter()
             .filter_map(|n| external_subject(n, &self.snap.account_id, &self.constraints))
             .map(Subject::share_keys)
-            .collect()
+            .collect();
+        // A session of one of the account's roles, named by its ARN (issue 18: a trust
+        // policy naming `arn:aws:sts::A:assumed-role/ci/deploy` gave that session no
+        // row). It acts with its role's policies; the grant names it directly (IAM UG,
+        // "AWS JSON policy elements: Principal", role session principals).
+        for name in &names {
+            let principal = Principal::parse(name);
+            let Principal::AssumedRole {
+                account, role_name, ..
+            } = &principal
+            else {
+                continue;
+            };
+            if *account != self.snap.account_id {
+                continue;
+            }
+            let Some(roles) = self
+                .roles_by_name
+                .get(&(account.clone(), role_name.clone()))
+            else {
+                continue;
+            };
+            for &i in roles {
+                let Some(role) = self.internal.get(i) else {
+                    continue;
+                };
+                out.push(
+                    Subject {
+                        arn: name.clone(),
+                        principal: principal.clone(),
+                        kind: SubjectKind::Internal,
+                        iam_index: role.iam_index,
+                        scp_governed: role.scp_governed,
+                        context: role.context.clone(),
+                        family: role.family,
+                        keys: Vec::new().into(),
+                    }
+                    .share_keys(),
+                );
+            }
+        }
+        out
     }
 
     /// Whether the pair can hold anything: an identity allow that may reach the
@@ -1569,6 +1610,13 @@ impl<'s> Engine<'s> {
                     ));
                 }
                 _ => {}
+            }
+            if access == Access::Conditional && conditions.is_none() && requires.is_empty() {
+                // Never a Conditional row that says nothing about why.
+                requires.push(
+                    "request-time conditions the engine could not name (run `accessdrift explain`)"
+                        .to_string(),
+                );
             }
             rows.push(Row {
                 principal: Arc::clone(&principal_name),

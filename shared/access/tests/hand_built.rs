@@ -817,3 +817,35 @@ fn a_prefix_scoped_object_grant_carries_its_key_scope() {
         json!(["*/AWSLogs/*/Config/*", "AWSLogs/*/Config/*"])
     );
 }
+
+/// IAM User Guide, "AWS JSON policy elements: Principal" (role session principals): a
+/// policy may name one session of a role, `arn:aws:sts::A:assumed-role/ROLE/SESSION`. A
+/// trust policy doing so gave that session no row (issue 18, item 6); the session acts
+/// with its role's policies.
+#[test]
+fn a_trust_policy_naming_a_role_session_gives_that_session_a_row() {
+    let session = format!("arn:aws:sts::{ACCT}:assumed-role/ci/deploy");
+    let mut target = role("target", doc(json!([])), None);
+    target["AssumeRolePolicyDocument"] = doc(json!([{
+        "Effect": "Allow", "Principal": {"AWS": session}, "Action": "sts:AssumeRole"
+    }]));
+    let ci = role(
+        "ci",
+        doc(json!([{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}])),
+        None,
+    );
+    let lines = run(&snapshot(
+        vec![ci, target],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        None,
+    ));
+    let on_target = format!("arn:aws:iam::{ACCT}:role/target");
+    assert_eq!(
+        caps(&lines, &session, &on_target),
+        [("use-resource".to_string(), Access::Allowed)],
+        "{lines:#?}"
+    );
+}

@@ -200,6 +200,9 @@ struct Held {
     pinned: Option<BTreeSet<String>>,
     /// Whether any line was seen (so that `pinned` starts from the first line's).
     seen: bool,
+    /// What else must hold, from the rows (`requires`): why a row with no condition
+    /// keys is Conditional (another account must grant it; decrypt on a key).
+    requires: BTreeSet<String>,
 }
 
 impl Held {
@@ -292,6 +295,7 @@ fn add_row<'a>(held: &mut BTreeMap<&'a str, HeldMap<'a>>, row: &'a Row) {
     }
     .filter(|p| !p.is_empty());
     h.seen = true;
+    h.requires.extend(row.requires.iter().cloned());
     match &row.keys {
         None => h.whole = true,
         Some(keys) => h.keys.extend(keys.iter().cloned()),
@@ -1031,6 +1035,11 @@ fn gained(
     if !h.allowed && !h.condition_keys.is_empty() {
         let keys: Vec<String> = h.condition_keys.iter().cloned().collect();
         let _ = write!(access, " on {}", list_some(&keys, 3));
+    } else if !h.allowed && !h.requires.is_empty() {
+        // Say why a row with no condition is Conditional (issue 18: a cross-account
+        // row said nothing).
+        let requires: Vec<String> = h.requires.iter().cloned().collect();
+        let _ = write!(access, ": {}", list_some(&requires, 2));
     }
     // A holding limited to some keys says which (issue 18: not the whole bucket).
     let scope = if h.whole || h.keys.is_empty() {

@@ -117,3 +117,31 @@ fn the_sns_default_topic_policy_is_not_public_access() {
         "{found:#?}"
     );
 }
+
+/// IAM User Guide, "Cross-account policy evaluation logic": another account's principals
+/// need that account's grant too, so such a row is Conditional without any condition key.
+/// The finding must say why (issue 18: "Conditional" with nothing else).
+#[test]
+fn a_cross_account_conditional_finding_says_what_must_also_hold() {
+    let text = json!({
+        "accountId": ACCT,
+        "authorizationDetails": {"UserDetailList": [], "GroupDetailList": [], "RoleDetailList": [], "Policies": []},
+        "resources": [{"arn": "arn:aws:s3:::shared", "type": "AWS::S3::Bucket", "tags": {"owner": "team"},
+            "policy": {"Version": "2012-10-17", "Statement": [{"Sid": "Partner", "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::222222222222:root"}, "Action": "s3:GetObject",
+                "Resource": "arn:aws:s3:::shared/*"}]}}]
+    })
+    .to_string();
+    let (_, found) = findings(&text);
+    let partner = found
+        .iter()
+        .find(|f| f.principal.as_deref() == Some("arn:aws:iam::222222222222:root"))
+        .unwrap_or_else(|| panic!("{found:#?}"));
+    assert!(
+        partner.summary.contains(
+            "(Conditional: account 222222222222 must grant the access to its own principals)"
+        ),
+        "{}",
+        partner.summary
+    );
+}
