@@ -335,6 +335,30 @@ fn targets(
                 arn,
             })
         }
+        Change::UserRenamed => {
+            let old = req
+                .str("userName")
+                .ok_or_else(|| needed("`requestParameters.userName`"))?;
+            let mut out = vec![principal(arns.iam("user", old))];
+            if let Some(new) = req.str("newUserName").filter(|n| *n != old) {
+                out.push(principal(arns.iam("user", new)));
+            }
+            Ok(Some(out))
+        }
+        Change::GroupRenamed => {
+            let old = req
+                .str("groupName")
+                .ok_or_else(|| needed("`requestParameters.groupName`"))?;
+            let group = |arn: String| Target::Group {
+                account: arn::account_of(&arn).unwrap_or(account).to_string(),
+                arn,
+            };
+            let mut out = vec![group(arns.iam("group", old))];
+            if let Some(new) = req.str("newGroupName").filter(|n| *n != old) {
+                out.push(group(arns.iam("group", new)));
+            }
+            Ok(Some(out))
+        }
         Change::ManagedPolicy | Change::PolicyVersion => {
             if change == Change::PolicyVersion && req.bool("setAsDefault") != Some(true) {
                 return Ok(None);
@@ -445,6 +469,14 @@ fn targets(
                 .ok_or_else(|| needed("`requestParameters.accountId`"))?;
             one(Target::Accounts {
                 target: target.to_string(),
+            })
+        }
+        Change::OrgMembership => {
+            if !arn::is_account_id(account) {
+                return Err(needed("account id (`recipientAccountId`)"));
+            }
+            one(Target::Accounts {
+                target: account.to_string(),
             })
         }
         Change::OrgPolicyType => {

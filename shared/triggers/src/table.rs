@@ -120,6 +120,12 @@ pub enum Change {
     /// A group's policies: every member. `requestParameters.groupName`
     /// (`responseElements.group.arn` for `CreateGroup`).
     Group,
+    /// A user renamed or moved (`UpdateUser`): the old name (gone) and the new one,
+    /// `requestParameters.userName` and `newUserName`. Policies naming the old ARN stop
+    /// matching, so both are re-read.
+    UserRenamed,
+    /// A group renamed or moved (`UpdateGroup`): `groupName` and `newGroupName`.
+    GroupRenamed,
     /// A customer-managed policy: every principal it is attached to.
     /// `requestParameters.policyArn`.
     ManagedPolicy,
@@ -159,6 +165,11 @@ pub enum Change {
     /// An Organization policy's content changed or it was deleted: every account it is
     /// attached to. `requestParameters.policyId`.
     OrgPolicy,
+    /// The event's own account joined (`AcceptHandshake`) or left (`LeaveOrganization`)
+    /// the Organization: the member account calls these, so the account is the record's
+    /// (`recipientAccountId`). Its pass is queued; the Organization boundary then decides
+    /// (a departed account is refused, its findings kept).
+    OrgMembership,
 }
 
 /// One row: a CloudTrail event that can change access.
@@ -224,12 +235,14 @@ pub static RULES: &[Rule] = &[
     row(S::Iam, "DeleteUser", C::User),
     row(S::Iam, "TagUser", C::User),
     row(S::Iam, "UntagUser", C::User),
+    row(S::Iam, "UpdateUser", C::UserRenamed),
     row(S::Iam, "PutGroupPolicy", C::Group),
     row(S::Iam, "DeleteGroupPolicy", C::Group),
     row(S::Iam, "AttachGroupPolicy", C::Group),
     row(S::Iam, "DetachGroupPolicy", C::Group),
     row(S::Iam, "CreateGroup", C::Group),
     row(S::Iam, "DeleteGroup", C::Group),
+    row(S::Iam, "UpdateGroup", C::GroupRenamed),
     row(S::Iam, "CreatePolicyVersion", C::PolicyVersion),
     row(S::Iam, "SetDefaultPolicyVersion", C::ManagedPolicy),
     row(S::Iam, "DeletePolicyVersion", C::ManagedPolicy),
@@ -325,6 +338,8 @@ pub static RULES: &[Rule] = &[
         "RemoveAccountFromOrganization",
         C::OrgAccountMoved,
     ),
+    row(S::Organizations, "LeaveOrganization", C::OrgMembership),
+    row(S::Organizations, "AcceptHandshake", C::OrgMembership),
     row(S::Organizations, "EnablePolicyType", C::OrgPolicyType),
     row(S::Organizations, "DisablePolicyType", C::OrgPolicyType),
 ];
