@@ -10,8 +10,12 @@ export ACCESSDRIFT_CONFORMANCE ?= $(abspath ../shared/conformance)
 MOTO_VERSION := 5.2.5
 MOTO_VENV := $(CURDIR)/.venv-moto
 export ACCESSDRIFT_MOTO_SERVER ?= $(MOTO_VENV)/bin/moto_server
+# The real-data regression account (every AWS managed policy, as the pinned moto bundles
+# them), generated into an ignored cache by scripts/managed-policies.py.
+MANAGED_POLICIES_DIR := $(CURDIR)/.cache/managed-policies-$(MOTO_VERSION)
+export ACCESSDRIFT_MANAGED_POLICIES ?= $(MANAGED_POLICIES_DIR)
 
-.PHONY: test demo demo-offline build lint fmt-check clippy unit deps-check bench iam-data fuzz help emulator lint-templates browser
+.PHONY: managed-policies test demo demo-offline build lint fmt-check clippy unit deps-check bench iam-data fuzz help emulator lint-templates browser
 
 help:
 	@echo "make demo      run the whole loop locally on the AWS emulator (no AWS account)"
@@ -88,7 +92,13 @@ browser:
 	  exit 1; \
 	fi
 
-unit:
+managed-policies: $(MANAGED_POLICIES_DIR)/account.json
+
+$(MANAGED_POLICIES_DIR)/account.json: $(MOTO_VENV)/.installed-$(MOTO_VERSION) scripts/managed-policies.py
+	@echo "==> the managed-policy account (moto $(MOTO_VERSION)'s AWS managed policies)"
+	$(MOTO_VENV)/bin/python scripts/managed-policies.py $(MANAGED_POLICIES_DIR)
+
+unit: managed-policies
 	@echo "==> cargo test (unit, conformance corpus, property tests, emulator tests)"
 	PROPTEST_CASES=$${PROPTEST_CASES:-256} $(CARGO) test --workspace --locked
 

@@ -655,7 +655,10 @@ pub fn report_cmd(
     };
     let (findings, _) = accessdrift_controller::findings(&snapshot, &desired, &settings);
     let mut lines = Vec::new();
-    accessdrift_access::effective_access(&snapshot, &Default::default(), |l| lines.push(l));
+    let mut interner = accessdrift_access::Interner::new();
+    accessdrift_access::effective_access(&snapshot, &Default::default(), |l| {
+        lines.push(interner.intern(l))
+    });
     let now = jiff::Timestamp::now()
         .strftime("%Y-%m-%d %H:%M UTC")
         .to_string();
@@ -809,7 +812,10 @@ mod tests {
         let settings = accessdrift_controller::Settings::default();
         let (findings, _) = accessdrift_controller::findings(&snapshot, &desired, &settings);
         let mut lines = Vec::new();
-        accessdrift_access::effective_access(&snapshot, &Default::default(), |l| lines.push(l));
+        let mut interner = accessdrift_access::Interner::new();
+        accessdrift_access::effective_access(&snapshot, &Default::default(), |l| {
+            lines.push(interner.intern(l))
+        });
         let report = build(
             &snapshot,
             &desired,

@@ -61,7 +61,7 @@ impl Access {
 }
 
 /// A statement that grants a row's access.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Grant {
     /// The policy label (`inline:role/Name`, `managed:<arn>`, `group:g/...`, `resource`).
     pub policy: String,

@@ -11,6 +11,7 @@
 //! pruning and grouping them so a whole account fits one Lambda invocation.
 
 mod engine;
+mod intern;
 pub mod output;
 pub mod score;
 mod subjects;
@@ -20,3 +21,4 @@ pub use engine::{
     Access, AccessOptions, ActionExplanation, Grant, Line, PairExplanation, Row, effective_access,
     explain_pair,
 };
+pub use intern::Interner;

@@ -149,7 +149,10 @@ pub fn findings_in(
     let options = AccessOptions {
         resources: scope.cloned(),
     };
-    effective_access(snapshot, &options, |l| lines.push(l));
+    // Every row is kept for drift: equal condition trees and grant lists share one copy.
+    let mut interner = accessdrift_access::Interner::new();
+    effective_access(snapshot, &options, |l| lines.push(interner.intern(l)));
+    drop(interner);
     let rows = lines.iter().filter(|l| matches!(l, Line::Row(_))).count();
     let mut org = settings.org_accounts.clone();
     org.insert(snapshot.account_id.clone());

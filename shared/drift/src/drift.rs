@@ -184,38 +184,102 @@ pub fn drift(input: &DriftInput, config: &DriftConfig) -> Vec<Finding> {
 // ----------------------------------------------------------------------------------
 // Indexing the input
 
-/// One (principal, capability) held on a resource, duplicates merged.
+/// One (principal, capability) held on a resource: the rows that say so (usually one).
+///
+/// It keeps references, not copies: drift holds every row of the account, and copying
+/// each row's grants and condition keys into the index made drift peak at several times
+/// what effective access needs (issue 18). What a finding needs is computed from the
+/// rows when a finding is made.
 #[derive(Debug, Default)]
-struct Held {
-    /// Allowed if any line says Allowed.
-    allowed: bool,
-    grants: BTreeSet<GrantRef>,
-    condition_keys: BTreeSet<String>,
-    /// Whether some line holds for every key (or is not about keys).
-    whole: bool,
-    /// Otherwise: the S3 key patterns held (the rows' `keys`).
-    keys: BTreeSet<String>,
-    /// The accounts every line's conditions pin the caller to (see [`pinned_accounts`]);
-    /// `None` once a line is unconditional or pins nothing.
-    pinned: Option<BTreeSet<String>>,
-    /// Whether any line was seen (so that `pinned` starts from the first line's).
-    seen: bool,
-    /// What else must hold, from the rows (`requires`): why a row with no condition
-    /// keys is Conditional (another account must grant it; decrypt on a key).
-    requires: BTreeSet<String>,
+struct Held<'a> {
+    rows: Vec<&'a Row>,
 }
 
-impl Held {
+impl Held<'_> {
+    /// Allowed if any row says Allowed.
+    fn allowed(&self) -> bool {
+        self.rows.iter().any(|r| r.access == Access::Allowed)
+    }
+
     fn access(&self) -> Access {
-        if self.allowed {
+        if self.allowed() {
             Access::Allowed
         } else {
             Access::Conditional
         }
     }
+
+    fn grants(&self) -> BTreeSet<GrantRef> {
+        self.rows
+            .iter()
+            .flat_map(|r| r.grants.iter())
+            .map(|g| GrantRef {
+                policy: g.policy.clone(),
+                statement: g.statement.clone(),
+            })
+            .collect()
+    }
+
+    /// The condition keys of the Conditional rows.
+    fn condition_keys(&self) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        for r in &self.rows {
+            if r.access == Access::Conditional
+                && let Some(conditions) = &r.conditions
+            {
+                collect_condition_keys(conditions, &mut out);
+            }
+        }
+        out
+    }
+
+    /// What else must hold, from the rows (`requires`): why a row with no condition
+    /// keys is Conditional (another account must grant it; decrypt on a key).
+    fn requires(&self) -> BTreeSet<String> {
+        self.rows
+            .iter()
+            .flat_map(|r| r.requires.iter().cloned())
+            .collect()
+    }
+
+    /// Whether some row holds for every key (or is not about keys).
+    fn whole(&self) -> bool {
+        self.rows.iter().any(|r| r.keys.is_none())
+    }
+
+    /// The S3 key patterns the rows hold, when none holds for every key.
+    fn keys(&self) -> BTreeSet<String> {
+        self.rows
+            .iter()
+            .flat_map(|r| r.keys.iter().flat_map(|k| k.iter().cloned()))
+            .collect()
+    }
+
+    /// Whether the holding is limited to some keys: each of them passes `f`.
+    fn only_keys_where(&self, f: impl Fn(&str) -> bool) -> bool {
+        let keys = self.keys();
+        !self.whole() && !keys.is_empty() && keys.iter().all(|k| f(k))
+    }
+
+    /// The accounts every row's conditions pin the caller to (see [`pinned_accounts`]);
+    /// `None` when a row is unconditional or pins nothing.
+    fn pinned(&self) -> Option<BTreeSet<String>> {
+        let mut out: Option<BTreeSet<String>> = None;
+        for r in &self.rows {
+            let pins = match (&r.access, &r.conditions) {
+                (Access::Conditional, Some(c)) => pinned_accounts(c)?,
+                _ => return None,
+            };
+            out = Some(match out {
+                None => pins,
+                Some(prev) => prev.intersection(&pins).cloned().collect(),
+            });
+        }
+        out.filter(|p| !p.is_empty())
+    }
 }
 
-type HeldMap<'a> = BTreeMap<(&'a str, Capability), Held>;
+type HeldMap<'a> = BTreeMap<(&'a str, Capability), Held<'a>>;
 
 struct Index<'a> {
     facts: BTreeMap<&'a str, &'a ResourceFacts>,
@@ -278,37 +342,12 @@ impl<'a> Index<'a> {
 }
 
 fn add_row<'a>(held: &mut BTreeMap<&'a str, HeldMap<'a>>, row: &'a Row) {
-    let h = held
-        .entry(&row.resource)
+    held.entry(&row.resource)
         .or_default()
         .entry((&row.principal, row.capability))
-        .or_default();
-    h.allowed |= row.access == Access::Allowed;
-    let pins = match (&row.access, &row.conditions) {
-        (Access::Conditional, Some(c)) => pinned_accounts(c),
-        _ => None,
-    };
-    h.pinned = match (h.seen, h.pinned.take(), pins) {
-        (false, _, p) => p,
-        (true, Some(a), Some(b)) => Some(a.intersection(&b).cloned().collect()),
-        _ => None,
-    }
-    .filter(|p| !p.is_empty());
-    h.seen = true;
-    h.requires.extend(row.requires.iter().cloned());
-    match &row.keys {
-        None => h.whole = true,
-        Some(keys) => h.keys.extend(keys.iter().cloned()),
-    }
-    h.grants.extend(row.grants.iter().map(|g| GrantRef {
-        policy: g.policy.clone(),
-        statement: g.statement.clone(),
-    }));
-    if row.access == Access::Conditional
-        && let Some(conditions) = &row.conditions
-    {
-        collect_condition_keys(conditions, &mut h.condition_keys);
-    }
+        .or_default()
+        .rows
+        .push(row);
 }
 
 /// The accounts a condition tree pins the caller to, if it does: an `aws:SourceOwner`,
@@ -522,7 +561,7 @@ impl<'a> ResourceCtx<'a> {
         if self.desired.is_some_and(names) {
             return true;
         }
-        !h.whole && !h.keys.is_empty() && h.keys.iter().all(|k| self.scopes_covering(k).any(&names))
+        h.only_keys_where(|k| self.scopes_covering(k).any(&names))
     }
 
     /// Whether the desired state says anything about this resource or its keys.
@@ -547,8 +586,11 @@ impl<'a> ResourceCtx<'a> {
     /// audience (the SNS default topic policy grants the owner's account, not anyone).
     fn audience_of(&self, principal: &str, h: &Held) -> Audience {
         let plain = self.audience(principal);
-        match (&h.pinned, plain) {
-            (Some(accounts), Audience::Public) => accounts
+        if plain != Audience::Public {
+            return plain;
+        }
+        match h.pinned() {
+            Some(accounts) => accounts
                 .iter()
                 .map(|a| {
                     if *a == self.account {
@@ -570,8 +612,7 @@ impl<'a> ResourceCtx<'a> {
     /// row says nothing more (the SNS default topic policy).
     fn own_account_only(&self, principal: &str, h: &Held) -> bool {
         principal == "*"
-            && h.pinned
-                .as_ref()
+            && h.pinned()
                 .is_some_and(|p| p.len() == 1 && p.contains(&self.account))
     }
 
@@ -867,7 +908,7 @@ fn access_findings(input: &DriftInput, index: &Index, ctx: &ResourceCtx, out: &m
         let remedy = match forbidding.first() {
             None => format!(
                 "{}, or accept it: {}",
-                removal(&h.grants, ctx.arn),
+                removal(&h.grants(), ctx.arn),
                 accept_line(ctx, principal, capability)
             ),
             Some((key, location, _)) => {
@@ -875,7 +916,7 @@ fn access_findings(input: &DriftInput, index: &Index, ctx: &ResourceCtx, out: &m
                 format!(
                     "{}; the {class} rule allows no exception (to accept it, remove `{key}` \
                      from that rule in {file}, then run `accessdrift desired import {file}`)",
-                    removal(&h.grants, ctx.arn)
+                    removal(&h.grants(), ctx.arn)
                 )
             }
         };
@@ -883,7 +924,7 @@ fn access_findings(input: &DriftInput, index: &Index, ctx: &ResourceCtx, out: &m
         draft.principal = Some(principal.to_string());
         draft.capability = Some(capability);
         draft.access = Some(h.access());
-        draft.grants = h.grants.iter().cloned().collect();
+        draft.grants = h.grants().into_iter().collect();
         out.push(ctx.finding(draft));
     }
 
@@ -958,15 +999,13 @@ fn max_principals(
         // A holder limited to keys that all lie in key scopes of another classification
         // (`logs/public/*` declared Public in a Confidential bucket) is judged by those.
         let elsewhere = |h: &Held| {
-            !h.whole
-                && !h.keys.is_empty()
-                && h.keys.iter().all(|k| {
-                    ctx.scopes_covering(k).any(|d| {
-                        d.classification
-                            .as_deref()
-                            .is_some_and(|c| !c.trim().eq_ignore_ascii_case(class.trim()))
-                    })
+            h.only_keys_where(|k| {
+                ctx.scopes_covering(k).any(|d| {
+                    d.classification
+                        .as_deref()
+                        .is_some_and(|c| !c.trim().eq_ignore_ascii_case(class.trim()))
                 })
+            })
         };
         let holders: Vec<(&str, &Held)> = held
             .iter()
@@ -1001,11 +1040,8 @@ fn max_principals(
             desired_file(location),
             desired_file(location)
         );
-        let any_allowed = holders.iter().any(|(_, h)| h.allowed);
-        let grants: BTreeSet<GrantRef> = holders
-            .iter()
-            .flat_map(|(_, h)| h.grants.iter().cloned())
-            .collect();
+        let any_allowed = holders.iter().any(|(_, h)| h.allowed());
+        let grants: BTreeSet<GrantRef> = holders.iter().flat_map(|(_, h)| h.grants()).collect();
         let mut draft = Draft::new(FindingKind::ConstraintViolated, summary, remedy);
         draft.capability = Some(capability);
         draft.access = Some(if any_allowed {
@@ -1032,27 +1068,30 @@ fn gained(
     h: &Held,
 ) -> String {
     let mut access = h.access().as_str().to_string();
-    if !h.allowed && !h.condition_keys.is_empty() {
-        let keys: Vec<String> = h.condition_keys.iter().cloned().collect();
+    let condition_keys = h.condition_keys();
+    let requires = h.requires();
+    if !h.allowed() && !condition_keys.is_empty() {
+        let keys: Vec<String> = condition_keys.into_iter().collect();
         let _ = write!(access, " on {}", list_some(&keys, 3));
-    } else if !h.allowed && !h.requires.is_empty() {
+    } else if !h.allowed() && !requires.is_empty() {
         // Say why a row with no condition is Conditional (issue 18: a cross-account
         // row said nothing).
-        let requires: Vec<String> = h.requires.iter().cloned().collect();
+        let requires: Vec<String> = requires.into_iter().collect();
         let _ = write!(access, ": {}", list_some(&requires, 2));
     }
     // A holding limited to some keys says which (issue 18: not the whole bucket).
-    let scope = if h.whole || h.keys.is_empty() {
+    let held_keys = h.keys();
+    let scope = if h.whole() || held_keys.is_empty() {
         String::new()
     } else {
-        let keys: Vec<String> = h.keys.iter().map(|k| format!("`{k}`")).collect();
+        let keys: Vec<String> = held_keys.iter().map(|k| format!("`{k}`")).collect();
         format!("the keys {} of ", list_some(&keys, 3))
     };
     format!(
         "{} gained {capability} on {scope}{} ({access}), granted by {}",
         principal_label(principal, &ctx.account, audience),
         resource_label(ctx.arn),
-        grants_label(&h.grants)
+        grants_label(&h.grants())
     )
 }
 
