@@ -4,7 +4,7 @@
 # Usage: scripts/bench-access.sh [ROLES RESOURCES]...   (default: 1000 2000 and 5000 10000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=target/release/accessdrift
+bin="${CARGO_TARGET_DIR:-target}/release/accessdrift"
 [ -x "$bin" ] || cargo build --release --locked -p accessdrift-cli
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(1000 2000 5000 10000)
