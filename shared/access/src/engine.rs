@@ -1072,7 +1072,7 @@ impl<'s> Engine<'s> {
     /// The internal subjects a resource-policy `AWS` entry names: a user or role by ARN,
     /// a role (by account and name, paths aside) through its ARN or a session ARN.
     fn named_subjects(&self, entry: &str) -> Vec<usize> {
-        let Some(arn) = accessdrift_evaluator::arn::Arn::parse(entry) else {
+        let Some(arn) = accessdrift_primitives::Arn::parse(entry) else {
             return Vec::new();
         };
         let role_name = match (arn.service, arn.resource) {

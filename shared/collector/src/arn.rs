@@ -1,5 +1,7 @@
 //! Which resource or principal an ARN names, for partial collection. Pure.
 
+use accessdrift_primitives::arn_parts;
+
 use crate::document::ResourceType;
 use crate::patch::PrincipalType;
 
@@ -19,15 +21,7 @@ pub(crate) struct ResourceRef {
 
 /// Splits a resource ARN into what the collector needs, or says why it cannot.
 pub(crate) fn parse_resource_arn(arn: &str) -> Result<ResourceRef, String> {
-    let mut parts = arn.splitn(6, ':');
-    let (Some("arn"), Some(_partition), Some(service), Some(region), Some(account), Some(rest)) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
+    let Some([_, _partition, service, region, account, rest]) = arn_parts(arn) else {
         return Err(
             "it does not have the six parts `arn:partition:service:region:account:resource`".into(),
         );
@@ -82,15 +76,7 @@ pub(crate) fn parse_resource_arn(arn: &str) -> Result<ResourceRef, String> {
 
 /// The kind, name and account of an IAM user or role ARN.
 pub(crate) fn parse_principal_arn(arn: &str) -> Result<(PrincipalType, String, String), String> {
-    let mut parts = arn.splitn(6, ':');
-    let (Some("arn"), Some(_), Some("iam"), Some(""), Some(account), Some(rest)) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
+    let Some([_, _, "iam", "", account, rest]) = arn_parts(arn) else {
         return Err(
             "give an IAM user or role ARN (`arn:aws:iam::<account>:role/<path/name>`)".into(),
         );

@@ -190,11 +190,9 @@ fn part_of(target: &Target) -> Option<(&str, Part)> {
 }
 
 fn is_iam_principal(arn: &str) -> bool {
-    let mut parts = arn.splitn(6, ':');
-    parts.nth(2) == Some("iam")
-        && parts
-            .nth(2)
-            .is_some_and(|r| r.starts_with("role/") || r.starts_with("user/"))
+    accessdrift_primitives::Arn::parse(arn).is_some_and(|a| {
+        a.service == "iam" && (a.resource.starts_with("role/") || a.resource.starts_with("user/"))
+    })
 }
 
 /// Reacts to one classified event at `now` (RFC 3339 UTC).

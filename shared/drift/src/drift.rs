@@ -1197,7 +1197,7 @@ fn named(value: Option<&str>) -> Option<&str> {
     value.map(str::trim).filter(|v| !v.is_empty())
 }
 
-use accessdrift_evaluator::arn::arn_parts;
+use accessdrift_primitives::{arn_parts, is_account_id};
 
 /// The account of a principal ARN (`None` for `*`, service principals and ARNs without
 /// one).
@@ -1206,10 +1206,6 @@ fn principal_account(principal: &str) -> Option<&str> {
         .map(|p| p[4])
         .filter(|a| !a.is_empty())
         .or_else(|| is_account_id(principal).then_some(principal))
-}
-
-fn is_account_id(text: &str) -> bool {
-    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// A resource in few words: `s3 credit-applications`, `dynamodb table/loans`.

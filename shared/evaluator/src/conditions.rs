@@ -310,7 +310,7 @@ impl<'r> RequestValue<'r> {
             Bool => RequestValue::Bool(parse_bool(s)?),
             IpAddress | NotIpAddress => RequestValue::Ip(s.parse().ok()?),
             ArnEquals | ArnLike | ArnNotEquals | ArnNotLike => {
-                RequestValue::Arn(crate::arn::arn_parts(s)?)
+                RequestValue::Arn(accessdrift_primitives::arn::arn_parts(s)?)
             }
             Null => RequestValue::Null,
             Unknown => return None,
@@ -521,14 +521,9 @@ fn parse_date(s: &str) -> Option<Timestamp> {
 fn arn_like(policy: &Substituted<'_>, request: &[&str; 6]) -> Outcome {
     match policy {
         Substituted::Unchanged(p) => {
-            let mut it = p.splitn(6, ':');
-            let mut parts = [""; 6];
-            for slot in &mut parts {
-                match it.next() {
-                    Some(part) => *slot = part,
-                    None => return Outcome::Invalid,
-                }
-            }
+            let (parts, 6) = accessdrift_primitives::arn::split_arn(p) else {
+                return Outcome::Invalid;
+            };
             if !glob::matches(parts[0], "arn") {
                 return Outcome::Invalid;
             }

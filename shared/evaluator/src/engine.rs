@@ -239,7 +239,7 @@ struct Eval<'r, 'a> {
     action: RequestAction,
     resource: RequestResource<'a>,
     /// The request resource as an ARN, parsed once (`None` for `*` or a non-ARN).
-    resource_arn: Option<crate::arn::Arn<'a>>,
+    resource_arn: Option<accessdrift_primitives::arn::Arn<'a>>,
     has_boundary: bool,
     matched: Vec<StatementRef<'a>>,
 }
@@ -266,7 +266,7 @@ pub fn evaluate<'a>(
         req,
         resource,
         action,
-        resource_arn: crate::arn::Arn::parse(req.resource),
+        resource_arn: accessdrift_primitives::arn::Arn::parse(req.resource),
         has_boundary: policies.boundary.is_some(),
         matched: Vec::with_capacity(8),
     };
@@ -341,7 +341,7 @@ fn narrow_pattern_request<'a>(
             req: &sub,
             resource: RequestResource::new(p, false),
             action: RequestAction::new(req.action),
-            resource_arn: crate::arn::Arn::parse(p),
+            resource_arn: accessdrift_primitives::arn::Arn::parse(p),
             has_boundary: policies.boundary.is_some(),
             matched: Vec::new(),
         };

@@ -17,7 +17,6 @@ pub mod variables;
 
 pub use context::{ContextValue, KeyConstraint, KeyMatcher, KeyState, Mode, RequestContext};
 pub mod action;
-pub mod arn;
 pub mod engine;
 pub mod formula;
 pub mod principal;

@@ -8,7 +8,7 @@
 
 use accessdrift_policy::{PrincipalBlock, Principals};
 
-use crate::arn::Arn;
+use accessdrift_primitives::{Arn, is_account_id};
 
 /// The caller of a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -178,10 +178,6 @@ impl Principal {
             _ => "aws",
         }
     }
-}
-
-fn is_account_id(text: &str) -> bool {
-    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// How a `Principal` element names the caller. Ordered from strongest to weakest, so

@@ -22,6 +22,7 @@
 //! deny more than AWS would.
 
 use accessdrift_policy::{Effect, ResourceBlock, Version};
+use accessdrift_primitives::arn::split_arn;
 
 use crate::context::RequestContext;
 use crate::glob::matches as glob_matches;
@@ -81,7 +82,7 @@ impl<'a> RequestResource<'a> {
             text,
             wildcard_only,
             is_pattern: text.contains(['*', '?']),
-            segments: split6(text),
+            segments: split_arn(text),
         }
     }
 
@@ -544,17 +545,6 @@ fn overlaps(a: &[Tok], b: &[Tok]) -> bool {
     false
 }
 
-/// Splits ARN-like text at its first five colons without allocating.
-fn split6(text: &str) -> ([&str; 6], usize) {
-    let mut out = [""; 6];
-    let mut n = 0;
-    for (i, part) in text.splitn(6, ':').enumerate() {
-        out[i] = part;
-        n = i + 1;
-    }
-    (out, n)
-}
-
 /// Fast path for ASCII literal requests and variable-free patterns, with the same
 /// rules as the token path.
 fn match_literal_fast(
@@ -563,7 +553,7 @@ fn match_literal_fast(
     (r_segs, r_len): ([&str; 6], usize),
     policy_type: PolicyType,
 ) -> PatternResult {
-    let (p_all, p_len) = split6(pattern);
+    let (p_all, p_len) = split_arn(pattern);
     let p_segs = &p_all[..p_len];
     if r_len < 6 {
         return hit(glob_matches(pattern, request));

@@ -81,8 +81,8 @@ fn condition_fixes_caller(c: &Condition) -> bool {
             // A fixed account field is enough: `arn:aws:iam::111111111111:role/*`.
             positive_string
                 && all(&|v: &str| {
-                    let parts: Vec<&str> = v.splitn(6, ':').collect();
-                    parts.len() == 6 && no_wildcard(parts[4]) && !parts[4].is_empty()
+                    let (parts, n) = accessdrift_primitives::arn::split_arn(v);
+                    n == 6 && no_wildcard(parts[4]) && !parts[4].is_empty()
                 })
         }
         "aws:principalorgpaths" | "aws:vpceorgpaths" | "aws:sourceorgpaths" => {

@@ -22,6 +22,7 @@
 //! actions, resource types and condition keys are kept sorted and found by binary
 //! search.
 
+use accessdrift_primitives::split_arn;
 use std::cmp::Ordering;
 use std::fmt;
 use std::sync::OnceLock;
@@ -752,7 +753,8 @@ fn mark_slash_bounded_placeholders(resource_types: &mut [ResourceType]) {
 /// The `${name}` placeholders in the resource part (after the fifth `:`) of an ARN
 /// format, each with whether a literal `/` follows it.
 fn resource_placeholders(format: &str) -> impl Iterator<Item = (&str, bool)> {
-    let mut rest = format.splitn(6, ':').nth(5).unwrap_or_default();
+    let (parts, n) = split_arn(format);
+    let mut rest = if n == 6 { parts[5] } else { "" };
     std::iter::from_fn(move || {
         let start = rest.find("${")?;
         let after_open = rest.get(start + 2..)?;
@@ -809,25 +811,22 @@ const KEY_RULES: Rules<'static> = Rules {
 
 /// Matches a concrete ARN against one ARN format, field by field.
 fn arn_match(format: &str, arn: &str, no_slash: &[String]) -> bool {
-    let mut format_fields = format.splitn(6, ':');
-    let mut arn_fields = arn.splitn(6, ':');
+    let ((format_fields, 6), (arn_fields, 6)) = (split_arn(format), split_arn(arn)) else {
+        return false;
+    };
     let head = Rules {
         ignore_case: false,
         angle_placeholders: false,
         star: true,
         no_slash: &[],
     };
-    for _ in 0..5 {
-        match (format_fields.next(), arn_fields.next()) {
-            (Some(f), Some(a)) if template_match(f.as_bytes(), a.as_bytes(), &head) => {}
-            _ => return false,
-        }
-    }
     let resource = Rules { no_slash, ..head };
-    match (format_fields.next(), arn_fields.next()) {
-        (Some(f), Some(a)) => template_match(f.as_bytes(), a.as_bytes(), &resource),
-        _ => false,
-    }
+    (0..5).all(|i| template_match(format_fields[i].as_bytes(), arn_fields[i].as_bytes(), &head))
+        && template_match(
+            format_fields[5].as_bytes(),
+            arn_fields[5].as_bytes(),
+            &resource,
+        )
 }
 
 /// Matches `text` against `template`: placeholders match one or more bytes, `*` (when

@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, OnceLock};
 
 use accessdrift_controller::ports::{Organization, PortError};
+use accessdrift_primitives::is_account_id;
 use aws_sdk_organizations::Client;
 use aws_sdk_organizations::error::DisplayErrorContext;
 use aws_sdk_organizations::types::AccountStatus;
@@ -78,11 +79,6 @@ impl OrganizationsDirectory {
 )]
 fn active(status: Option<&AccountStatus>) -> bool {
     matches!(status, None | Some(AccountStatus::Active))
-}
-
-/// A 12-digit account id.
-pub fn is_account_id(s: &str) -> bool {
-    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 impl OrganizationsDirectory {

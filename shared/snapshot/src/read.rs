@@ -358,50 +358,8 @@ pub(crate) fn read_tags(
     tags
 }
 
-/// The parts of an ARN: `arn:partition:service:region:account:resource`.
-pub(crate) struct Arn<'a> {
-    /// `aws`, `aws-cn`, `aws-us-gov`.
-    pub(crate) partition: &'a str,
-    /// Region, empty for global resources.
-    pub(crate) region: &'a str,
-    /// Account, empty for S3 buckets.
-    pub(crate) account: &'a str,
-}
-
-impl<'a> Arn<'a> {
-    /// Splits an ARN; `None` when it does not have the six parts.
-    pub(crate) fn parse(arn: &'a str) -> Option<Arn<'a>> {
-        let mut parts = arn.splitn(6, ':');
-        let (Some("arn"), Some(partition), Some(_service), Some(region), Some(account), Some(_)) = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        ) else {
-            return None;
-        };
-        Some(Arn {
-            partition,
-            region,
-            account,
-        })
-    }
-}
-
-/// The account of an ARN when it is a 12-digit account id (not `aws`, not empty).
-pub(crate) fn account_of_arn(arn: &str) -> Option<&str> {
-    Arn::parse(arn)
-        .map(|a| a.account)
-        .filter(|a| is_account_id(a))
-}
-
-fn is_account_id(s: &str) -> bool {
-    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
-}
-
 pub(crate) use accessdrift_policy::{json_type, short};
+pub(crate) use accessdrift_primitives::{Arn, account_of as account_of_arn, is_account_id};
 
 #[cfg(test)]
 mod tests {

@@ -140,15 +140,7 @@ impl Arns {
     }
 }
 
-/// The account field of an ARN, when it is an account id.
-pub(crate) fn account_of(arn: &str) -> Option<&str> {
-    arn.split(':').nth(4).filter(|a| is_account_id(a))
-}
-
-/// Twelve digits.
-pub(crate) fn is_account_id(s: &str) -> bool {
-    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
-}
+pub(crate) use accessdrift_primitives::{account_of, is_account_id};
 
 #[cfg(test)]
 mod tests {

@@ -5,6 +5,8 @@
 //! kind, a 12-digit account): they catch typos and pasted policy fragments without
 //! knowing every service's resource syntax.
 
+use accessdrift_primitives::{arn_parts, is_account_id};
+
 /// IAM principal kinds that take a name after `/` (`role/ci`, `assumed-role/r/s`).
 const NAMED_KINDS: [&str; 6] = [
     "role",
@@ -15,19 +17,10 @@ const NAMED_KINDS: [&str; 6] = [
     "oidc-provider",
 ];
 
-/// Whether `text` is a 12-digit AWS account id.
-pub(super) fn is_account_id(text: &str) -> bool {
-    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
-}
-
 /// The account part of an ARN (`111111111111`, or empty for S3 buckets), if `arn`
 /// has the six parts of an ARN.
 pub(super) fn arn_account(arn: &str) -> Option<&str> {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    match parts.as_slice() {
-        ["arn", _, _, _, account, _] => Some(account),
-        _ => None,
-    }
+    arn_parts(arn).map(|p| p[4])
 }
 
 /// Lowercase letters, digits and `-` (partition, service and region words).
@@ -67,15 +60,14 @@ pub(super) fn check_resource_arn(arn: &str) -> Result<(), String> {
     if arn.chars().any(char::is_whitespace) {
         return Err(format!("malformed ARN `{arn}`: it contains whitespace"));
     }
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    let ["arn", partition, service, region, account, resource] = parts.as_slice() else {
+    let Some(["arn", partition, service, region, account, resource]) = arn_parts(arn) else {
         return Err(format!(
             "malformed ARN `{arn}`: expected {SHAPE} (6 parts separated by `:`)"
         ));
     };
     // An S3 object-key scope (`arn:aws:s3:::bucket/AWSLogs/*`) may hold IAM wildcards
     // in the key: it declares who may hold capabilities on those keys only (issue 18).
-    let key_scope = *service == "s3"
+    let key_scope = service == "s3"
         && resource
             .split_once('/')
             .is_some_and(|(bucket, _)| !bucket.is_empty() && !bucket.contains(['*', '?']));
@@ -100,7 +92,7 @@ pub(super) fn check_resource_arn(arn: &str) -> Result<(), String> {
             "malformed ARN `{arn}`: region `{region}` should be a region such as `us-east-1`, or empty"
         ));
     }
-    if !(account.is_empty() || is_account_id(account) || *account == "aws") {
+    if !(account.is_empty() || is_account_id(account) || account == "aws") {
         return Err(format!(
             "malformed ARN `{arn}`: account `{account}` should be 12 digits, or empty"
         ));
@@ -137,8 +129,7 @@ pub(super) fn check_principal(entry: &str) -> Result<(), String> {
         }
         return Err(format!("malformed principal `{entry}`: {EXPECTED}"));
     }
-    let parts: Vec<&str> = entry.splitn(6, ':').collect();
-    let [_, partition, service, region, account, resource] = parts.as_slice() else {
+    let Some([_, partition, service, region, account, resource]) = arn_parts(entry) else {
         return Err(format!(
             "malformed principal ARN `{entry}`: expected \
              `arn:partition:iam::account:kind/name` (6 parts separated by `:`)"
@@ -150,12 +141,12 @@ pub(super) fn check_principal(entry: &str) -> Result<(), String> {
             "malformed principal ARN `{entry}`: partition `{partition}` should be `aws` (or a pattern with `*`)"
         ));
     }
-    if !matches!(*service, "iam" | "sts" | "*") {
+    if !matches!(service, "iam" | "sts" | "*") {
         return Err(format!(
             "malformed principal ARN `{entry}`: principals are `iam` or `sts` ARNs, not `{service}`"
         ));
     }
-    if !(region.is_empty() || *region == "*") {
+    if !(region.is_empty() || region == "*") {
         return Err(format!(
             "malformed principal ARN `{entry}`: IAM ARNs have no region; remove `{region}`"
         ));
@@ -169,7 +160,7 @@ pub(super) fn check_principal(entry: &str) -> Result<(), String> {
     }
     let (kind, name) = match resource.split_once('/') {
         Some((kind, name)) => (kind, Some(name)),
-        None => (*resource, None),
+        None => (resource, None),
     };
     let kind_ok = match name {
         None => kind == "root" || kind == "*",
@@ -215,20 +206,19 @@ pub fn principal_matches(pattern: &str, principal: &str) -> bool {
         return true;
     }
     if is_account_id(pattern) {
-        let parts: Vec<&str> = principal.splitn(6, ':').collect();
-        return matches!(parts.as_slice(), ["arn", _, "iam", "", account, "root"] if *account == pattern);
+        return matches!(arn_parts(principal), Some(["arn", _, "iam", "", account, "root"]) if account == pattern);
     }
     if !pattern.starts_with("arn:") || !pattern.contains('*') {
         return false;
     }
-    let pattern_parts: Vec<&str> = pattern.splitn(6, ':').collect();
-    let principal_parts: Vec<&str> = principal.splitn(6, ':').collect();
-    pattern_parts.len() == 6
-        && principal_parts.len() == 6
-        && pattern_parts
-            .iter()
-            .zip(&principal_parts)
-            .all(|(p, s)| glob(p.as_bytes(), s.as_bytes()))
+    let (Some(pattern_parts), Some(principal_parts)) = (arn_parts(pattern), arn_parts(principal))
+    else {
+        return false;
+    };
+    pattern_parts
+        .iter()
+        .zip(&principal_parts)
+        .all(|(p, s)| glob(p.as_bytes(), s.as_bytes()))
 }
 
 /// `*` matches any run of bytes (possibly empty); every other byte matches itself.
