@@ -18,7 +18,9 @@ use std::sync::Arc;
 use accessdrift_capabilities::{Capability, ClassifiedAction, ResourceKind};
 use accessdrift_evaluator::action::{RequestAction, action_block_matches};
 use accessdrift_evaluator::context::{ContextValue, RequestContext};
-use accessdrift_evaluator::principal::block_applies;
+use accessdrift_evaluator::principal::{
+    PrincipalMatch, block_applies, names_everyone, other_sessions_named,
+};
 use accessdrift_evaluator::resource::{
     ElementMatch, PolicyType, RequestResource, resource_block_applies,
 };
@@ -626,15 +628,43 @@ fn fact_values(subject: &Subject, keys: &BTreeSet<String>) -> Vec<String> {
         .collect()
 }
 
+/// How a resource-policy principal element names a subject, as the evaluator reads it
+/// in Discovery mode (0: not at all). A role stands for its future sessions there: an
+/// entry naming one of its sessions applies if the session is so named (`SESSION`), and
+/// a `NotPrincipal` applies to it unless it names everyone (only a session's own ARN
+/// exempts a session; the role ARN exempts none), conditionally when it names some of
+/// its sessions (`SESSION`). `block_applies` alone says "not named" for both, which
+/// made the engine skip pairs the evaluator grants.
+fn principal_code(block: &accessdrift_policy::PrincipalBlock, who: &Principal) -> u8 {
+    if block.negated && matches!(who, Principal::Role { .. }) {
+        if names_everyone(&block.principals) {
+            return 0;
+        }
+        return if other_sessions_named(&block.principals, who).is_empty() {
+            PrincipalMatch::Wildcard as u8 + 1
+        } else {
+            SESSION
+        };
+    }
+    match block_applies(block, who) {
+        Some(m) => m as u8 + 1,
+        None if !block.negated && !other_sessions_named(&block.principals, who).is_empty() => {
+            SESSION
+        }
+        None => 0,
+    }
+}
+
+/// [`principal_code`] of a grant that holds only for some session names of the role:
+/// the names are in the rows' conditions, so such rows are not shared between roles.
+const SESSION: u8 = u8::MAX;
+
 /// How each resource-policy statement's principal element names the subject (0: not).
 fn rp_principal_signature(policy: Option<&Policy>, who: &Principal) -> Vec<u8> {
     policy.map_or_else(Vec::new, |p| {
         p.statements
             .iter()
-            .map(|st| match &st.principal {
-                None => 0,
-                Some(b) => block_applies(b, who).map_or(0, |m| m as u8 + 1),
-            })
+            .map(|st| st.principal.as_ref().map_or(0, |b| principal_code(b, who)))
             .collect()
     })
 }
@@ -1222,11 +1252,13 @@ impl<'s> Engine<'s> {
         let mut cache: rustc_hash::FxHashMap<CacheKey, Vec<Row>> = rustc_hash::FxHashMap::default();
         for s in self.candidate_subjects(&ctx) {
             let subject = &self.internal[s];
-            let key = subject.iam_index.map(|i| {
+            let rp_signature = rp_principal_signature(policy, &subject.principal);
+            let shareable = !rp_signature.contains(&SESSION);
+            let key = subject.iam_index.filter(|_| shareable).map(|i| {
                 let (fp, _) = &self.fingerprints[i];
                 (
                     *fp,
-                    rp_principal_signature(policy, &subject.principal),
+                    rp_signature,
                     Arc::clone(&self.facts[i]),
                     if rp_refs.is_empty() {
                         Vec::new()
@@ -1340,6 +1372,10 @@ impl<'s> Engine<'s> {
                 );
             }
         }
+        // One subject per row name: an account named both by id and by root ARN
+        // (`222222222222`, `arn:aws:iam::222222222222:root`) got every row twice.
+        let mut seen = BTreeSet::new();
+        out.retain(|s| seen.insert(s.arn.clone()));
         out
     }
 
@@ -1355,7 +1391,7 @@ impl<'s> Engine<'s> {
                     && st
                         .principal
                         .as_ref()
-                        .is_some_and(|b| block_applies(b, &subject.principal).is_some())
+                        .is_some_and(|b| principal_code(b, &subject.principal) != 0)
             });
             if named {
                 return true;
@@ -1477,7 +1513,14 @@ impl<'s> Engine<'s> {
             .iam_index
             .and_then(|s| self.subject_kinds.get(s))
             .and_then(|m| m.get(&ctx.kind));
-        let subject_sig = subject_info.map(|i| i.signature.as_slice());
+        // Subjects without IAM policies of their own (the root user, principals from
+        // outside the account, `*`, services) still meet the SCPs and RCPs: group their
+        // actions by the guardrail statements too, or an action a guardrail denies gets
+        // its group's decision. The root user's entry (last subject, no identity
+        // policies, no boundary) holds exactly that signature.
+        let subject_sig = subject_info
+            .or_else(|| self.subject_kinds.last().and_then(|m| m.get(&ctx.kind)))
+            .map(|i| i.signature.as_slice());
         // An action no allow statement matches (identity or resource policy) is denied
         // without asking, except for the root user (implicit allow in its account) and a
         // named external principal (its unseen identity policies are taken as allowing).
@@ -1687,8 +1730,12 @@ impl<'s> Engine<'s> {
         let policy = key.policy.as_ref().ok().and_then(|p| p.as_deref());
         let ctx = ResourceCtx::new(self, key, ResourceKind::KmsKey, policy);
         let context = self.pair_context(subject, &ctx);
+        // As in `decide`: a named external principal's unseen identity policies are
+        // taken as allowing (with none, a key policy granting it or its account could
+        // never be used, and its read-data rows were dropped).
         let identity: &[NamedPolicy<'_>] = match (&subject.kind, subject.iam_index) {
             (SubjectKind::Internal, Some(i)) => &self.identity[i],
+            (SubjectKind::ExternalPrincipal(_), _) => external_identity(),
             _ => &[],
         };
         let set = PolicySet {
