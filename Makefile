@@ -99,6 +99,8 @@ $(MANAGED_POLICIES_DIR)/account.json: $(MOTO_VENV)/.installed-$(MOTO_VERSION) sc
 	$(MOTO_VENV)/bin/python scripts/managed-policies.py $(MANAGED_POLICIES_DIR)
 
 unit: managed-policies
+	@test -f "$(ACCESSDRIFT_CONFORMANCE)/iam-simulate-cases.jsonl" || { \
+	  echo "error: the conformance corpus is not at $(ACCESSDRIFT_CONFORMANCE) (set ACCESSDRIFT_CONFORMANCE); make test does not pass without it" >&2; exit 1; }
 	@echo "==> cargo test (unit, conformance corpus, property tests, emulator tests)"
 	PROPTEST_CASES=$${PROPTEST_CASES:-256} $(CARGO) test --workspace --locked
 

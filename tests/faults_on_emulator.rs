@@ -16,12 +16,11 @@
 
 use accessdrift_aws::{DynamoFindingStore, S3SnapshotStore, SnsNotifier, create_findings_table};
 use accessdrift_controller::fakes::{MemoryAccounts, MemoryDesired};
-use accessdrift_controller::ports::{DesiredRead, SnapshotStore};
-use accessdrift_controller::{Settings, findings, run_pass, sweep_account};
+use accessdrift_controller::ports::{Borrowed, DesiredRead, FindingStore, Sinks, SnapshotStore};
+use accessdrift_controller::{Pass, Settings, findings, run_pass, sweep_account};
 use accessdrift_drift::desired::parse_desired;
 use accessdrift_drift::lifecycle::Status;
 use accessdrift_drift::model::FindingKind;
-use accessdrift_drift::sweep::FindingStore;
 use accessdrift_emulator::{Emulator, Fault, FaultProxy, Op, When};
 use accessdrift_snapshot::read_snapshot;
 
@@ -60,14 +59,15 @@ async fn a_throttled_sns_publish_is_sent_exactly_once_later() {
         When::First(100),
     );
     let first = run_pass(
-        &snapshot,
-        None,
-        &desired(),
-        &settings,
-        &store,
-        &notifier,
-        &(),
-        "t1",
+        Pass {
+            snapshot: &snapshot,
+            previous: None,
+            desired: &desired(),
+            settings: &settings,
+            now: "t1",
+            scope: None,
+        },
+        Sinks::new(&store, &notifier, &()),
     )
     .await
     .unwrap();
@@ -92,14 +92,15 @@ async fn a_throttled_sns_publish_is_sent_exactly_once_later() {
 
     proxy.heal();
     let second = run_pass(
-        &snapshot,
-        Some(&snapshot),
-        &desired(),
-        &settings,
-        &store,
-        &notifier,
-        &(),
-        "t2",
+        Pass {
+            snapshot: &snapshot,
+            previous: Some(&snapshot),
+            desired: &desired(),
+            settings: &settings,
+            now: "t2",
+            scope: None,
+        },
+        Sinks::new(&store, &notifier, &()),
     )
     .await
     .unwrap();
@@ -107,14 +108,15 @@ async fn a_throttled_sns_publish_is_sent_exactly_once_later() {
     let delivered = em.drain(&queue).await;
     assert_eq!(delivered.len(), 1, "the owed digest, once: {delivered:#?}");
     run_pass(
-        &snapshot,
-        Some(&snapshot),
-        &desired(),
-        &settings,
-        &store,
-        &notifier,
-        &(),
-        "t3",
+        Pass {
+            snapshot: &snapshot,
+            previous: Some(&snapshot),
+            desired: &desired(),
+            settings: &settings,
+            now: "t3",
+            scope: None,
+        },
+        Sinks::new(&store, &notifier, &()),
     )
     .await
     .unwrap();
@@ -143,14 +145,15 @@ async fn a_dynamodb_conditional_write_conflict_mid_sweep_loses_nothing() {
         When::Nth(3),
     );
     let pass = run_pass(
-        &snapshot,
-        None,
-        &desired(),
-        &settings,
-        &store,
-        &notifier,
-        &(),
-        "t1",
+        Pass {
+            snapshot: &snapshot,
+            previous: None,
+            desired: &desired(),
+            settings: &settings,
+            now: "t1",
+            scope: None,
+        },
+        Sinks::new(&store, &notifier, &()),
     )
     .await
     .unwrap();
@@ -203,12 +206,12 @@ async fn a_failed_snapshot_save_leaves_the_previous_snapshot() {
     );
     let failed = sweep_account(
         ID,
-        &reader,
-        &snapshots,
-        &source,
-        &store,
-        &notifier,
-        &(),
+        &Borrowed {
+            reader: &reader,
+            snapshots: &snapshots,
+            desired: &source,
+            sinks: Sinks::new(&store, &notifier, &()),
+        },
         &settings,
         "t1",
     )
@@ -228,12 +231,12 @@ async fn a_failed_snapshot_save_leaves_the_previous_snapshot() {
     proxy.heal();
     sweep_account(
         ID,
-        &reader,
-        &snapshots,
-        &source,
-        &store,
-        &notifier,
-        &(),
+        &Borrowed {
+            reader: &reader,
+            snapshots: &snapshots,
+            desired: &source,
+            sinks: Sinks::new(&store, &notifier, &()),
+        },
         &settings,
         "t2",
     )
@@ -325,12 +328,12 @@ async fn a_redelivered_sweep_message_sends_no_duplicate_notice() {
     for now in ["t1", "t1-redelivered"] {
         sweep_account(
             ID,
-            &reader,
-            &snapshots,
-            &source,
-            &store,
-            &notifier,
-            &(),
+            &Borrowed {
+                reader: &reader,
+                snapshots: &snapshots,
+                desired: &source,
+                sinks: Sinks::new(&store, &notifier, &()),
+            },
             &settings,
             now,
         )

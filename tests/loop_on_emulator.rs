@@ -25,11 +25,10 @@ use accessdrift_aws::{
     DynamoDesiredStore, DynamoFindingStore, SnsNotifier, create_desired_table,
     create_findings_table,
 };
-use accessdrift_controller::ports::DesiredRead;
-use accessdrift_controller::{Settings, baseline, run_pass};
+use accessdrift_controller::ports::{DesiredRead, FindingStore, Sinks};
+use accessdrift_controller::{Pass, Settings, baseline, run_pass};
 use accessdrift_drift::desired::{BaselineSelect, to_yaml};
 use accessdrift_drift::lifecycle::Status;
-use accessdrift_drift::sweep::FindingStore;
 use accessdrift_emulator::Emulator;
 use accessdrift_snapshot::{Snapshot, read_snapshot};
 use accessdrift_tests::subscription_filter_policy;
@@ -127,14 +126,15 @@ async fn baseline_then_a_bucket_policy_change_opens_one_finding_notifies_its_own
     let desired = DesiredRead::from(desired);
 
     let first = run_pass(
-        &today,
-        None,
-        &desired,
-        &settings,
-        &store,
-        &notifier,
-        &(),
-        "2026-11-24T02:00:00Z",
+        Pass {
+            snapshot: &today,
+            previous: None,
+            desired: &desired,
+            settings: &settings,
+            now: "2026-11-24T02:00:00Z",
+            scope: None,
+        },
+        Sinks::new(&store, &notifier, &()),
     )
     .await
     .unwrap();
@@ -164,14 +164,15 @@ async fn baseline_then_a_bucket_policy_change_opens_one_finding_notifies_its_own
     });
     let changed = account_with_bucket_statements(&[grant]);
     let second = run_pass(
-        &changed,
-        Some(&today),
-        &desired,
-        &settings,
-        &store,
-        &notifier,
-        &(),
-        "2026-11-24T03:00:00Z",
+        Pass {
+            snapshot: &changed,
+            previous: Some(&today),
+            desired: &desired,
+            settings: &settings,
+            now: "2026-11-24T03:00:00Z",
+            scope: None,
+        },
+        Sinks::new(&store, &notifier, &()),
     )
     .await
     .unwrap();
@@ -231,14 +232,15 @@ async fn baseline_then_a_bucket_policy_change_opens_one_finding_notifies_its_own
 
     // 3. The next sweep finds the same drift: no new notice.
     run_pass(
-        &changed,
-        Some(&changed),
-        &desired,
-        &settings,
-        &store,
-        &notifier,
-        &(),
-        "2026-11-24T04:00:00Z",
+        Pass {
+            snapshot: &changed,
+            previous: Some(&changed),
+            desired: &desired,
+            settings: &settings,
+            now: "2026-11-24T04:00:00Z",
+            scope: None,
+        },
+        Sinks::new(&store, &notifier, &()),
     )
     .await
     .unwrap();
@@ -250,14 +252,15 @@ async fn baseline_then_a_bucket_policy_change_opens_one_finding_notifies_its_own
 
     // 4. The engineer reverts: the finding resolves and the owner hears so.
     let reverted = run_pass(
-        &today,
-        Some(&changed),
-        &desired,
-        &settings,
-        &store,
-        &notifier,
-        &(),
-        "2026-11-24T05:00:00Z",
+        Pass {
+            snapshot: &today,
+            previous: Some(&changed),
+            desired: &desired,
+            settings: &settings,
+            now: "2026-11-24T05:00:00Z",
+            scope: None,
+        },
+        Sinks::new(&store, &notifier, &()),
     )
     .await
     .unwrap();
@@ -312,14 +315,15 @@ async fn owner_disagreements_and_held_findings_reach_the_declared_owner_and_secu
     };
     let desired = DesiredRead::whole(baseline(&today, &select, &settings));
     run_pass(
-        &today,
-        None,
-        &desired,
-        &settings,
-        &store,
-        &notifier,
-        &(),
-        "t1",
+        Pass {
+            snapshot: &today,
+            previous: None,
+            desired: &desired,
+            settings: &settings,
+            now: "t1",
+            scope: None,
+        },
+        Sinks::new(&store, &notifier, &()),
     )
     .await
     .unwrap();
@@ -332,14 +336,15 @@ async fn owner_disagreements_and_held_findings_reach_the_declared_owner_and_secu
         read_snapshot(&ACCOUNT.replacen("\"owner\": \"credit-team\"", "\"owner\": \"nobody\"", 1))
             .unwrap();
     run_pass(
-        &retagged,
-        Some(&today),
-        &desired,
-        &settings,
-        &store,
-        &notifier,
-        &(),
-        "t2",
+        Pass {
+            snapshot: &retagged,
+            previous: Some(&today),
+            desired: &desired,
+            settings: &settings,
+            now: "t2",
+            scope: None,
+        },
+        Sinks::new(&store, &notifier, &()),
     )
     .await
     .unwrap();
@@ -386,14 +391,15 @@ async fn owner_disagreements_and_held_findings_reach_the_declared_owner_and_secu
         ..DesiredRead::default()
     };
     let report = run_pass(
-        &retagged,
-        Some(&retagged),
-        &unreadable,
-        &settings,
-        &store,
-        &notifier,
-        &(),
-        "t3",
+        Pass {
+            snapshot: &retagged,
+            previous: Some(&retagged),
+            desired: &unreadable,
+            settings: &settings,
+            now: "t3",
+            scope: None,
+        },
+        Sinks::new(&store, &notifier, &()),
     )
     .await
     .unwrap();

@@ -18,8 +18,9 @@
 
 use accessdrift_aws::desired::DynamoDesiredStore;
 use accessdrift_aws::findings::DynamoFindingStore;
+use accessdrift_controller::ports::FindingStore;
+use accessdrift_controller::ports::SweepPorts;
 use accessdrift_controller::ports::{AccountReader, SnapshotStore};
-use accessdrift_controller::react::Ports;
 use accessdrift_controller::{Settings, baseline};
 use accessdrift_demo::seed::{BUCKET, bucket_policy_with_support_read, seed, team_bucket_policy};
 use accessdrift_demo::{
@@ -27,7 +28,6 @@ use accessdrift_demo::{
 };
 use accessdrift_drift::desired::BaselineSelect;
 use accessdrift_drift::desired::to_yaml;
-use accessdrift_drift::sweep::FindingStore;
 use accessdrift_emulator::Emulator;
 use accessdrift_runtime::Runtime;
 use accessdrift_snapshot::read_snapshot;

@@ -14,7 +14,8 @@ use std::time::Instant;
 use accessdrift_aws::desired::DynamoDesiredStore;
 use accessdrift_aws::findings::DynamoFindingStore;
 use accessdrift_controller::ports::AccountReader;
-use accessdrift_controller::react::Ports;
+use accessdrift_controller::ports::FindingStore;
+use accessdrift_controller::ports::SweepPorts;
 use accessdrift_controller::{Settings, baseline};
 use accessdrift_demo::inbox::{Inbox, subscribe};
 use accessdrift_demo::seed::{BUCKET, bucket_policy_with_support_read, seed, team_bucket_policy};
@@ -23,7 +24,6 @@ use accessdrift_demo::{
     run_worker,
 };
 use accessdrift_drift::desired::{BaselineSelect, to_yaml};
-use accessdrift_drift::sweep::FindingStore;
 use accessdrift_emulator::Emulator;
 use accessdrift_runtime::Runtime;
 use accessdrift_snapshot::read_snapshot;

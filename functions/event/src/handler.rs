@@ -9,7 +9,8 @@
 //! `InvalidEventsAlarm` counts, rather than retried three times for the same answer.
 
 use accessdrift_controller::Settings;
-use accessdrift_controller::react::{Ports, ReactError, Reaction, react};
+use accessdrift_controller::ports::Ports;
+use accessdrift_controller::react::{ReactError, Reaction, react};
 use accessdrift_triggers::classify;
 use serde_json::{Value, json};
 use tracing::{error, info, warn};

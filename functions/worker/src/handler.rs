@@ -6,8 +6,8 @@
 
 use accessdrift_controller::Settings;
 use accessdrift_controller::boundary::{Swept, sweep_member};
+use accessdrift_controller::ports::Ports;
 use accessdrift_controller::ports::SweepRequest;
-use accessdrift_controller::react::Ports;
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use tracing::{error, info, warn};
 

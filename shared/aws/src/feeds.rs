@@ -7,11 +7,11 @@
 //! `BatchImportFindings` at most 100 findings. Entries a service refuses are counted
 //! and reported, never dropped silently.
 
+pub use accessdrift_controller::ports::FindingFeed;
+use accessdrift_controller::ports::NotifyError;
 use accessdrift_drift::events::{ASFF_BATCH, asff_batches, state_change_event};
 use accessdrift_drift::lifecycle::StoredFinding;
 use accessdrift_drift::notice::Change;
-pub use accessdrift_drift::sweep::FindingFeed;
-use accessdrift_drift::sweep::NotifyError;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use aws_sdk_securityhub::types::{
     AwsSecurityFinding, Recommendation, RecordState, Remediation, Resource, Severity,

@@ -16,9 +16,9 @@ use std::collections::HashMap;
 
 use accessdrift_access::Access;
 use accessdrift_capabilities::Capability;
+pub use accessdrift_controller::ports::{FindingStore, StoreError};
 use accessdrift_drift::lifecycle::{Status, StatusChange, StoredFinding, Suppression};
 use accessdrift_drift::notice::Change;
-pub use accessdrift_drift::sweep::{FindingStore, StoreError};
 use accessdrift_drift::{Finding, FindingKind, GrantRef, Severity};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, KeyType};

@@ -5,8 +5,8 @@
 //! message attributes (owner, account, severity, kinds as `String.Array`) let each team
 //! subscribe with a filter policy.
 
+pub use accessdrift_controller::ports::{Notifier, NotifyError};
 use accessdrift_drift::notice::Notice;
-pub use accessdrift_drift::sweep::{Notifier, NotifyError};
 use aws_sdk_sns::Client;
 use aws_sdk_sns::types::MessageAttributeValue;
 

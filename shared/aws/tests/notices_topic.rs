@@ -113,7 +113,8 @@ async fn a_digest_reaches_the_owner_and_security_by_filter_and_no_other_team() {
 #[tokio::test]
 async fn a_sweep_on_dynamodb_and_sns_notifies_new_drift_once_and_its_resolution() {
     use accessdrift_aws::{DynamoFindingStore, create_findings_table};
-    use accessdrift_drift::sweep::sweep;
+    use accessdrift_controller::ports::Sinks;
+    use accessdrift_controller::sweep::sweep;
 
     let em = Emulator::start();
     create_findings_table(
@@ -142,8 +143,7 @@ async fn a_sweep_on_dynamodb_and_sns_notifies_new_drift_once_and_its_resolution(
     let found = [finding(Severity::High)];
 
     let r = sweep(
-        &store,
-        &notifier,
+        Sinks::new(&store, &notifier, &()),
         "111111111111",
         &found,
         "2026-11-24T00:00:00Z",
@@ -158,8 +158,7 @@ async fn a_sweep_on_dynamodb_and_sns_notifies_new_drift_once_and_its_resolution(
     );
 
     let r = sweep(
-        &store,
-        &notifier,
+        Sinks::new(&store, &notifier, &()),
         "111111111111",
         &found,
         "2026-11-25T00:00:00Z",
@@ -173,8 +172,7 @@ async fn a_sweep_on_dynamodb_and_sns_notifies_new_drift_once_and_its_resolution(
     );
 
     let r = sweep(
-        &store,
-        &notifier,
+        Sinks::new(&store, &notifier, &()),
         "111111111111",
         &[],
         "2026-11-26T00:00:00Z",

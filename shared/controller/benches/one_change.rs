@@ -78,20 +78,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| handle("t1"))
     });
     group.bench_function("worker: sweep of the account (collection excluded)", |b| {
-        b.iter(|| {
-            block_on(sweep_account(
-                ACCOUNT,
-                &ports.accounts,
-                &ports.snapshots,
-                &ports.desired,
-                &ports.store,
-                &ports.notifier,
-                &ports.feed,
-                &settings,
-                "t2",
-            ))
-            .unwrap()
-        })
+        b.iter(|| block_on(sweep_account(ACCOUNT, &ports, &settings, "t2")).unwrap())
     });
     // The check a sweep adds before its pass (`newer`): which parts of the stored
     // snapshot an event re-read while the sweep was reading. It parses the stored

@@ -17,8 +17,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::ports::{Organization, Part, PortError, SweepRequest};
-use crate::react::Ports;
+use crate::ports::{Organization, Part, PortError, Ports, SweepRequest};
 use crate::{AccountSweep, Settings, SweepError, sweep_account};
 
 /// Removes the accounts outside the Organization from `parts` (accounts whose parts
@@ -65,18 +64,7 @@ pub async fn sweep_member<P: Ports>(
     if !ports.org().is_member(account).await? {
         return Ok(Swept::OutsideOrganization);
     }
-    let sweep = sweep_account(
-        account,
-        ports.reader(),
-        ports.snapshots(),
-        ports.desired(),
-        ports.store(),
-        ports.notifier(),
-        ports.feed(),
-        settings,
-        now,
-    )
-    .await?;
+    let sweep = sweep_account(account, ports, settings, now).await?;
     Ok(Swept::Done(Box::new(sweep)))
 }
 

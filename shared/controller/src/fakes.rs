@@ -1,21 +1,22 @@
-//! In-memory versions of the ports in [`crate::ports`], for tests of the controller
-//! and of the function handlers built on it.
+//! In-memory versions of every port in [`crate::ports`], for tests of the controller
+//! and of the function handlers built on it: the findings store keeps DynamoDB's
+//! conditional-write rule, the notifier and feed record what they were given and can be
+//! told to fail, the snapshot store keeps S3's conditional save.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use accessdrift_drift::DesiredState;
 
-use accessdrift_drift::fakes::{MemoryFeed, MemoryNotifier, MemoryStore};
+use accessdrift_drift::lifecycle::StoredFinding;
+use accessdrift_drift::notice::{Change, Notice};
 
 use crate::ports::{
-    AccountReader, DesiredRead, DesiredSource, Organization, Part, PortError, SaveError,
-    SnapshotStore, StoredSnapshot, SweepQueue, SweepRequest,
+    AccountReader, DesiredRead, DesiredSource, FindingFeed, FindingStore, Notifier, NotifyError,
+    Organization, Part, PortError, Ports, SaveError, SnapshotStore, StoreError, StoredSnapshot,
+    SweepPorts, SweepQueue, SweepRequest,
 };
-use crate::react::Ports;
-
-/// Drives the fakes' futures without a runtime (see the drift crate's fakes).
-pub use accessdrift_drift::fakes::block_on;
 
 fn poisoned(what: &'static str) -> PortError {
     PortError {
@@ -237,15 +238,13 @@ pub struct MemoryPorts {
     pub queue: MemoryQueue,
 }
 
-impl Ports for MemoryPorts {
+impl SweepPorts for MemoryPorts {
     type Reader = MemoryAccounts;
     type Snapshots = MemorySnapshots;
     type Desired = MemoryDesired;
     type Store = MemoryStore;
     type Notifier = MemoryNotifier;
     type Feed = MemoryFeed;
-    type Org = MemoryOrganization;
-    type Queue = MemoryQueue;
     fn reader(&self) -> &MemoryAccounts {
         &self.accounts
     }
@@ -264,6 +263,11 @@ impl Ports for MemoryPorts {
     fn feed(&self) -> &MemoryFeed {
         &self.feed
     }
+}
+
+impl Ports for MemoryPorts {
+    type Org = MemoryOrganization;
+    type Queue = MemoryQueue;
     fn org(&self) -> &MemoryOrganization {
         &self.org
     }
@@ -367,5 +371,119 @@ impl MemoryDesired {
 impl DesiredSource for MemoryDesired {
     async fn load_desired(&self) -> Result<DesiredRead, PortError> {
         Ok(self.read.lock().unwrap_or_else(|e| e.into_inner()).clone())
+    }
+}
+
+/// In-memory findings store with the same conditional-write rule as DynamoDB, and a
+/// hook to make another sweep win one write.
+#[derive(Default)]
+pub struct MemoryStore {
+    /// The records by id.
+    pub items: Mutex<HashMap<String, StoredFinding>>,
+    /// Make another sweep win the next write (tests the conflict path).
+    pub steal_next_write: Mutex<bool>,
+}
+
+impl FindingStore for MemoryStore {
+    async fn load_account(&self, account: &str) -> Result<Vec<StoredFinding>, StoreError> {
+        let items = self
+            .items
+            .lock()
+            .map_err(|e| StoreError::Service(e.to_string()))?;
+        let mut out: Vec<StoredFinding> = items
+            .values()
+            .filter(|r| r.finding.account == account)
+            .cloned()
+            .collect();
+        out.sort_by(|a, b| a.finding.id.cmp(&b.finding.id));
+        Ok(out)
+    }
+
+    async fn write(&self, record: &StoredFinding) -> Result<(), StoreError> {
+        let mut items = self
+            .items
+            .lock()
+            .map_err(|e| StoreError::Service(e.to_string()))?;
+        let mut steal = self
+            .steal_next_write
+            .lock()
+            .map_err(|e| StoreError::Service(e.to_string()))?;
+        if *steal {
+            // Another sweep bumps the record first.
+            *steal = false;
+            if let Some(r) = items.get_mut(&record.finding.id) {
+                r.version += 1;
+            }
+        }
+        let current = items.get(&record.finding.id).map(|r| r.version);
+        let ok = match current {
+            None => record.version == 1,
+            Some(v) => record.version == v + 1,
+        };
+        if !ok {
+            return Err(StoreError::Conflict(record.finding.id.clone()));
+        }
+        items.insert(record.finding.id.clone(), record.clone());
+        Ok(())
+    }
+}
+
+/// In-memory notifier that can be told to fail.
+#[derive(Default)]
+pub struct MemoryNotifier {
+    /// Every notice sent, in order.
+    pub sent: Mutex<Vec<Notice>>,
+    /// Fail this many sends first.
+    pub fail: AtomicUsize,
+}
+
+impl Notifier for MemoryNotifier {
+    async fn send(&self, notice: &Notice) -> Result<String, NotifyError> {
+        if self.fail.load(Ordering::SeqCst) > 0 {
+            self.fail.fetch_sub(1, Ordering::SeqCst);
+            return Err(NotifyError::Service("throttled".into()));
+        }
+        let mut sent = self
+            .sent
+            .lock()
+            .map_err(|e| NotifyError::Service(e.to_string()))?;
+        sent.push(notice.clone());
+        Ok(format!("m{}", sent.len()))
+    }
+}
+
+/// In-memory feed that can be told to fail.
+#[derive(Default)]
+pub struct MemoryFeed {
+    /// `(finding id, change)` published, in order.
+    pub got: Mutex<Vec<(String, Change)>>,
+    /// Refuse everything.
+    pub fail: bool,
+}
+
+impl FindingFeed for MemoryFeed {
+    async fn publish(&self, changes: &[(StoredFinding, Change)]) -> Result<usize, NotifyError> {
+        if self.fail {
+            return Err(NotifyError::Service("bus is gone".into()));
+        }
+        let mut got = self
+            .got
+            .lock()
+            .map_err(|e| NotifyError::Service(e.to_string()))?;
+        got.extend(changes.iter().map(|(r, c)| (r.finding.id.clone(), *c)));
+        Ok(changes.len())
+    }
+}
+
+/// Runs a future whose awaits complete at once, as every fake here does (they never
+/// wait on I/O), without an async runtime. Spins if the future ever pends, so it is
+/// for tests and benchmarks over these fakes only.
+pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    let mut f = std::pin::pin!(f);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
     }
 }

@@ -4,8 +4,10 @@
 //!
 //! What it is for: the order of those steps and what a pass reports. What it is not
 //! for: reading AWS or storing anything; the caller hands in a snapshot and the ports
-//! (`FindingStore`, `Notifier`, `FindingFeed` of `accessdrift_drift::sweep`), so the
-//! same code runs on in-memory fakes, on the emulator and in AWS.
+//! ([`ports`]: every trait the controller talks through, and [`fakes`] of each), so the
+//! same code runs on in-memory fakes, on the emulator and in AWS. Judging (drift and
+//! the findings lifecycle) is pure and lives in `accessdrift-drift`; this crate decides
+//! when to judge, what to re-read and what to write and send ([`sweep`], [`react`]).
 //!
 //! Key design choice: a pass is a pure function of (snapshot, previous snapshot,
 //! desired state) plus the stored findings, so replaying it is harmless (the sweep's
@@ -19,27 +21,25 @@ pub mod fakes;
 pub mod newer;
 pub mod ports;
 pub mod react;
+pub mod sweep;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use accessdrift_access::{AccessOptions, Line, effective_access};
 use accessdrift_drift::desired::{BaselineSelect, baseline as desired_baseline};
 use accessdrift_drift::drift::{DriftConfig, DriftInput, ResourceFacts, drift, tag};
+use accessdrift_drift::lifecycle::Evidence;
+use accessdrift_drift::model::FindingKind;
 use accessdrift_drift::notice::owner_change_notice;
-use accessdrift_drift::sweep::{
-    FindingFeed, FindingStore, Notifier, Scope, StoreError, SweepReport, sweep_scoped,
-};
 use accessdrift_drift::{DesiredState, Finding};
 use accessdrift_snapshot::{Snapshot, read_snapshot};
 
-use accessdrift_drift::lifecycle::Evidence;
-use accessdrift_drift::model::FindingKind;
-use accessdrift_drift::sweep::Routing;
-
 use crate::ports::{
-    AccountReader, DesiredRead, DesiredSource, Part, PortError, SaveError, SnapshotStore,
+    AccountReader, DesiredRead, DesiredSource, FindingFeed, FindingStore, Notifier, Part,
+    PortError, SaveError, Sinks, SnapshotStore, StoreError, SweepPorts,
 };
 use crate::react::MAX_SAVE_ATTEMPTS;
+use crate::sweep::{Routing, Scope, SweepReport, sweep_scoped};
 
 /// How a pass judges and whom it tells.
 #[derive(Debug, Clone)]
@@ -216,46 +216,38 @@ pub fn owner_changes(previous: &Snapshot, current: &Snapshot, keys: &[String]) -
         .collect()
 }
 
-/// One pass over `snapshot` at `now` (RFC 3339 UTC): findings, their lifecycle and
-/// notices, and owner-change notices when `previous` is given.
-#[allow(
-    clippy::too_many_arguments,
-    reason = "the ports and inputs of one pass, all needed"
-)]
-pub async fn run_pass<S: FindingStore, N: Notifier, F: FindingFeed>(
-    snapshot: &Snapshot,
-    previous: Option<&Snapshot>,
-    desired: &DesiredRead,
-    settings: &Settings,
-    store: &S,
-    notifier: &N,
-    feed: &F,
-    now: &str,
-) -> Result<PassReport, PassError> {
-    run_pass_in(
-        snapshot, previous, desired, settings, store, notifier, feed, now, None,
-    )
-    .await
+/// What one pass judges, and when.
+#[derive(Debug, Clone, Copy)]
+pub struct Pass<'a> {
+    /// The account as read now.
+    pub snapshot: &'a Snapshot,
+    /// The last snapshot kept, to find owner-tag changes (`None`: none kept).
+    pub previous: Option<&'a Snapshot>,
+    /// Every team's desired state, and what kept it from being whole.
+    pub desired: &'a DesiredRead,
+    /// How to judge and whom to tell.
+    pub settings: &'a Settings,
+    /// The pass's time (RFC 3339 UTC).
+    pub now: &'a str,
+    /// Only these resources (an event that re-read just them); `None`: the whole
+    /// account. Findings about other resources are left as they are.
+    pub scope: Option<&'a BTreeSet<String>>,
 }
 
-/// [`run_pass`] over the resources in `scope` only (`None`: the whole account): what
-/// an event about those resources needs. Findings about other resources are left as
-/// they are.
-#[allow(
-    clippy::too_many_arguments,
-    reason = "the ports and inputs of one pass, all needed"
-)]
-pub async fn run_pass_in<S: FindingStore, N: Notifier, F: FindingFeed>(
-    snapshot: &Snapshot,
-    previous: Option<&Snapshot>,
-    desired: &DesiredRead,
-    settings: &Settings,
-    store: &S,
-    notifier: &N,
-    feed: &F,
-    now: &str,
-    scope: Option<&BTreeSet<String>>,
+/// One pass: findings, their lifecycle and notices, and owner-change notices when a
+/// previous snapshot is given.
+pub async fn run_pass<S: FindingStore, N: Notifier, F: FindingFeed>(
+    pass: Pass<'_>,
+    sinks: Sinks<'_, S, N, F>,
 ) -> Result<PassReport, PassError> {
+    let Pass {
+        snapshot,
+        previous,
+        desired,
+        settings,
+        now,
+        scope,
+    } = pass;
     let (found, rows) = findings_in(snapshot, &desired.state, settings, scope);
     let sweep_scope = match scope {
         None => Scope::Account,
@@ -269,9 +261,7 @@ pub async fn run_pass_in<S: FindingStore, N: Notifier, F: FindingFeed>(
         evidence: &evidence,
     };
     let sweep = sweep_scoped(
-        store,
-        notifier,
-        feed,
+        sinks,
         &snapshot.account_id,
         sweep_scope,
         &found,
@@ -292,7 +282,7 @@ pub async fn run_pass_in<S: FindingStore, N: Notifier, F: FindingFeed>(
             change.new.as_deref(),
             &settings.security_owner,
         );
-        if let Err(e) = notifier.send(&notice).await {
+        if let Err(e) = sinks.notifier.send(&notice).await {
             failures.push(format!("{}: {e}", change.resource));
         }
     }
@@ -423,31 +413,15 @@ pub enum SweepError {
 /// The nightly sweep of one account: read it whole, run the pass against the desired
 /// state and the previous snapshot, then keep the new snapshot (only after the pass
 /// succeeded, so a failed pass is retried against the same previous state).
-#[allow(
-    clippy::too_many_arguments,
-    reason = "the ports of one sweep, all needed"
-)]
-pub async fn sweep_account<R, P, D, S, N, F>(
+pub async fn sweep_account<P: SweepPorts>(
     account: &str,
-    reader: &R,
-    snapshots: &P,
-    desired: &D,
-    store: &S,
-    notifier: &N,
-    feed: &F,
+    ports: &P,
     settings: &Settings,
     now: &str,
-) -> Result<AccountSweep, SweepError>
-where
-    R: AccountReader,
-    P: SnapshotStore,
-    D: DesiredSource,
-    S: FindingStore,
-    N: Notifier,
-    F: FindingFeed,
-{
+) -> Result<AccountSweep, SweepError> {
+    let (reader, snapshots) = (ports.reader(), ports.snapshots());
     let read = reader.read_account(account).await?;
-    let desired = desired.load_desired().await?;
+    let desired = ports.desired().load_desired().await?;
     // The save is conditional on the snapshot loaded: an event that saved a fresher part
     // while this sweep ran makes it conflict, and the sweep starts again from loading,
     // so it judges (and keeps) that part too instead of dropping it.
@@ -476,14 +450,15 @@ where
         // loss is one round of owner-tag comparison, and the new snapshot replaces it.
         let previous = stored.as_ref().and_then(|s| read_snapshot(&s.text).ok());
         let pass = run_pass(
-            &snapshot,
-            previous.as_ref(),
-            &desired,
-            settings,
-            store,
-            notifier,
-            feed,
-            now,
+            Pass {
+                snapshot: &snapshot,
+                previous: previous.as_ref(),
+                desired: &desired,
+                settings,
+                now,
+                scope: None,
+            },
+            ports.sinks(),
         )
         .await?;
         match snapshots
@@ -511,8 +486,9 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fakes::{MemoryNotifier, MemoryStore, block_on};
+    use crate::ports::Borrowed;
     use accessdrift_drift::desired::parse_desired;
-    use accessdrift_drift::fakes::{MemoryNotifier, MemoryStore, block_on};
     use accessdrift_drift::lifecycle::{Status, StoredFinding};
     use accessdrift_drift::notice::{AttributeValue, Notice};
     use accessdrift_snapshot::read_snapshot;
@@ -535,14 +511,15 @@ mod tests {
         let settings = Settings::default();
         let (store, notifier) = (MemoryStore::default(), MemoryNotifier::default());
         let first = block_on(run_pass(
-            &s,
-            None,
-            &desired,
-            &settings,
-            &store,
-            &notifier,
-            &(),
-            "2026-11-24T02:00:00Z",
+            Pass {
+                snapshot: &s,
+                previous: None,
+                desired: &desired,
+                settings: &settings,
+                now: "2026-11-24T02:00:00Z",
+                scope: None,
+            },
+            Sinks::new(&store, &notifier, &()),
         ))
         .unwrap();
         assert!(!first.findings.is_empty());
@@ -555,27 +532,29 @@ mod tests {
         assert_eq!(first.sweep.sent, owners.len(), "one digest per owner");
 
         let again = block_on(run_pass(
-            &s,
-            Some(&s),
-            &desired,
-            &settings,
-            &store,
-            &notifier,
-            &(),
-            "2026-11-24T03:00:00Z",
+            Pass {
+                snapshot: &s,
+                previous: Some(&s),
+                desired: &desired,
+                settings: &settings,
+                now: "2026-11-24T03:00:00Z",
+                scope: None,
+            },
+            Sinks::new(&store, &notifier, &()),
         ))
         .unwrap();
         assert_eq!(again.sweep.sent, 0, "the same drift never notifies twice");
         assert!(again.owner_changes.is_empty());
         let replay = block_on(run_pass(
-            &s,
-            Some(&s),
-            &desired,
-            &settings,
-            &store,
-            &notifier,
-            &(),
-            "2026-11-24T03:00:00Z",
+            Pass {
+                snapshot: &s,
+                previous: Some(&s),
+                desired: &desired,
+                settings: &settings,
+                now: "2026-11-24T03:00:00Z",
+                scope: None,
+            },
+            Sinks::new(&store, &notifier, &()),
         ))
         .unwrap();
         assert_eq!(
@@ -602,14 +581,15 @@ mod tests {
         let (store, notifier) = (MemoryStore::default(), MemoryNotifier::default());
         let settings = Settings::default();
         block_on(run_pass(
-            &after,
-            Some(&before),
-            &desired,
-            &settings,
-            &store,
-            &notifier,
-            &(),
-            "t1",
+            Pass {
+                snapshot: &after,
+                previous: Some(&before),
+                desired: &desired,
+                settings: &settings,
+                now: "t1",
+                scope: None,
+            },
+            Sinks::new(&store, &notifier, &()),
         ))
         .unwrap();
         let sent = notifier.sent.lock().unwrap();
@@ -635,12 +615,12 @@ mod tests {
         let sweep = |now: &'static str| {
             block_on(sweep_account(
                 "111111111111",
-                &reader,
-                &snapshots,
-                &desired,
-                &store,
-                &notifier,
-                &(),
+                &Borrowed {
+                    reader: &reader,
+                    snapshots: &snapshots,
+                    desired: &desired,
+                    sinks: Sinks::new(&store, &notifier, &()),
+                },
                 &settings,
                 now,
             ))
@@ -714,12 +694,12 @@ mod tests {
         let settings = Settings::default();
         let sweep = block_on(sweep_account(
             "111111111111",
-            reader,
-            &snapshots,
-            &source,
-            &store,
-            &notifier,
-            &(),
+            &Borrowed {
+                reader,
+                snapshots: &snapshots,
+                desired: &source,
+                sinks: Sinks::new(&store, &notifier, &()),
+            },
             &settings,
             "t1",
         ))
@@ -810,14 +790,15 @@ mod tests {
             .fail
             .store(100, std::sync::atomic::Ordering::SeqCst);
         let r = block_on(run_pass(
-            &after,
-            Some(&before),
-            &DesiredRead::default(),
-            &Settings::default(),
-            &store,
-            &notifier,
-            &(),
-            "t1",
+            Pass {
+                snapshot: &after,
+                previous: Some(&before),
+                desired: &DesiredRead::default(),
+                settings: &Settings::default(),
+                now: "t1",
+                scope: None,
+            },
+            Sinks::new(&store, &notifier, &()),
         ));
         assert!(matches!(r, Err(PassError::OwnerNotices(_))), "{r:?}");
     }
@@ -834,26 +815,28 @@ mod tests {
         let settings = Settings::default();
         let whole = DesiredRead::whole(parse_desired(DESIRED, "d.yaml").unwrap());
         let first = block_on(run_pass(
-            &snapshot(ACCOUNT),
-            None,
-            &whole,
-            &settings,
-            &store,
-            &notifier,
-            &(),
-            "2026-11-24T02:00:00Z",
+            Pass {
+                snapshot: &snapshot(ACCOUNT),
+                previous: None,
+                desired: &whole,
+                settings: &settings,
+                now: "2026-11-24T02:00:00Z",
+                scope: None,
+            },
+            Sinks::new(&store, &notifier, &()),
         ))
         .unwrap();
         notifier.sent.lock().unwrap().clear();
         let second = block_on(run_pass(
-            &snapshot(account),
-            Some(&snapshot(ACCOUNT)),
-            &desired,
-            &settings,
-            &store,
-            &notifier,
-            &(),
-            "2026-11-25T02:00:00Z",
+            Pass {
+                snapshot: &snapshot(account),
+                previous: Some(&snapshot(ACCOUNT)),
+                desired: &desired,
+                settings: &settings,
+                now: "2026-11-25T02:00:00Z",
+                scope: None,
+            },
+            Sinks::new(&store, &notifier, &()),
         ))
         .unwrap();
         let stored = block_on(store.load_account("111111111111")).unwrap();
@@ -995,14 +978,15 @@ mod tests {
         let whole = DesiredRead::whole(parse_desired(DESIRED, "d.yaml").unwrap());
         let (store, notifier) = (MemoryStore::default(), MemoryNotifier::default());
         block_on(run_pass(
-            &snapshot(&retagged),
-            None,
-            &whole,
-            &Settings::default(),
-            &store,
-            &notifier,
-            &(),
-            "t1",
+            Pass {
+                snapshot: &snapshot(&retagged),
+                previous: None,
+                desired: &whole,
+                settings: &Settings::default(),
+                now: "t1",
+                scope: None,
+            },
+            Sinks::new(&store, &notifier, &()),
         ))
         .unwrap();
         let sent = notifier.sent.lock().unwrap();

@@ -1,12 +1,144 @@
-//! What a pass needs from the outside besides the findings store and the notifier:
-//! the account's current state, the last state seen, and the desired state. Each is a
-//! narrow trait; the AWS adapters implement them (`accessdrift-collector` reads the
-//! account, `accessdrift-aws` keeps snapshots in S3 and desired state in DynamoDB), and
-//! the tests use in-memory versions.
+//! Every port of the controller, in one place: what a pass reads (the account's current
+//! state, the last state seen, the desired state, the Organization) and where its
+//! results go (the findings store, the owners' notices, the machine feed, the sweep
+//! queue). Each is a narrow trait; the AWS adapters implement them
+//! (`accessdrift-collector` reads the account, `accessdrift-aws` the rest), and
+//! [`crate::fakes`] has in-memory versions for tests.
 
 use std::future::Future;
 
 use accessdrift_drift::DesiredState;
+use accessdrift_drift::lifecycle::StoredFinding;
+use accessdrift_drift::notice::{Change, Notice};
+
+/// The ports a sweep of one account needs: the account, its last snapshot, the desired
+/// state, and where the results go. Every [`Ports`] has them; [`Borrowed`] makes them
+/// from separate values.
+pub trait SweepPorts {
+    /// Reads accounts.
+    type Reader: AccountReader + Sync;
+    /// Keeps each account's last snapshot.
+    type Snapshots: SnapshotStore + Sync;
+    /// The teams' desired state.
+    type Desired: DesiredSource + Sync;
+    /// The findings.
+    type Store: FindingStore + Sync;
+    /// The owners' notices.
+    type Notifier: Notifier + Sync;
+    /// Finding state changes for machines.
+    type Feed: FindingFeed + Sync;
+    /// The account reader.
+    fn reader(&self) -> &Self::Reader;
+    /// The snapshot store.
+    fn snapshots(&self) -> &Self::Snapshots;
+    /// The desired state.
+    fn desired(&self) -> &Self::Desired;
+    /// The findings store.
+    fn store(&self) -> &Self::Store;
+    /// The notifier.
+    fn notifier(&self) -> &Self::Notifier;
+    /// The feed.
+    fn feed(&self) -> &Self::Feed;
+
+    /// Where a pass's results go.
+    fn sinks(&self) -> Sinks<'_, Self::Store, Self::Notifier, Self::Feed> {
+        Sinks::new(self.store(), self.notifier(), self.feed())
+    }
+}
+
+/// Every port a function needs, as one bundle, so the handlers and the demo pass one
+/// value instead of eight: a sweep's ports, the Organization and the sweep queue.
+pub trait Ports: SweepPorts {
+    /// The Organization's structure.
+    type Org: Organization + Sync;
+    /// Whole-account sweeps.
+    type Queue: SweepQueue + Sync;
+    /// The Organization.
+    fn org(&self) -> &Self::Org;
+    /// The sweep queue.
+    fn queue(&self) -> &Self::Queue;
+}
+
+/// [`SweepPorts`] from separate values, for callers that hold them one by one (the
+/// CLI, tests with a fault-injecting reader).
+#[derive(Debug)]
+pub struct Borrowed<'a, R, P, D, S, N, F> {
+    /// Reads accounts.
+    pub reader: &'a R,
+    /// Keeps each account's last snapshot.
+    pub snapshots: &'a P,
+    /// The teams' desired state.
+    pub desired: &'a D,
+    /// Where the results go.
+    pub sinks: Sinks<'a, S, N, F>,
+}
+
+impl<R, P, D, S, N, F> SweepPorts for Borrowed<'_, R, P, D, S, N, F>
+where
+    R: AccountReader + Sync,
+    P: SnapshotStore + Sync,
+    D: DesiredSource + Sync,
+    S: FindingStore + Sync,
+    N: Notifier + Sync,
+    F: FindingFeed + Sync,
+{
+    type Reader = R;
+    type Snapshots = P;
+    type Desired = D;
+    type Store = S;
+    type Notifier = N;
+    type Feed = F;
+    fn reader(&self) -> &R {
+        self.reader
+    }
+    fn snapshots(&self) -> &P {
+        self.snapshots
+    }
+    fn desired(&self) -> &D {
+        self.desired
+    }
+    fn store(&self) -> &S {
+        self.sinks.store
+    }
+    fn notifier(&self) -> &N {
+        self.sinks.notifier
+    }
+    fn feed(&self) -> &F {
+        self.sinks.feed
+    }
+}
+
+/// Where a pass's results go: the findings store, the owners' notices and the machine
+/// feed (`&()` for none). The CLI and the tests, which hold no account reader or queue,
+/// build one directly; the functions take it from their [`Ports`].
+#[derive(Debug)]
+pub struct Sinks<'a, S, N, F> {
+    /// The findings.
+    pub store: &'a S,
+    /// The owners' notices.
+    pub notifier: &'a N,
+    /// Finding state changes for machines.
+    pub feed: &'a F,
+}
+
+impl<'a, S, N, F> Sinks<'a, S, N, F> {
+    /// The three sinks (`&()` as `feed` for none).
+    pub fn new(store: &'a S, notifier: &'a N, feed: &'a F) -> Self {
+        Sinks {
+            store,
+            notifier,
+            feed,
+        }
+    }
+}
+
+impl<S, N, F> Clone for Sinks<'_, S, N, F> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<S, N, F> Copy for Sinks<'_, S, N, F> {}
 
 /// Why a port failed.
 #[derive(Debug, thiserror::Error)]
@@ -213,5 +345,88 @@ impl DesiredRead {
             state,
             ..DesiredRead::default()
         }
+    }
+}
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Someone else wrote the finding since it was read: re-read and reconcile again.
+    #[error("finding `{0}` changed since it was read")]
+    Conflict(String),
+    /// The service refused or failed.
+    #[error("findings store: {0}")]
+    Service(String),
+    /// A stored item is not a finding this version can read.
+    #[error("findings store item `{id}` is malformed: {problem}")]
+    Malformed {
+        /// The item's id.
+        id: String,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+/// Where findings are kept.
+pub trait FindingStore {
+    /// Every finding of an account.
+    fn load_account(
+        &self,
+        account: &str,
+    ) -> impl Future<Output = Result<Vec<StoredFinding>, StoreError>> + Send;
+    /// Writes one record, conditional on the version before it (`record.version - 1`;
+    /// version 1 means "must not exist yet").
+    fn write(&self, record: &StoredFinding) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// Why a notice could not be sent (its findings stay "notice pending").
+#[derive(Debug, thiserror::Error)]
+pub enum NotifyError {
+    /// The service refused or failed.
+    #[error("notices: {0}")]
+    Service(String),
+}
+
+/// Where notices go.
+pub trait Notifier {
+    /// Sends one notice; returns the message id.
+    fn send(&self, notice: &Notice) -> impl Future<Output = Result<String, NotifyError>> + Send;
+}
+
+/// Where finding state changes go for machines: an EventBridge bus, Security Hub
+/// (`accessdrift-aws`), or nowhere (`()`). Optional by configuration, so a failure here
+/// is reported in [`SweepReport::feed_errors`] and never stops the sweep or its notices.
+pub trait FindingFeed {
+    /// Publishes the changes of one sweep (each record as stored after the change);
+    /// returns how many were accepted.
+    fn publish(
+        &self,
+        changes: &[(StoredFinding, Change)],
+    ) -> impl Future<Output = Result<usize, NotifyError>> + Send;
+}
+
+/// No feed.
+impl FindingFeed for () {
+    async fn publish(&self, _: &[(StoredFinding, Change)]) -> Result<usize, NotifyError> {
+        Ok(0)
+    }
+}
+
+/// A feed that may be switched off.
+impl<T: FindingFeed + Sync> FindingFeed for Option<T> {
+    async fn publish(&self, changes: &[(StoredFinding, Change)]) -> Result<usize, NotifyError> {
+        match self {
+            Some(feed) => feed.publish(changes).await,
+            None => Ok(0),
+        }
+    }
+}
+
+/// Two feeds, both always tried (the first failure is returned after both ran).
+impl<A: FindingFeed + Sync, B: FindingFeed + Sync> FindingFeed for (A, B) {
+    async fn publish(&self, changes: &[(StoredFinding, Change)]) -> Result<usize, NotifyError> {
+        let a = self.0.publish(changes).await;
+        let b = self.1.publish(changes).await;
+        Ok(a? + b?)
     }
 }

@@ -15,52 +15,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use accessdrift_drift::sweep::{FindingFeed, FindingStore, Notifier};
 use accessdrift_snapshot::read_snapshot;
 use accessdrift_triggers::{Classified, IgnoreReason, Target, Trigger};
 
 use crate::ports::{
-    AccountReader, DesiredSource, Organization, Part, PortError, SaveError, SnapshotStore,
+    AccountReader, DesiredSource, Organization, Part, PortError, Ports, SaveError, SnapshotStore,
     SweepQueue, SweepReason, SweepRequest,
 };
-use crate::{PassError, PassReport, Settings, run_pass_in};
-
-/// Every port a function needs, as one bundle, so the handlers and the demo pass one
-/// value instead of eight.
-pub trait Ports {
-    /// Reads accounts.
-    type Reader: AccountReader + Sync;
-    /// Keeps each account's last snapshot.
-    type Snapshots: SnapshotStore + Sync;
-    /// The teams' desired state.
-    type Desired: DesiredSource + Sync;
-    /// The findings.
-    type Store: FindingStore + Sync;
-    /// The owners' notices.
-    type Notifier: Notifier + Sync;
-    /// Finding state changes for machines.
-    type Feed: FindingFeed + Sync;
-    /// The Organization's structure.
-    type Org: Organization + Sync;
-    /// Whole-account sweeps.
-    type Queue: SweepQueue + Sync;
-    /// The account reader.
-    fn reader(&self) -> &Self::Reader;
-    /// The snapshot store.
-    fn snapshots(&self) -> &Self::Snapshots;
-    /// The desired state.
-    fn desired(&self) -> &Self::Desired;
-    /// The findings store.
-    fn store(&self) -> &Self::Store;
-    /// The notifier.
-    fn notifier(&self) -> &Self::Notifier;
-    /// The feed.
-    fn feed(&self) -> &Self::Feed;
-    /// The Organization.
-    fn org(&self) -> &Self::Org;
-    /// The sweep queue.
-    fn queue(&self) -> &Self::Queue;
-}
+use crate::{Pass, PassError, PassReport, Settings, run_pass};
 
 /// What an event led to.
 #[derive(Debug)]
@@ -341,16 +303,16 @@ async fn refresh_and_pass<P: Ports>(
             Part::Principal(_) | Part::Iam => None,
         })
         .collect();
-    let report = run_pass_in(
-        &snapshot,
-        Some(&previous),
-        &desired,
-        settings,
-        ports.store(),
-        ports.notifier(),
-        ports.feed(),
-        now,
-        scope.as_ref(),
+    let report = run_pass(
+        Pass {
+            snapshot: &snapshot,
+            previous: Some(&previous),
+            desired: &desired,
+            settings,
+            now,
+            scope: scope.as_ref(),
+        },
+        ports.sinks(),
     )
     .await
     .map_err(|source| ReactError::Pass {
@@ -497,18 +459,7 @@ mod tests {
         let mut ports = ports();
         ports.accounts.set(ID, ACCOUNT);
         let settings = Settings::default();
-        let full = block_on(crate::sweep_account(
-            ID,
-            &ports.accounts,
-            &ports.snapshots,
-            &ports.desired,
-            &ports.store,
-            &ports.notifier,
-            &ports.feed,
-            &settings,
-            "t1",
-        ))
-        .unwrap();
+        let full = block_on(crate::sweep_account(ID, &ports, &settings, "t1")).unwrap();
         let table = "arn:aws:dynamodb:us-east-1:111111111111:table/credit-decisions";
         let status_of = |ports: &MemoryPorts, pick: &dyn Fn(&str) -> bool| -> Vec<Status> {
             let items = ports.store.items.lock().unwrap();

@@ -1,9 +1,10 @@
-//! The controller of the access control loop, as pure logic: desired state (what each
-//! team intends), drift (actual effective access versus intent) and the text of the
-//! notices the owning team receives.
+//! Judging, as pure logic: desired state (what each team intends), drift (actual
+//! effective access versus intent), the findings lifecycle (what a pass changes in what
+//! is stored) and the text of the notices the owning team receives.
 //!
 //! What it is for: deciding *what* differs and *what to say*. What it is not for:
-//! storing findings or sending notices; the AWS adapters do that behind narrow traits.
+//! storing findings, sending notices or deciding when to judge: `accessdrift-controller`
+//! does that, through its ports.
 //!
 //! Key design choice: findings carry a stable id derived from what they are about, so
 //! the same drift found on the next sweep is recognised as the same finding and never
@@ -15,8 +16,6 @@ pub use model::*;
 pub mod desired;
 pub mod drift;
 pub mod events;
-pub mod fakes;
 pub mod lifecycle;
 pub mod notice;
 pub mod severity;
-pub mod sweep;

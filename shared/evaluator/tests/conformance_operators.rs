@@ -63,7 +63,9 @@ fn main() -> ExitCode {
         Trial::test("condition_operator corpus", move || {
             Err(format!("conformance corpus NOT FOUND at {shown} : these tests did NOT run").into())
         })
-        .with_ignored_flag(true)
+        // Skipped (loudly) in a developer's plain `cargo test`; failing when the corpus
+        // was named and is missing, as under `make test`, so CI cannot pass without it.
+        .with_ignored_flag(std::env::var_os("ACCESSDRIFT_CONFORMANCE").is_none())
     };
     libtest_mimic::run(&args, vec![trial]).exit_code()
 }

@@ -2,7 +2,7 @@
 //! `template.yaml` sets, and the AWS adapters wired to the controller's ports.
 //!
 //! What it is for: the one place that knows which adapter serves which port in AWS
-//! ([`Services`] implements [`accessdrift_controller::react::Ports`]): the collector
+//! ([`Services`] implements [`accessdrift_controller::ports::Ports`]): the collector
 //! as the account reader (the detector's own account directly, members through their
 //! read role), S3 for snapshots, DynamoDB for findings and desired state, SNS for
 //! notices, Organizations for the account list, SQS for sweeps. What it is not for:

@@ -12,10 +12,10 @@ use accessdrift_aws::notices::SnsNotifier;
 use accessdrift_aws::snapshots::S3SnapshotStore;
 use accessdrift_collector::CollectorOptions;
 use accessdrift_controller::Settings;
+use accessdrift_controller::ports::{Notifier, NotifyError};
 use accessdrift_controller::ports::{Organization, PortError, SweepQueue, SweepRequest};
-use accessdrift_controller::react::Ports;
+use accessdrift_controller::ports::{Ports, SweepPorts};
 use accessdrift_drift::notice::{AttributeValue, Notice};
-use accessdrift_drift::sweep::{Notifier, NotifyError};
 use aws_config::SdkConfig;
 
 use crate::config::{Config, MissingVariable};
@@ -226,15 +226,13 @@ pub struct Services {
     queue: OptionalQueue,
 }
 
-impl Ports for Services {
+impl SweepPorts for Services {
     type Reader = CollectorReader;
     type Snapshots = S3SnapshotStore;
     type Desired = DynamoDesiredStore;
     type Store = DynamoFindingStore;
     type Notifier = FallbackOwner<SnsNotifier>;
     type Feed = (Option<EventBridgeFeed>, Option<SecurityHubFeed>);
-    type Org = ListedOrganization;
-    type Queue = OptionalQueue;
     fn reader(&self) -> &CollectorReader {
         &self.reader
     }
@@ -253,6 +251,11 @@ impl Ports for Services {
     fn feed(&self) -> &Self::Feed {
         &self.feed
     }
+}
+
+impl Ports for Services {
+    type Org = ListedOrganization;
+    type Queue = OptionalQueue;
     fn org(&self) -> &ListedOrganization {
         &self.org
     }

@@ -111,7 +111,10 @@ fn main() {
         ),
     ]
     .into_iter()
-    .map(|t| t.with_ignored_flag(!present))
+    // Without the corpus a developer's plain `cargo test` skips these loudly; when the
+    // corpus was named (`make test` always names it) and is missing, they fail, so CI
+    // can never pass without having run them.
+    .map(|t| t.with_ignored_flag(!present && std::env::var_os("ACCESSDRIFT_CONFORMANCE").is_none()))
     .collect();
     libtest_mimic::run(&args, trials).exit();
 }

@@ -10,94 +10,12 @@
 //! pending", so the next sweep sends it; a sent digest is marked, so it is never sent twice.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::future::Future;
 
-use crate::lifecycle::{Evidence, StoredFinding, mark_notified, reconcile_with};
-use crate::model::{Finding, FindingKind, Severity};
-use crate::notice::{Change, Notice, NoticeItem, digest_to, highest};
+use accessdrift_drift::lifecycle::{Evidence, StoredFinding, mark_notified, reconcile_with};
+use accessdrift_drift::model::{Finding, FindingKind, Severity};
+use accessdrift_drift::notice::{Change, NoticeItem, digest_to, highest};
 
-/// Why a store operation failed.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// Someone else wrote the finding since it was read: re-read and reconcile again.
-    #[error("finding `{0}` changed since it was read")]
-    Conflict(String),
-    /// The service refused or failed.
-    #[error("findings store: {0}")]
-    Service(String),
-    /// A stored item is not a finding this version can read.
-    #[error("findings store item `{id}` is malformed: {problem}")]
-    Malformed {
-        /// The item's id.
-        id: String,
-        /// What is wrong.
-        problem: String,
-    },
-}
-
-/// Where findings are kept.
-pub trait FindingStore {
-    /// Every finding of an account.
-    fn load_account(
-        &self,
-        account: &str,
-    ) -> impl Future<Output = Result<Vec<StoredFinding>, StoreError>> + Send;
-    /// Writes one record, conditional on the version before it (`record.version - 1`;
-    /// version 1 means "must not exist yet").
-    fn write(&self, record: &StoredFinding) -> impl Future<Output = Result<(), StoreError>> + Send;
-}
-
-/// Why a notice could not be sent (its findings stay "notice pending").
-#[derive(Debug, thiserror::Error)]
-pub enum NotifyError {
-    /// The service refused or failed.
-    #[error("notices: {0}")]
-    Service(String),
-}
-
-/// Where notices go.
-pub trait Notifier {
-    /// Sends one notice; returns the message id.
-    fn send(&self, notice: &Notice) -> impl Future<Output = Result<String, NotifyError>> + Send;
-}
-
-/// Where finding state changes go for machines: an EventBridge bus, Security Hub
-/// (`accessdrift-aws`), or nowhere (`()`). Optional by configuration, so a failure here
-/// is reported in [`SweepReport::feed_errors`] and never stops the sweep or its notices.
-pub trait FindingFeed {
-    /// Publishes the changes of one sweep (each record as stored after the change);
-    /// returns how many were accepted.
-    fn publish(
-        &self,
-        changes: &[(StoredFinding, Change)],
-    ) -> impl Future<Output = Result<usize, NotifyError>> + Send;
-}
-
-/// No feed.
-impl FindingFeed for () {
-    async fn publish(&self, _: &[(StoredFinding, Change)]) -> Result<usize, NotifyError> {
-        Ok(0)
-    }
-}
-
-/// A feed that may be switched off.
-impl<T: FindingFeed + Sync> FindingFeed for Option<T> {
-    async fn publish(&self, changes: &[(StoredFinding, Change)]) -> Result<usize, NotifyError> {
-        match self {
-            Some(feed) => feed.publish(changes).await,
-            None => Ok(0),
-        }
-    }
-}
-
-/// Two feeds, both always tried (the first failure is returned after both ran).
-impl<A: FindingFeed + Sync, B: FindingFeed + Sync> FindingFeed for (A, B) {
-    async fn publish(&self, changes: &[(StoredFinding, Change)]) -> Result<usize, NotifyError> {
-        let a = self.0.publish(changes).await;
-        let b = self.1.publish(changes).await;
-        Ok(a? + b?)
-    }
-}
+use crate::ports::{FindingFeed, FindingStore, Notifier, Sinks, StoreError};
 
 /// What a sweep did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -130,7 +48,7 @@ pub struct Routing<'a> {
     /// The owner the desired state declares for a resource: a `tag-mismatch` finding
     /// goes to it as well as to the owner its tag names, whatever the tag says.
     pub declared_owner: &'a (dyn Fn(&str) -> Option<String> + Sync),
-    /// Why absent findings could not be judged (see [`crate::lifecycle::reconcile_with`]).
+    /// Why absent findings could not be judged (see [`accessdrift_drift::lifecycle::reconcile_with`]).
     pub evidence: &'a (dyn Evidence + Sync),
 }
 
@@ -180,30 +98,16 @@ impl Routing<'_> {
 /// How many times a sweep re-reads after a conflicting write before giving up.
 pub const MAX_CONFLICT_RETRIES: usize = 3;
 
-/// Runs one sweep of `account` with the `found` findings at `now` (RFC 3339 UTC).
-pub async fn sweep<S: FindingStore, N: Notifier>(
-    store: &S,
-    notifier: &N,
-    account: &str,
-    found: &[Finding],
-    now: &str,
-) -> Result<SweepReport, StoreError> {
-    sweep_with_feed(store, notifier, &(), account, found, now).await
-}
-
-/// [`sweep`], also publishing every state change to `feed`.
-pub async fn sweep_with_feed<S: FindingStore, N: Notifier, F: FindingFeed>(
-    store: &S,
-    notifier: &N,
-    feed: &F,
+/// Runs one sweep of `account` with the `found` findings at `now` (RFC 3339 UTC),
+/// over the whole account, owners only.
+pub async fn sweep<S: FindingStore, N: Notifier, F: FindingFeed>(
+    sinks: Sinks<'_, S, N, F>,
     account: &str,
     found: &[Finding],
     now: &str,
 ) -> Result<SweepReport, StoreError> {
     sweep_scoped(
-        store,
-        notifier,
-        feed,
+        sinks,
         account,
         Scope::Account,
         found,
@@ -235,16 +139,10 @@ impl Scope<'_> {
     }
 }
 
-/// [`sweep_with_feed`] over the findings in `scope` only (`found` outside it is
-/// ignored), with `routing` deciding who else hears and what cannot be judged.
-#[allow(
-    clippy::too_many_arguments,
-    reason = "the ports and inputs of one sweep, all needed"
-)]
+/// [`sweep`] over the findings in `scope` only (`found` outside it is ignored), with
+/// `routing` deciding who else hears and what cannot be judged.
 pub async fn sweep_scoped<S: FindingStore, N: Notifier, F: FindingFeed>(
-    store: &S,
-    notifier: &N,
-    feed: &F,
+    sinks: Sinks<'_, S, N, F>,
     account: &str,
     scope: Scope<'_>,
     found: &[Finding],
@@ -263,6 +161,11 @@ pub async fn sweep_scoped<S: FindingStore, N: Notifier, F: FindingFeed>(
             &scoped[..]
         }
     };
+    let Sinks {
+        store,
+        notifier,
+        feed,
+    } = sinks;
     let mut report = SweepReport::default();
     let (written, notices) = loop {
         // INVARIANT: reconcile sees only the stored findings in scope, so it never
@@ -303,10 +206,7 @@ pub async fn sweep_scoped<S: FindingStore, N: Notifier, F: FindingFeed>(
                 }
                 break (current, outcome.notices);
             }
-            Some(id) if report.retries < MAX_CONFLICT_RETRIES => {
-                report.retries += 1;
-                let _ = id;
-            }
+            Some(_) if report.retries < MAX_CONFLICT_RETRIES => report.retries += 1,
             Some(id) => return Err(StoreError::Conflict(id)),
         }
     };
@@ -377,8 +277,8 @@ mod tests {
 
     use super::*;
     use crate::fakes::{MemoryFeed, MemoryNotifier, MemoryStore, block_on};
-    use crate::lifecycle::Status;
-    use crate::model::{FindingKind, Severity};
+    use accessdrift_drift::lifecycle::Status;
+    use accessdrift_drift::model::{FindingKind, Severity};
 
     fn finding(id: &str, owner: &str) -> Finding {
         Finding {
@@ -407,9 +307,21 @@ mod tests {
             finding("b", "credit-team"),
             finding("c", "risk-team"),
         ];
-        let r = block_on(sweep(&store, &notifier, "111111111111", &found, "t1")).unwrap();
+        let r = block_on(sweep(
+            Sinks::new(&store, &notifier, &()),
+            "111111111111",
+            &found,
+            "t1",
+        ))
+        .unwrap();
         assert_eq!((r.written, r.sent), (3, 2), "two owners, two digests");
-        let r = block_on(sweep(&store, &notifier, "111111111111", &found, "t2")).unwrap();
+        let r = block_on(sweep(
+            Sinks::new(&store, &notifier, &()),
+            "111111111111",
+            &found,
+            "t2",
+        ))
+        .unwrap();
         assert_eq!(r.sent, 0, "the same drift never notifies twice");
         assert_eq!(notifier.sent.lock().unwrap().len(), 2);
     }
@@ -420,11 +332,29 @@ mod tests {
         let notifier = MemoryNotifier::default();
         notifier.fail.store(1, Ordering::SeqCst);
         let found = [finding("a", "credit-team")];
-        let r = block_on(sweep(&store, &notifier, "111111111111", &found, "t1")).unwrap();
+        let r = block_on(sweep(
+            Sinks::new(&store, &notifier, &()),
+            "111111111111",
+            &found,
+            "t1",
+        ))
+        .unwrap();
         assert_eq!(r.pending_owners, ["credit-team"]);
-        let r = block_on(sweep(&store, &notifier, "111111111111", &found, "t2")).unwrap();
+        let r = block_on(sweep(
+            Sinks::new(&store, &notifier, &()),
+            "111111111111",
+            &found,
+            "t2",
+        ))
+        .unwrap();
         assert_eq!(r.sent, 1, "the pending notice goes out now");
-        let r = block_on(sweep(&store, &notifier, "111111111111", &found, "t3")).unwrap();
+        let r = block_on(sweep(
+            Sinks::new(&store, &notifier, &()),
+            "111111111111",
+            &found,
+            "t3",
+        ))
+        .unwrap();
         assert_eq!(r.sent, 0);
         assert_eq!(notifier.sent.lock().unwrap().len(), 1);
     }
@@ -436,12 +366,22 @@ mod tests {
         let feed = MemoryFeed::default();
         let a = [finding("a", "credit-team")];
         let account = "111111111111";
-        block_on(sweep_with_feed(&store, &notifier, &feed, account, &a, "t1")).unwrap();
-        block_on(sweep_with_feed(&store, &notifier, &feed, account, &a, "t2")).unwrap();
-        let r = block_on(sweep_with_feed(
-            &store,
-            &notifier,
-            &feed,
+        block_on(sweep(
+            Sinks::new(&store, &notifier, &feed),
+            account,
+            &a,
+            "t1",
+        ))
+        .unwrap();
+        block_on(sweep(
+            Sinks::new(&store, &notifier, &feed),
+            account,
+            &a,
+            "t2",
+        ))
+        .unwrap();
+        let r = block_on(sweep(
+            Sinks::new(&store, &notifier, &feed),
             account,
             &[],
             "t3",
@@ -460,8 +400,11 @@ mod tests {
             fail: true,
             ..MemoryFeed::default()
         };
-        let r = block_on(sweep_with_feed(
-            &store, &notifier, &broken, account, &a, "t4",
+        let r = block_on(sweep(
+            Sinks::new(&store, &notifier, &broken),
+            account,
+            &a,
+            "t4",
         ))
         .unwrap();
         assert_eq!(r.feed_errors, ["notices: bus is gone"]);
@@ -473,9 +416,21 @@ mod tests {
         let store = MemoryStore::default();
         let notifier = MemoryNotifier::default();
         let found = [finding("a", "credit-team")];
-        block_on(sweep(&store, &notifier, "111111111111", &found, "t1")).unwrap();
+        block_on(sweep(
+            Sinks::new(&store, &notifier, &()),
+            "111111111111",
+            &found,
+            "t1",
+        ))
+        .unwrap();
         *store.steal_next_write.lock().unwrap() = true;
-        let r = block_on(sweep(&store, &notifier, "111111111111", &[], "t2")).unwrap();
+        let r = block_on(sweep(
+            Sinks::new(&store, &notifier, &()),
+            "111111111111",
+            &[],
+            "t2",
+        ))
+        .unwrap();
         assert_eq!(r.retries, 1);
         let items = store.items.lock().unwrap();
         assert_eq!(
