@@ -41,7 +41,7 @@ clippy:
 ## The pure crates must not pull in the AWS SDK, tokio or tracing (STYLE.md).
 deps-check:
 	@echo "==> dependency direction: pure crates have no AWS SDK, tokio or tracing"
-	@for c in accessdrift-policy accessdrift-evaluator accessdrift-iam-data accessdrift-snapshot \
+	@for c in accessdrift-primitives accessdrift-policy accessdrift-evaluator accessdrift-iam-data accessdrift-snapshot \
 	          accessdrift-capabilities accessdrift-escape accessdrift-access accessdrift-drift accessdrift-controller accessdrift-triggers; do \
 	  if $(CARGO) tree -p $$c -e normal --prefix none --locked | grep -E '^(aws-|tokio |tracing )'; then \
 	    echo "error: $$c depends on an I/O crate (see above)"; exit 1; fi; \

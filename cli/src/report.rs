@@ -26,8 +26,7 @@ use accessdrift_snapshot::Snapshot;
 
 use crate::collect::{Output, write_atomically};
 
-/// The owner word for resources no tag or desired state assigns.
-pub const UNOWNED: &str = "unowned";
+pub use accessdrift_drift::UNOWNED;
 
 /// Severities, most urgent first (the order of the page).
 const SEVERITIES: [Severity; 4] = [

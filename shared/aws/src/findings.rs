@@ -19,7 +19,7 @@ use accessdrift_capabilities::Capability;
 pub use accessdrift_controller::ports::{FindingStore, StoreError};
 use accessdrift_drift::lifecycle::{Status, StatusChange, StoredFinding, Suppression};
 use accessdrift_drift::notice::Change;
-use accessdrift_drift::{Finding, FindingKind, GrantRef, Severity};
+use accessdrift_drift::{Finding, FindingKind, GrantRef, Severity, UNOWNED};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, KeyType};
 
@@ -153,14 +153,14 @@ fn s(v: &str) -> AttributeValue {
 }
 
 /// A record as a DynamoDB item. Key attributes are never empty (GSI keys cannot be):
-/// a finding without owner is stored under owner `unowned`.
+/// a finding without owner is stored under owner [`UNOWNED`].
 pub fn to_item(r: &StoredFinding) -> HashMap<String, AttributeValue> {
     let f = &r.finding;
     let mut item = HashMap::new();
     item.insert("id".into(), s(&f.id));
     item.insert("account".into(), s(&f.account));
     item.insert("resource".into(), s(&f.resource));
-    item.insert("owner".into(), s(f.owner.as_deref().unwrap_or("unowned")));
+    item.insert("owner".into(), s(f.owner.as_deref().unwrap_or(UNOWNED)));
     item.insert("status".into(), s(r.status.as_str()));
     item.insert("severity".into(), s(f.severity.as_str()));
     item.insert("kind".into(), s(f.kind.as_str()));
@@ -278,7 +278,7 @@ pub fn from_item(item: &HashMap<String, AttributeValue>) -> Result<StoredFinding
             severity,
             account: need("account")?,
             resource: need("resource")?,
-            owner: (owner != "unowned").then_some(owner),
+            owner: (owner != UNOWNED).then_some(owner),
             classification: get("classification"),
             principal: get("principal"),
             capability: get("capability").and_then(|c| Capability::parse(&c)),

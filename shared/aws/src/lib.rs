@@ -1,14 +1,19 @@
-//! AWS adapters: the only crate besides the Lambda functions that talks to AWS.
+//! AWS adapters of the controller's ports (`accessdrift_controller::ports`), except the
+//! account reader: reading an account is the collector's job (`accessdrift-collector`).
 //!
-//! What it is for: keeping findings in DynamoDB (and, next, desired state, notices on
-//! SNS, events on EventBridge, Security Hub). What it is not for: deciding anything; the
-//! drift crate decides, these adapters store and send. Each adapter implements a narrow
-//! port trait with an in-memory fake, and is tested against the AWS emulator.
+//! What it is for: findings and desired state in DynamoDB, snapshots and the account
+//! list in S3, notices on SNS, finding feeds on EventBridge and Security Hub, the
+//! Organization's structure from Organizations, sweep messages on SQS. What it is not
+//! for: deciding anything; the controller decides, these adapters store and send. Each
+//! adapter implements a narrow port trait that has an in-memory fake, and is tested
+//! against the AWS emulator.
 
 pub mod desired;
 pub mod feeds;
 pub mod findings;
 pub mod notices;
+pub mod organizations;
+pub mod queue;
 pub mod snapshots;
 pub mod table;
 

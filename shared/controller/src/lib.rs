@@ -31,7 +31,7 @@ use accessdrift_drift::drift::{DriftConfig, DriftInput, ResourceFacts, drift, ta
 use accessdrift_drift::lifecycle::Evidence;
 use accessdrift_drift::model::FindingKind;
 use accessdrift_drift::notice::owner_change_notice;
-use accessdrift_drift::{DesiredState, Finding};
+use accessdrift_drift::{DesiredState, Finding, UNOWNED};
 use accessdrift_snapshot::{Snapshot, read_snapshot};
 
 use crate::ports::{
@@ -52,6 +52,10 @@ pub struct Settings {
     /// The owner word security subscribes to: owner-tag changes, owner disagreements,
     /// held findings and every digest with a high or critical item go to it.
     pub security_owner: String,
+    /// The owner word of findings about resources nobody owns (no tag, no desired
+    /// owner): the team that hears about them, and the word they are stored and
+    /// queried under, so a subscription filter and `findings list --owner` agree.
+    pub fallback_owner: String,
 }
 
 impl Default for Settings {
@@ -60,6 +64,7 @@ impl Default for Settings {
             drift: DriftConfig::default(),
             org_accounts: BTreeSet::new(),
             security_owner: "security".into(),
+            fallback_owner: UNOWNED.into(),
         }
     }
 }
@@ -248,7 +253,10 @@ pub async fn run_pass<S: FindingStore, N: Notifier, F: FindingFeed>(
         now,
         scope,
     } = pass;
-    let (found, rows) = findings_in(snapshot, &desired.state, settings, scope);
+    let (mut found, rows) = findings_in(snapshot, &desired.state, settings, scope);
+    for f in found.iter_mut().filter(|f| f.owner.is_none()) {
+        f.owner = Some(settings.fallback_owner.clone());
+    }
     let sweep_scope = match scope {
         None => Scope::Account,
         Some(only) => Scope::Resources(only),
@@ -504,6 +512,43 @@ mod tests {
     }
 
     #[test]
+    fn findings_nobody_owns_are_stored_and_sent_under_the_fallback_owner() {
+        // Issue 12: the fallback owner used to be swapped into the SNS attribute only,
+        // while the table kept `unowned`, so a subscription filter on the fallback team
+        // and `findings list --owner <fallback>` disagreed. Now the pass owns the rule.
+        let untagged = snapshot(&ACCOUNT.replace("\"owner\"", "\"not-the-owner-key\""));
+        let settings = Settings {
+            fallback_owner: "platform".into(),
+            ..Settings::default()
+        };
+        let (store, notifier) = (MemoryStore::default(), MemoryNotifier::default());
+        let report = block_on(run_pass(
+            Pass {
+                snapshot: &untagged,
+                previous: None,
+                desired: &DesiredRead::default(),
+                settings: &settings,
+                now: "2026-12-07T02:00:00Z",
+                scope: None,
+            },
+            Sinks::new(&store, &notifier, &()),
+        ))
+        .unwrap();
+        assert!(!report.findings.is_empty());
+        let items = store.items.lock().unwrap();
+        assert!(
+            items
+                .values()
+                .all(|r| r.finding.owner.as_deref() == Some("platform")),
+            "{:?}",
+            items.values().map(|r| &r.finding.owner).collect::<Vec<_>>()
+        );
+        let sent = notifier.sent.lock().unwrap();
+        assert!(sent.iter().any(|n| goes_to(n, "platform")));
+        assert!(!sent.iter().any(|n| goes_to(n, UNOWNED)));
+    }
+
+    #[test]
     fn a_pass_opens_findings_notifies_each_owner_once_and_a_replay_is_quiet() {
         let s = snapshot(ACCOUNT);
         let desired =
@@ -527,7 +572,7 @@ mod tests {
         let owners: BTreeSet<String> = first
             .findings
             .iter()
-            .map(|f| f.owner.clone().unwrap_or_else(|| "unowned".into()))
+            .map(|f| f.owner.clone().unwrap_or_else(|| UNOWNED.into()))
             .collect();
         assert_eq!(first.sweep.sent, owners.len(), "one digest per owner");
 

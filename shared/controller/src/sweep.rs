@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use accessdrift_drift::lifecycle::{Evidence, StoredFinding, mark_notified, reconcile_with};
-use accessdrift_drift::model::{Finding, FindingKind, Severity};
+use accessdrift_drift::model::{Finding, FindingKind, Severity, UNOWNED};
 use accessdrift_drift::notice::{Change, NoticeItem, digest_to, highest};
 
 use crate::ports::{FindingFeed, FindingStore, Notifier, Sinks, StoreError};
@@ -236,7 +236,7 @@ pub async fn sweep_scoped<S: FindingStore, N: Notifier, F: FindingFeed>(
             .finding
             .owner
             .clone()
-            .unwrap_or_else(|| "unowned".to_string());
+            .unwrap_or_else(|| UNOWNED.to_string());
         let also: Vec<String> = routing.also(&item, &owner).into_iter().collect();
         by_audience.entry((owner, also)).or_default().push(item);
     }

@@ -183,6 +183,12 @@ pub struct GrantRef {
     pub statement: String,
 }
 
+/// The owner word of a resource that neither a tag nor the desired state assigns, unless
+/// the deployment names a fallback team (`FALLBACK_OWNER`, the controller's
+/// `Settings::fallback_owner`). The one spelling: the findings table, the notices' `owner`
+/// attribute, the HTML report and `findings list --owner` all use it.
+pub const UNOWNED: &str = "unowned";
+
 /// One difference between actual and desired access.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finding {

@@ -565,10 +565,12 @@ impl<'r, 'a> Eval<'r, 'a> {
                 principal,
                 same_account,
                 resource_must_allow,
-                &identity_allow,
-                &caps,
-                &res_any,
-                &boundary,
+                Layers {
+                    identity_allow: &identity_allow,
+                    caps: &caps,
+                    res_any: &res_any,
+                    boundary: &boundary,
+                },
                 policies.resource.is_some(),
             );
             return self.finish(
@@ -581,18 +583,21 @@ impl<'r, 'a> Eval<'r, 'a> {
         self.finish(Decision::Allowed, total, None, notes)
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Which layer to name when nothing allowed the request.
     fn implicit_blocker(
         &self,
         principal: &Principal,
         same_account: bool,
         resource_must_allow: bool,
-        identity_allow: &Formula,
-        caps: &Formula,
-        res_any: &Formula,
-        boundary: &Option<LayerOutcome>,
+        layers: Layers<'_>,
         has_resource_policy: bool,
     ) -> Blocker {
+        let Layers {
+            identity_allow,
+            caps,
+            res_any,
+            boundary,
+        } = layers;
         if matches!(
             principal,
             Principal::Anonymous | Principal::Service(_) | Principal::Other(_)
@@ -925,4 +930,17 @@ impl<'r, 'a> Eval<'r, 'a> {
         });
         (applies, how)
     }
+}
+
+/// What each layer allowed, for naming the one that blocked an implicit deny.
+#[derive(Clone, Copy)]
+struct Layers<'f> {
+    /// Identity policies (and a resource policy naming the principal itself).
+    identity_allow: &'f Formula,
+    /// The caps on identity grants: boundary and session policies.
+    caps: &'f Formula,
+    /// The resource policy, for any principal.
+    res_any: &'f Formula,
+    /// The permissions boundary, when there is one.
+    boundary: &'f Option<LayerOutcome>,
 }

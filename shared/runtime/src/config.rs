@@ -3,6 +3,7 @@
 //! error naming it, so a broken deployment fails its first invocation loudly.
 
 use accessdrift_controller::Settings;
+use accessdrift_drift::UNOWNED;
 use accessdrift_drift::drift::DriftConfig;
 
 /// A required variable is missing or empty.
@@ -85,7 +86,7 @@ impl Config {
                 "CLASSIFICATION_TAG_KEYS",
                 defaults.classification_tag_keys,
             ),
-            fallback_owner: get("FALLBACK_OWNER").unwrap_or_else(|| "unowned".into()),
+            fallback_owner: get("FALLBACK_OWNER").unwrap_or_else(|| UNOWNED.into()),
             security_owner: get("SECURITY_OWNER").unwrap_or_else(|| "security".into()),
             regions: list(get("REGIONS")),
             finding_events_bus: get("FINDING_EVENTS_BUS"),
@@ -113,6 +114,7 @@ impl Config {
             },
             org_accounts: org_accounts.into_iter().collect(),
             security_owner: self.security_owner.clone(),
+            fallback_owner: self.fallback_owner.clone(),
         }
     }
 }

@@ -15,8 +15,6 @@
 //! and the configuration.
 
 pub mod config;
-pub mod org;
-pub mod queue;
 pub mod reader;
 pub mod services;
 

@@ -12,16 +12,18 @@ use accessdrift_aws::notices::SnsNotifier;
 use accessdrift_aws::snapshots::S3SnapshotStore;
 use accessdrift_collector::CollectorOptions;
 use accessdrift_controller::Settings;
-use accessdrift_controller::ports::{Notifier, NotifyError};
+
 use accessdrift_controller::ports::{Organization, PortError, SweepQueue, SweepRequest};
 use accessdrift_controller::ports::{Ports, SweepPorts};
-use accessdrift_drift::notice::{AttributeValue, Notice};
+
 use aws_config::SdkConfig;
 
 use crate::config::{Config, MissingVariable};
-use crate::org::{AccountsCache, CachingDirectory, ListedOrganization, OrganizationsDirectory};
-use crate::queue::SqsSweepQueue;
 use crate::reader::CollectorReader;
+use accessdrift_aws::organizations::{
+    AccountsCache, CachingDirectory, ListedOrganization, OrganizationsDirectory,
+};
+use accessdrift_aws::queue::SqsSweepQueue;
 
 /// Why the functions could not start.
 #[derive(Debug, thiserror::Error)]
@@ -141,10 +143,7 @@ impl Runtime {
             snapshots: S3SnapshotStore::new(s3, bucket),
             desired: DynamoDesiredStore::new(dynamo.clone(), desired),
             store: DynamoFindingStore::new(dynamo, findings),
-            notifier: FallbackOwner {
-                inner: SnsNotifier::new(aws_sdk_sns::Client::new(&self.sdk), topic),
-                fallback: c.fallback_owner.clone(),
-            },
+            notifier: SnsNotifier::new(aws_sdk_sns::Client::new(&self.sdk), topic),
             feed: (
                 c.finding_events_bus.as_ref().map(|bus| {
                     EventBridgeFeed::new(aws_sdk_eventbridge::Client::new(&self.sdk), bus)
@@ -161,38 +160,6 @@ impl Runtime {
             org: self.listed_org(now),
             queue: OptionalQueue(self.queue().ok()),
         })
-    }
-}
-
-/// Notices whose owner is the drift crate's `unowned` go to the configured fallback
-/// owner word instead (`FALLBACK_OWNER`), so the fallback subscription's filter
-/// policy matches them.
-#[derive(Debug, Clone)]
-pub struct FallbackOwner<N> {
-    /// Where notices go.
-    pub inner: N,
-    /// The owner word for unowned resources.
-    pub fallback: String,
-}
-
-impl<N: Notifier + Sync> Notifier for FallbackOwner<N> {
-    async fn send(&self, notice: &Notice) -> Result<String, NotifyError> {
-        if self.fallback == "unowned" {
-            return self.inner.send(notice).await;
-        }
-        let mut notice = notice.clone();
-        if let Some(owner) = notice.attributes.get_mut("owner") {
-            let swap = |s: &mut String| {
-                if s == "unowned" {
-                    *s = self.fallback.clone();
-                }
-            };
-            match owner {
-                AttributeValue::String(s) => swap(s),
-                AttributeValue::StringArray(list) => list.iter_mut().for_each(swap),
-            }
-        }
-        self.inner.send(&notice).await
     }
 }
 
@@ -220,7 +187,7 @@ pub struct Services {
     snapshots: S3SnapshotStore,
     desired: DynamoDesiredStore,
     store: DynamoFindingStore,
-    notifier: FallbackOwner<SnsNotifier>,
+    notifier: SnsNotifier,
     feed: (Option<EventBridgeFeed>, Option<SecurityHubFeed>),
     org: ListedOrganization,
     queue: OptionalQueue,
@@ -231,7 +198,7 @@ impl SweepPorts for Services {
     type Snapshots = S3SnapshotStore;
     type Desired = DynamoDesiredStore;
     type Store = DynamoFindingStore;
-    type Notifier = FallbackOwner<SnsNotifier>;
+    type Notifier = SnsNotifier;
     type Feed = (Option<EventBridgeFeed>, Option<SecurityHubFeed>);
     fn reader(&self) -> &CollectorReader {
         &self.reader
@@ -245,7 +212,7 @@ impl SweepPorts for Services {
     fn store(&self) -> &DynamoFindingStore {
         &self.store
     }
-    fn notifier(&self) -> &FallbackOwner<SnsNotifier> {
+    fn notifier(&self) -> &SnsNotifier {
         &self.notifier
     }
     fn feed(&self) -> &Self::Feed {

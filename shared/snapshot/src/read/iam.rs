@@ -470,9 +470,11 @@ fn read_principal(
     attach(
         &mut policies,
         &own,
-        &format!("inline:{name}/"),
-        "managed:",
-        "",
+        Labels {
+            inline: &format!("inline:{name}/"),
+            managed: "managed:",
+            context: "",
+        },
         index.managed,
         &arn,
         problems,
@@ -505,9 +507,11 @@ fn read_principal(
                 Some(group) => attach(
                     &mut policies,
                     &group.policies,
-                    &format!("group:{}/inline:", group.name),
-                    &format!("group:{}/managed:", group.name),
-                    &format!("group `{}`: ", group.name),
+                    Labels {
+                        inline: &format!("group:{}/inline:", group.name),
+                        managed: &format!("group:{}/managed:", group.name),
+                        context: &format!("group `{}`: ", group.name),
+                    },
                     index.managed,
                     &arn,
                     problems,
@@ -630,23 +634,31 @@ fn read_boundary(
     }
 }
 
+/// How [`attach`] labels policies: the prefixes of inline and managed policy names, and
+/// of problem messages (`group `ops`: `) when the policies come through a group.
+#[derive(Clone, Copy)]
+struct Labels<'s> {
+    inline: &'s str,
+    managed: &'s str,
+    context: &'s str,
+}
+
 /// Adds an entity's policies to a principal's list under their labels, and a problem
 /// on the principal for each one that is missing or unreadable. `context` prefixes
 /// messages (`group `ops`: `) when the policies come through a group.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "one call site per label scheme; a struct would only rename the arguments"
-)]
 fn attach(
     out: &mut Vec<NamedPolicy>,
     own: &OwnPolicies,
-    inline_prefix: &str,
-    managed_prefix: &str,
-    context: &str,
+    labels: Labels<'_>,
     managed: &HashMap<String, Parsed>,
     subject: &str,
     problems: &mut Problems,
 ) {
+    let Labels {
+        inline: inline_prefix,
+        managed: managed_prefix,
+        context,
+    } = labels;
     for issue in &own.issues {
         problems.push(subject, format!("{context}{issue}"));
     }

@@ -12,11 +12,11 @@
     reason = "test code: a failure should stop the test with its message"
 )]
 
-use accessdrift_controller::ports::Organization;
-use accessdrift_emulator::Emulator;
-use accessdrift_runtime::org::{
+use accessdrift_aws::organizations::{
     AccountsCache, CachedAccounts, ListedOrganization, OrganizationsDirectory,
 };
+use accessdrift_controller::ports::Organization;
+use accessdrift_emulator::Emulator;
 use aws_sdk_organizations::types::OrganizationFeatureSet;
 
 const OUTSIDE: &str = "999999999999";
