@@ -64,7 +64,7 @@ async fn a_throttled_sns_publish_is_sent_exactly_once_later() {
             previous: None,
             desired: &desired(),
             settings: &settings,
-            now: "t1",
+            now: at("2026-01-01T01:00:00Z"),
             scope: None,
         },
         Sinks::new(&store, &notifier, &()),
@@ -97,7 +97,7 @@ async fn a_throttled_sns_publish_is_sent_exactly_once_later() {
             previous: Some(&snapshot),
             desired: &desired(),
             settings: &settings,
-            now: "t2",
+            now: at("2026-01-01T02:00:00Z"),
             scope: None,
         },
         Sinks::new(&store, &notifier, &()),
@@ -113,7 +113,7 @@ async fn a_throttled_sns_publish_is_sent_exactly_once_later() {
             previous: Some(&snapshot),
             desired: &desired(),
             settings: &settings,
-            now: "t3",
+            now: at("2026-01-01T03:00:00Z"),
             scope: None,
         },
         Sinks::new(&store, &notifier, &()),
@@ -150,7 +150,7 @@ async fn a_dynamodb_conditional_write_conflict_mid_sweep_loses_nothing() {
             previous: None,
             desired: &desired(),
             settings: &settings,
-            now: "t1",
+            now: at("2026-01-01T01:00:00Z"),
             scope: None,
         },
         Sinks::new(&store, &notifier, &()),
@@ -213,7 +213,7 @@ async fn a_failed_snapshot_save_leaves_the_previous_snapshot() {
             sinks: Sinks::new(&store, &notifier, &()),
         },
         &settings,
-        "t1",
+        at("2026-01-01T01:00:00Z"),
     )
     .await;
     assert!(failed.is_err(), "{failed:?}");
@@ -238,7 +238,7 @@ async fn a_failed_snapshot_save_leaves_the_previous_snapshot() {
             sinks: Sinks::new(&store, &notifier, &()),
         },
         &settings,
-        "t2",
+        at("2026-01-01T02:00:00Z"),
     )
     .await
     .unwrap();
@@ -325,7 +325,7 @@ async fn a_redelivered_sweep_message_sends_no_duplicate_notice() {
     reader.set(ID, ACCOUNT);
     let source = MemoryDesired::new(desired().state);
     let settings = Settings::default();
-    for now in ["t1", "t1-redelivered"] {
+    for now in ["2026-01-01T01:00:00Z", "2026-01-01T01:00:30Z"] {
         sweep_account(
             ID,
             &Borrowed {
@@ -335,10 +335,14 @@ async fn a_redelivered_sweep_message_sends_no_duplicate_notice() {
                 sinks: Sinks::new(&store, &notifier, &()),
             },
             &settings,
-            now,
+            at(now),
         )
         .await
         .unwrap();
     }
     assert_eq!(em.drain(&queue).await.len(), 1, "one digest for the team");
+}
+
+fn at(text: &str) -> accessdrift_primitives::Time {
+    accessdrift_primitives::Time::parse(text).unwrap()
 }

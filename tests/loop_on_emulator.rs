@@ -117,7 +117,7 @@ async fn baseline_then_a_bucket_policy_change_opens_one_finding_notifies_its_own
             "desired/credit.yaml",
             &yaml,
             "alice",
-            "2026-11-24T01:00:00Z",
+            at("2026-11-24T01:00:00Z"),
         )
         .await
         .unwrap();
@@ -131,7 +131,7 @@ async fn baseline_then_a_bucket_policy_change_opens_one_finding_notifies_its_own
             previous: None,
             desired: &desired,
             settings: &settings,
-            now: "2026-11-24T02:00:00Z",
+            now: at("2026-11-24T02:00:00Z"),
             scope: None,
         },
         Sinks::new(&store, &notifier, &()),
@@ -169,7 +169,7 @@ async fn baseline_then_a_bucket_policy_change_opens_one_finding_notifies_its_own
             previous: Some(&today),
             desired: &desired,
             settings: &settings,
-            now: "2026-11-24T03:00:00Z",
+            now: at("2026-11-24T03:00:00Z"),
             scope: None,
         },
         Sinks::new(&store, &notifier, &()),
@@ -237,7 +237,7 @@ async fn baseline_then_a_bucket_policy_change_opens_one_finding_notifies_its_own
             previous: Some(&changed),
             desired: &desired,
             settings: &settings,
-            now: "2026-11-24T04:00:00Z",
+            now: at("2026-11-24T04:00:00Z"),
             scope: None,
         },
         Sinks::new(&store, &notifier, &()),
@@ -257,7 +257,7 @@ async fn baseline_then_a_bucket_policy_change_opens_one_finding_notifies_its_own
             previous: Some(&changed),
             desired: &desired,
             settings: &settings,
-            now: "2026-11-24T05:00:00Z",
+            now: at("2026-11-24T05:00:00Z"),
             scope: None,
         },
         Sinks::new(&store, &notifier, &()),
@@ -320,7 +320,7 @@ async fn owner_disagreements_and_held_findings_reach_the_declared_owner_and_secu
             previous: None,
             desired: &desired,
             settings: &settings,
-            now: "t1",
+            now: at("2026-01-01T01:00:00Z"),
             scope: None,
         },
         Sinks::new(&store, &notifier, &()),
@@ -341,7 +341,7 @@ async fn owner_disagreements_and_held_findings_reach_the_declared_owner_and_secu
             previous: Some(&today),
             desired: &desired,
             settings: &settings,
-            now: "t2",
+            now: at("2026-01-01T02:00:00Z"),
             scope: None,
         },
         Sinks::new(&store, &notifier, &()),
@@ -396,7 +396,7 @@ async fn owner_disagreements_and_held_findings_reach_the_declared_owner_and_secu
             previous: Some(&retagged),
             desired: &unreadable,
             settings: &settings,
-            now: "t3",
+            now: at("2026-01-01T03:00:00Z"),
             scope: None,
         },
         Sinks::new(&store, &notifier, &()),
@@ -421,4 +421,8 @@ async fn owner_disagreements_and_held_findings_reach_the_declared_owner_and_secu
             .as_deref()
             .is_some_and(|w| w.contains("parts missing"))
     }));
+}
+
+fn at(text: &str) -> accessdrift_primitives::Time {
+    accessdrift_primitives::Time::parse(text).unwrap()
 }

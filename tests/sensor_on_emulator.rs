@@ -53,7 +53,7 @@ async fn a_nightly_sweep_of_two_accounts_then_a_bucket_policy_event_notifies_the
     assert_eq!(runtime.own_account(), org.management);
 
     // The credit team's desired state: today's access to its resources.
-    let services = runtime.services("2026-11-24T01:00:00Z").unwrap();
+    let services = runtime.services(at("2026-11-24T01:00:00Z")).unwrap();
     let first = services.reader().read_account(&org.member).await.unwrap();
     let snapshot = read_snapshot(&first).unwrap();
     let select = BaselineSelect {
@@ -72,20 +72,22 @@ async fn a_nightly_sweep_of_two_accounts_then_a_bucket_policy_event_notifies_the
         "credit-team.yaml",
         &yaml,
         "test",
-        "2026-11-24T01:00:00Z",
+        at("2026-11-24T01:00:00Z"),
     )
     .await
     .unwrap();
 
     // The nightly sweep: one message per account, each swept by the worker.
-    let plan = run_planner(&runtime, "2026-11-24T02:00:00Z").await.unwrap();
+    let plan = run_planner(&runtime, at("2026-11-24T02:00:00Z"))
+        .await
+        .unwrap();
     assert_eq!(plan["accounts"], 2, "{plan}");
     assert_eq!(plan["queued"], 2, "{plan}");
     let run = run_worker(
         &runtime,
         &sdk,
         &detector.sweep_queue_url,
-        "2026-11-24T02:00:05Z",
+        at("2026-11-24T02:00:05Z"),
     )
     .await
     .unwrap();
@@ -123,8 +125,8 @@ async fn a_nightly_sweep_of_two_accounts_then_a_bucket_policy_event_notifies_the
         .send()
         .await
         .unwrap();
-    let event = put_bucket_policy_event(&org.member, BUCKET, &widened, "2026-11-24T09:00:00Z");
-    let summary = deliver_event(&runtime, &event, "2026-11-24T09:00:05Z")
+    let event = put_bucket_policy_event(&org.member, BUCKET, &widened, at("2026-11-24T09:00:00Z"));
+    let summary = deliver_event(&runtime, &event, at("2026-11-24T09:00:05Z"))
         .await
         .unwrap();
     assert_eq!(summary["outcome"], "reevaluated", "{summary}");
@@ -159,7 +161,7 @@ async fn a_nightly_sweep_of_two_accounts_then_a_bucket_policy_event_notifies_the
     assert_eq!(open.len(), 1, "{open:?}");
 
     // The same event again (EventBridge delivers at least once): nobody hears twice.
-    let again = deliver_event(&runtime, &event, "2026-11-24T09:01:00Z")
+    let again = deliver_event(&runtime, &event, at("2026-11-24T09:01:00Z"))
         .await
         .unwrap();
     assert_eq!(again["passes"][0]["notices"], 0, "{again}");
@@ -176,9 +178,9 @@ async fn a_nightly_sweep_of_two_accounts_then_a_bucket_policy_event_notifies_the
         &org.member,
         BUCKET,
         &team_bucket_policy(&org.member),
-        "2026-11-24T10:00:00Z",
+        at("2026-11-24T10:00:00Z"),
     );
-    let fixed = deliver_event(&runtime, &fix, "2026-11-24T10:00:05Z")
+    let fixed = deliver_event(&runtime, &fix, at("2026-11-24T10:00:05Z"))
         .await
         .unwrap();
     assert_eq!(fixed["passes"][0]["notices"], 1, "{fixed}");
@@ -218,8 +220,8 @@ async fn a_nightly_sweep_of_two_accounts_then_a_bucket_policy_event_notifies_the
         .unwrap();
     let changed = deliver_event(
         &runtime,
-        &update_policy_event(&org.management, &policy_id, "2026-11-24T11:00:00Z"),
-        "2026-11-24T11:00:05Z",
+        &update_policy_event(&org.management, &policy_id, at("2026-11-24T11:00:00Z")),
+        at("2026-11-24T11:00:05Z"),
     )
     .await
     .unwrap();
@@ -232,7 +234,7 @@ async fn a_nightly_sweep_of_two_accounts_then_a_bucket_policy_event_notifies_the
         &runtime,
         &sdk,
         &detector.sweep_queue_url,
-        "2026-11-24T11:00:10Z",
+        at("2026-11-24T11:00:10Z"),
     )
     .await
     .unwrap();
@@ -320,13 +322,15 @@ async fn an_account_outside_the_organization_with_its_own_read_role_is_never_rea
     assert!(topic.contains(outside), "{topic}");
 
     // The nightly listing keeps the Organization's accounts for the other functions.
-    let plan = run_planner(&runtime, "2026-11-24T02:00:00Z").await.unwrap();
+    let plan = run_planner(&runtime, at("2026-11-24T02:00:00Z"))
+        .await
+        .unwrap();
     assert_eq!(plan["accounts"], 2, "{plan}");
     let nightly = run_worker(
         &runtime,
         &sdk,
         &detector.sweep_queue_url,
-        "2026-11-24T02:00:05Z",
+        at("2026-11-24T02:00:05Z"),
     )
     .await
     .unwrap();
@@ -337,7 +341,7 @@ async fn an_account_outside_the_organization_with_its_own_read_role_is_never_rea
     let summary = deliver_event(
         &runtime,
         &set_topic_attributes_event(&org.member, &topic, "2026-11-24T09:00:00Z"),
-        "2026-11-24T09:00:05Z",
+        at("2026-11-24T09:00:05Z"),
     )
     .await
     .unwrap();
@@ -364,14 +368,14 @@ async fn an_account_outside_the_organization_with_its_own_read_role_is_never_rea
         &runtime,
         &sdk,
         &detector.sweep_queue_url,
-        "2026-11-24T09:00:10Z",
+        at("2026-11-24T09:00:10Z"),
     )
     .await
     .unwrap();
     assert_eq!(run.accounts, [outside], "{run:?}");
     assert_eq!(run.failed.len(), 1, "refused: {run:?}");
 
-    let services = runtime.services("2026-11-24T09:01:00Z").unwrap();
+    let services = runtime.services(at("2026-11-24T09:01:00Z")).unwrap();
     assert!(
         services.snapshots().load(outside).await.unwrap().is_none(),
         "nothing of the outside account is kept"
@@ -385,4 +389,8 @@ async fn an_account_outside_the_organization_with_its_own_read_role_is_never_rea
         emulator.drain(&detector.credit_team_url).await.is_empty(),
         "the outside account's tags reach no team"
     );
+}
+
+fn at(text: &str) -> accessdrift_primitives::Time {
+    accessdrift_primitives::Time::parse(text).unwrap()
 }

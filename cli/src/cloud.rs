@@ -38,20 +38,6 @@ pub struct DesiredTable {
     pub name: String,
 }
 
-/// Both table names, for a subcommand that uses both; one that uses a single table
-/// flattens [`FindingsTable`] or [`DesiredTable`] alone, so its `--help` shows only
-/// what matters to it.
-#[derive(clap::Args, Debug, Clone)]
-#[allow(dead_code, reason = "for `desired import`, which uses both tables")]
-pub struct TableArgs {
-    /// The findings table.
-    #[command(flatten)]
-    pub findings: FindingsTable,
-    /// The desired-state table.
-    #[command(flatten)]
-    pub desired: DesiredTable,
-}
-
 /// Runs `future` to completion on a fresh single-threaded runtime: a CLI command makes
 /// a handful of sequential calls, so one thread is enough.
 pub fn block_on<F: Future>(future: F) -> anyhow::Result<F::Output> {

@@ -41,13 +41,6 @@ fn default_source(file: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// Now, RFC 3339 UTC to the second.
-fn now() -> String {
-    jiff::Timestamp::now()
-        .strftime("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
-}
-
 /// `desired import FILE`: validate and store; exit 2 (nothing stored) when the file is
 /// rejected or claims another source's resources.
 pub fn import(
@@ -62,7 +55,16 @@ pub fn import(
     let shown = file.display().to_string();
     block_on(async {
         let store = store(table).await?;
-        match store.import(&source, &shown, &text, &by, &now()).await {
+        match store
+            .import(
+                &source,
+                &shown,
+                &text,
+                &by,
+                accessdrift_primitives::Time::now(),
+            )
+            .await
+        {
             Ok(r) if r.unchanged => {
                 println!(
                     "source `{source}`: unchanged (generation {}, imported {} by {})",

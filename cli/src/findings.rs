@@ -56,6 +56,7 @@ use accessdrift_aws::findings::{FindingFilter, QueryError, plan};
 use accessdrift_aws::{DynamoFindingStore, FindingStore, StoreError};
 use accessdrift_drift::Severity;
 use accessdrift_drift::lifecycle::{Status, StoredFinding, Suppression, suppress, unsuppress};
+use accessdrift_primitives::Time;
 use anyhow::{Context as _, anyhow};
 use jiff::{SignedDuration, Timestamp};
 
@@ -316,9 +317,7 @@ fn resolve(moment: Moment, now: Timestamp, direction: i64) -> Result<String, Str
 
 /// RFC 3339 UTC, whole seconds: `2026-11-24T00:00:00Z`.
 fn rfc3339(t: Timestamp) -> String {
-    Timestamp::from_second(t.as_second())
-        .unwrap_or(t)
-        .to_string()
+    Time::from(t).rfc3339()
 }
 
 /// Runs a `findings` subcommand.
@@ -446,7 +445,7 @@ fn suppress_cmd(args: SuppressArgs) -> anyhow::Result<ExitCode> {
         by: args.by.trim().to_string(),
         until,
     };
-    let change = |r: &StoredFinding| suppress(r, suppression.clone(), &now_text);
+    let change = |r: &StoredFinding| suppress(r, suppression.clone(), Time::from(now));
     update_cmd(&args.id, &args.table, "suppress", Status::Open, change)
 }
 
@@ -454,9 +453,9 @@ fn unsuppress_cmd(args: UnsuppressArgs) -> anyhow::Result<ExitCode> {
     if let Err(e) = check_text("--by", &args.by) {
         return usage(&e);
     }
-    let now_text = rfc3339(Timestamp::now());
+    let now = Time::now();
     let by = args.by.trim().to_string();
-    let change = |r: &StoredFinding| unsuppress(r, &by, &now_text);
+    let change = |r: &StoredFinding| unsuppress(r, &by, now);
     update_cmd(
         &args.id,
         &args.table,
@@ -836,6 +835,10 @@ mod tests {
     use accessdrift_drift::notice::Change;
     use accessdrift_drift::{Finding, FindingKind, GrantRef};
 
+    fn at(text: &str) -> accessdrift_primitives::Time {
+        accessdrift_primitives::Time::parse(text).unwrap()
+    }
+
     use super::*;
 
     fn ts(text: &str) -> Timestamp {
@@ -1138,7 +1141,7 @@ a   low       resolved  credit-team  111111111111  2026-11-23T00:00:00Z  unexpec
             races: Cell::new(2),
         };
         let mut log = Vec::new();
-        let change = |r: &StoredFinding| suppress(r, suppression(), "2026-11-25T00:00:10Z");
+        let change = |r: &StoredFinding| suppress(r, suppression(), at("2026-11-25T00:00:10Z"));
         let outcome = update(&table, "a", change, &mut log).await.unwrap();
         let Outcome::Written(written) = outcome else {
             panic!("{outcome:?}")
@@ -1161,7 +1164,7 @@ a   low       resolved  credit-team  111111111111  2026-11-23T00:00:00Z  unexpec
             record: RefCell::new(record("a", Severity::High, Status::Open, "t")),
             races: Cell::new(ATTEMPTS),
         };
-        let change = |r: &StoredFinding| suppress(r, suppression(), "t2");
+        let change = |r: &StoredFinding| suppress(r, suppression(), at("2026-01-01T02:00:00Z"));
         let outcome = update(&table, "a", change, &mut Vec::new()).await.unwrap();
         assert!(matches!(outcome, Outcome::KeptChanging), "{outcome:?}");
         assert_eq!(table.record.borrow().status, Status::Open);
@@ -1173,7 +1176,7 @@ a   low       resolved  credit-team  111111111111  2026-11-23T00:00:00Z  unexpec
             record: RefCell::new(record("a", Severity::High, Status::Resolved, "t")),
             races: Cell::new(0),
         };
-        let change = |r: &StoredFinding| suppress(r, suppression(), "t2");
+        let change = |r: &StoredFinding| suppress(r, suppression(), at("2026-01-01T02:00:00Z"));
         let outcome = update(&table, "nope", change, &mut Vec::new())
             .await
             .unwrap();
@@ -1183,7 +1186,7 @@ a   low       resolved  credit-team  111111111111  2026-11-23T00:00:00Z  unexpec
             matches!(outcome, Outcome::WrongStatus(Status::Resolved)),
             "{outcome:?}"
         );
-        let change = |r: &StoredFinding| unsuppress(r, "bob", "t2");
+        let change = |r: &StoredFinding| unsuppress(r, "bob", at("2026-01-01T02:00:00Z"));
         let outcome = update(&table, "a", change, &mut Vec::new()).await.unwrap();
         assert!(
             matches!(outcome, Outcome::WrongStatus(Status::Resolved)),

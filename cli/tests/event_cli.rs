@@ -15,17 +15,17 @@ fn events_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../events")
 }
 
-/// `file -> expected` from the manifest's tables.
+/// `file -> expected`: the manifest, `events/manifest.toml`.
 fn manifest() -> Vec<(String, String)> {
-    let text = std::fs::read_to_string(events_dir().join("README.md")).unwrap();
-    text.lines()
-        .filter_map(|line| {
-            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-            let file = cells.get(1)?.strip_prefix('`')?.strip_suffix('`')?;
-            let expected = cells.get(2)?.strip_prefix('`')?.strip_suffix('`')?;
-            file.ends_with(".json")
-                .then(|| (file.to_string(), expected.to_string()))
-        })
+    #[derive(serde::Deserialize)]
+    struct Manifest {
+        expected: std::collections::BTreeMap<String, String>,
+    }
+    let text = std::fs::read_to_string(events_dir().join("manifest.toml")).unwrap();
+    toml::from_str::<Manifest>(&text)
+        .unwrap()
+        .expected
+        .into_iter()
         .collect()
 }
 

@@ -27,7 +27,7 @@ async fn main() -> Result<()> {
     let detector = deploy(&emulator, &sdk).await?;
     let org = seed(&sdk).await?;
     let runtime = Runtime::start(sdk.clone(), detector.config.clone()).await?;
-    let now = "2026-11-24T02:00:00Z";
+    let now = accessdrift_primitives::Time::parse("2026-11-24T02:00:00Z")?;
     run_planner(&runtime, now).await?;
     let swept = run_worker(&runtime, &sdk, &detector.sweep_queue_url, now).await?;
     let c = &detector.config;
@@ -56,7 +56,7 @@ async fn main() -> Result<()> {
         &org.member,
         BUCKET,
         &bucket_policy_with_support_read(&org.member),
-        "2026-11-24T10:00:00Z",
+        accessdrift_primitives::Time::parse("2026-11-24T10:00:00Z")?,
     );
     let body = serde_json::json!({"account": org.member, "reason": "nightly", "requested_at": now});
     let worker = serde_json::json!({"Records": [{

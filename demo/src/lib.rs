@@ -18,6 +18,7 @@ pub mod seed;
 use accessdrift_aws::desired::create_desired_table;
 use accessdrift_aws::findings::create_findings_table;
 use accessdrift_emulator::Emulator;
+use accessdrift_primitives::Time;
 use accessdrift_runtime::{Config, Runtime};
 use anyhow::{Context as _, Result};
 use aws_config::SdkConfig;
@@ -116,10 +117,10 @@ pub async fn deploy(emulator: &Emulator, sdk: &SdkConfig) -> Result<Detector> {
 }
 
 /// The nightly schedule's event, as EventBridge delivers it to the planner.
-pub fn schedule_event(account: &str, now: &str) -> Value {
+pub fn schedule_event(account: &str, now: Time) -> Value {
     json!({
         "version": "0", "id": "demo-nightly", "detail-type": "Scheduled Event",
-        "source": "aws.events", "account": account, "time": now, "region": "us-east-1",
+        "source": "aws.events", "account": account, "time": now.to_string(), "region": "us-east-1",
         "resources": [format!("arn:aws:events:us-east-1:{account}:rule/accessdrift-NightlySweep")],
         "detail": {}
     })
@@ -127,15 +128,15 @@ pub fn schedule_event(account: &str, now: &str) -> Value {
 
 /// A CloudTrail `PutBucketPolicy` event for `bucket` in `account`, as EventBridge
 /// delivers it (shape of `events/s3-put-bucket-policy.json`).
-pub fn put_bucket_policy_event(account: &str, bucket: &str, policy: &str, now: &str) -> Value {
+pub fn put_bucket_policy_event(account: &str, bucket: &str, policy: &str, now: Time) -> Value {
     json!({
         "version": "0", "id": format!("demo-{now}"), "detail-type": "AWS API Call via CloudTrail",
-        "source": "aws.s3", "account": account, "time": now, "region": "us-east-1",
+        "source": "aws.s3", "account": account, "time": now.to_string(), "region": "us-east-1",
         "resources": [], "detail": {
             "eventVersion": "1.09",
             "userIdentity": {"type": "AssumedRole", "accountId": account,
                 "arn": format!("arn:aws:sts::{account}:assumed-role/admin/jane")},
-            "eventTime": now, "eventSource": "s3.amazonaws.com", "eventName": "PutBucketPolicy",
+            "eventTime": now.to_string(), "eventSource": "s3.amazonaws.com", "eventName": "PutBucketPolicy",
             "awsRegion": "us-east-1", "sourceIPAddress": "203.0.113.7",
             "requestParameters": {"bucketName": bucket, "bucketPolicy": serde_json::from_str::<Value>(policy).unwrap_or(Value::Null), "policy": [""], "Host": format!("{bucket}.s3.amazonaws.com")},
             "responseElements": null, "readOnly": false, "eventType": "AwsApiCall",
@@ -145,13 +146,13 @@ pub fn put_bucket_policy_event(account: &str, bucket: &str, policy: &str, now: &
 }
 
 /// A CloudTrail Organizations `UpdatePolicy` event (an SCP's text changed).
-pub fn update_policy_event(management: &str, policy_id: &str, now: &str) -> Value {
+pub fn update_policy_event(management: &str, policy_id: &str, now: Time) -> Value {
     json!({
         "version": "0", "id": format!("demo-org-{now}"), "detail-type": "AWS API Call via CloudTrail",
-        "source": "aws.organizations", "account": management, "time": now, "region": "us-east-1",
+        "source": "aws.organizations", "account": management, "time": now.to_string(), "region": "us-east-1",
         "resources": [], "detail": {
             "eventVersion": "1.09", "userIdentity": {"type": "AssumedRole", "accountId": management},
-            "eventTime": now, "eventSource": "organizations.amazonaws.com", "eventName": "UpdatePolicy",
+            "eventTime": now.to_string(), "eventSource": "organizations.amazonaws.com", "eventName": "UpdatePolicy",
             "awsRegion": "us-east-1", "requestParameters": {"policyId": policy_id, "content": "{}"},
             "responseElements": null, "readOnly": false, "eventType": "AwsApiCall",
             "managementEvent": true, "recipientAccountId": management
@@ -160,7 +161,7 @@ pub fn update_policy_event(management: &str, policy_id: &str, now: &str) -> Valu
 }
 
 /// Runs the planner on the schedule.
-pub async fn run_planner(runtime: &Runtime, now: &str) -> Result<Value> {
+pub async fn run_planner(runtime: &Runtime, now: Time) -> Result<Value> {
     let event = schedule_event(runtime.own_account(), now);
     let queue = runtime.queue()?;
     Ok(accessdrift_planner::handle(&event, &runtime.caching_org(now), &queue, now).await?)
@@ -182,7 +183,7 @@ pub async fn run_worker(
     runtime: &Runtime,
     sdk: &SdkConfig,
     queue_url: &str,
-    now: &str,
+    now: Time,
 ) -> Result<WorkerRun> {
     let sqs = aws_sdk_sqs::Client::new(sdk);
     let services = runtime.services(now)?;
@@ -237,7 +238,7 @@ pub async fn run_worker(
 }
 
 /// Delivers one EventBridge event to the event function's handler.
-pub async fn deliver_event(runtime: &Runtime, event: &Value, now: &str) -> Result<Value> {
+pub async fn deliver_event(runtime: &Runtime, event: &Value, now: Time) -> Result<Value> {
     let services = runtime.services(now)?;
     let settings = runtime.settings(now).await?;
     Ok(accessdrift_event::handle(event, &services, &settings, now).await?)

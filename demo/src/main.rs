@@ -25,10 +25,16 @@ use accessdrift_demo::{
 };
 use accessdrift_drift::desired::{BaselineSelect, to_yaml};
 use accessdrift_emulator::Emulator;
+use accessdrift_primitives::Time;
 use accessdrift_runtime::Runtime;
 use accessdrift_snapshot::read_snapshot;
 use anyhow::{Context as _, Result};
 use serde_json::Value;
+
+/// The demo's fixed clock: the same story every run.
+fn at(text: &str) -> Result<Time> {
+    Ok(Time::parse(text)?)
+}
 
 fn step(n: usize, text: &str) {
     use std::io::IsTerminal as _;
@@ -133,7 +139,7 @@ async fn run() -> Result<()> {
         4,
         "The credit team declares who should have which access (desired state)",
     );
-    let services = runtime.services("2026-11-24T01:00:00Z")?;
+    let services = runtime.services(at("2026-11-24T01:00:00Z")?)?;
     let today = services.reader().read_account(&org.member).await?;
     let snapshot = read_snapshot(&today).context("read the member's snapshot")?;
     let select = BaselineSelect {
@@ -156,7 +162,7 @@ async fn run() -> Result<()> {
             "credit-team.yaml",
             &yaml,
             "demo",
-            "2026-11-24T01:00:00Z",
+            at("2026-11-24T01:00:00Z")?,
         )
         .await?;
     println!("    imported into {DESIRED_TABLE} as source credit-team");
@@ -165,7 +171,7 @@ async fn run() -> Result<()> {
         5,
         "The nightly sweep: planner -> SQS -> worker, one message per account",
     );
-    let plan = run_planner(&runtime, "2026-11-24T02:00:00Z").await?;
+    let plan = run_planner(&runtime, at("2026-11-24T02:00:00Z")?).await?;
     println!(
         "    planner: {} accounts, {} sweep messages queued",
         plan["accounts"], plan["queued"]
@@ -175,7 +181,7 @@ async fn run() -> Result<()> {
         &runtime,
         &sdk,
         &detector.sweep_queue_url,
-        "2026-11-24T02:00:05Z",
+        at("2026-11-24T02:00:05Z")?,
     )
     .await?;
     anyhow::ensure!(run.failed.is_empty(), "sweeps failed: {:?}", run.failed);
@@ -199,9 +205,9 @@ async fn run() -> Result<()> {
     println!(
         "    s3:PutBucketPolicy on {BUCKET} adds statement SupportReadsApplications (s3:GetObject for cust-service)"
     );
-    let event = put_bucket_policy_event(&org.member, BUCKET, &widened, "2026-11-24T09:00:00Z");
+    let event = put_bucket_policy_event(&org.member, BUCKET, &widened, at("2026-11-24T09:00:00Z")?);
     let t = Instant::now();
-    let summary = deliver_event(&runtime, &event, "2026-11-24T09:00:05Z").await?;
+    let summary = deliver_event(&runtime, &event, at("2026-11-24T09:00:05Z")?).await?;
     let pass = &summary["passes"][0];
     println!(
         "    CloudTrail -> EventBridge -> event function ({:.2} s): re-read {}, rest of the account as of its sweep {}",
@@ -229,8 +235,8 @@ async fn run() -> Result<()> {
         .policy(&own)
         .send()
         .await?;
-    let fix = put_bucket_policy_event(&org.member, BUCKET, &own, "2026-11-24T10:00:00Z");
-    deliver_event(&runtime, &fix, "2026-11-24T10:00:05Z").await?;
+    let fix = put_bucket_policy_event(&org.member, BUCKET, &own, at("2026-11-24T10:00:00Z")?);
+    deliver_event(&runtime, &fix, at("2026-11-24T10:00:05Z")?).await?;
     show_inbox(&inbox).await?;
     print_findings(&store, &org.member).await?;
     drop(emulator);

@@ -11,6 +11,7 @@
 use accessdrift_controller::Settings;
 use accessdrift_controller::ports::Ports;
 use accessdrift_controller::react::{ReactError, Reaction, react};
+use accessdrift_primitives::Time;
 use accessdrift_triggers::classify;
 use serde_json::{Value, json};
 use tracing::{error, info, warn};
@@ -21,7 +22,7 @@ pub async fn handle<P: Ports>(
     event: &Value,
     ports: &P,
     settings: &Settings,
-    now: &str,
+    now: Time,
 ) -> Result<Value, ReactError> {
     let classified = classify(event);
     let e = &classified.event;
@@ -64,7 +65,7 @@ pub async fn handle<P: Ports>(
                     // How fresh each part is: the refreshed parts as of now, the rest
                     // as of the account's last sweep.
                     info!(
-                        account = %p.account, refreshed = ?parts, now,
+                        account = %p.account, refreshed = ?parts, now = %now,
                         rest_collected_at = p.rest_collected_at.as_deref().unwrap_or("unknown"),
                         scoped = p.scoped, findings = p.report.findings.len(), written = p.report.sweep.written,
                         notices = p.report.sweep.sent, "pass done"
@@ -79,7 +80,7 @@ pub async fn handle<P: Ports>(
                     json!({
                         "account": p.account,
                         "refreshed": parts,
-                        "refreshedAt": now,
+                        "refreshedAt": now.to_string(),
                         "restCollectedAt": p.rest_collected_at,
                         "scope": if p.scoped { "resources re-read" } else { "whole account" },
                         "openFindings": p.report.findings.len(),

@@ -21,18 +21,14 @@ fn events_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events")
 }
 
-/// `file -> expected` from the manifest's tables.
+/// `file -> expected`: the manifest, `events/manifest.toml`.
 fn manifest() -> BTreeMap<String, String> {
-    let text = std::fs::read_to_string(events_dir().join("README.md")).unwrap();
-    text.lines()
-        .filter_map(|line| {
-            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-            let file = cells.get(1)?.strip_prefix('`')?.strip_suffix('`')?;
-            let expected = cells.get(2)?.strip_prefix('`')?.strip_suffix('`')?;
-            file.ends_with(".json")
-                .then(|| (file.to_string(), expected.to_string()))
-        })
-        .collect()
+    #[derive(serde::Deserialize)]
+    struct Manifest {
+        expected: BTreeMap<String, String>,
+    }
+    let text = std::fs::read_to_string(events_dir().join("manifest.toml")).unwrap();
+    toml::from_str::<Manifest>(&text).unwrap().expected
 }
 
 /// The member account 222222222222 of the samples, swept before: the example
@@ -85,7 +81,7 @@ fn every_cloudtrail_sample_goes_through_the_handler_as_the_manifest_says() {
             &event,
             &ports,
             &settings,
-            "2026-11-24T10:00:00Z",
+            at("2026-11-24T10:00:00Z"),
         ))
         .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(summary["trigger"], expected.as_str(), "{name}");
@@ -148,10 +144,22 @@ fn a_sample_delivered_twice_sends_its_notices_once() {
     )
     .unwrap();
     let settings = Settings::default();
-    let first = block_on(accessdrift_event::handle(&event, &ports, &settings, "t1")).unwrap();
+    let first = block_on(accessdrift_event::handle(
+        &event,
+        &ports,
+        &settings,
+        at("2026-01-01T01:00:00Z"),
+    ))
+    .unwrap();
     let sent = ports.notifier.sent.lock().unwrap().len();
     assert_eq!(first["passes"][0]["notices"], sent);
-    let second = block_on(accessdrift_event::handle(&event, &ports, &settings, "t2")).unwrap();
+    let second = block_on(accessdrift_event::handle(
+        &event,
+        &ports,
+        &settings,
+        at("2026-01-01T02:00:00Z"),
+    ))
+    .unwrap();
     assert_eq!(second["passes"][0]["notices"], 0);
     assert_eq!(ports.notifier.sent.lock().unwrap().len(), sent);
 }
@@ -174,7 +182,7 @@ fn an_invalid_event_is_acknowledged_and_a_failing_port_fails_for_a_retry() {
         &event,
         &ports,
         &Settings::default(),
-        "t1",
+        at("2026-01-01T01:00:00Z"),
     ))
     .expect("acknowledged, not failed");
     assert_eq!(summary["outcome"], "invalid", "{summary}");
@@ -187,7 +195,7 @@ fn an_invalid_event_is_acknowledged_and_a_failing_port_fails_for_a_retry() {
         &event,
         &broken,
         &Settings::default(),
-        "t2",
+        at("2026-01-01T02:00:00Z"),
     ));
     let e = r.expect_err("a failing reader fails the invocation");
     assert!(e.is_retryable(), "{e}");
@@ -225,7 +233,7 @@ fn a_grant_on_a_key_outside_the_organization_reads_and_queues_nothing() {
         &event,
         &ports,
         &Settings::default(),
-        "2026-11-24T10:00:00Z",
+        at("2026-11-24T10:00:00Z"),
     ))
     .unwrap();
     assert_eq!(
@@ -238,4 +246,8 @@ fn a_grant_on_a_key_outside_the_organization_reads_and_queues_nothing() {
     assert!(ports.accounts.refreshed().is_empty());
     assert!(ports.accounts.reads().is_empty());
     assert!(ports.snapshots.get(outside).is_none());
+}
+
+fn at(text: &str) -> accessdrift_primitives::Time {
+    accessdrift_primitives::Time::parse(text).unwrap()
 }

@@ -3,6 +3,7 @@
 
 use accessdrift_controller::ports::{Organization, PortError, SweepQueue};
 use accessdrift_controller::react::plan;
+use accessdrift_primitives::Time;
 use serde_json::{Value, json};
 use tracing::info;
 
@@ -13,7 +14,7 @@ pub async fn handle<O: Organization, Q: SweepQueue>(
     event: &Value,
     org: &O,
     queue: &Q,
-    now: &str,
+    now: Time,
 ) -> Result<Value, PortError> {
     let id = event.get("id").and_then(Value::as_str).unwrap_or("manual");
     let plan = plan(org, queue, now).await?;

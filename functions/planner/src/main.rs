@@ -1,6 +1,7 @@
 //! `accessdrift-planner`: wiring only; see [`accessdrift_planner::handle`].
 
-use accessdrift_runtime::{Config, Runtime, now};
+use accessdrift_primitives::Time;
+use accessdrift_runtime::{Config, Runtime};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::Value;
 
@@ -11,10 +12,10 @@ async fn main() -> Result<(), Error> {
     let runtime = Runtime::start(sdk, Config::from_env()).await?;
     let runtime = &runtime;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        let now = now();
+        let now = Time::now();
         let queue = runtime.queue()?;
-        let org = runtime.caching_org(&now);
-        let summary = accessdrift_planner::handle(&event.payload, &org, &queue, &now).await?;
+        let org = runtime.caching_org(now);
+        let summary = accessdrift_planner::handle(&event.payload, &org, &queue, now).await?;
         Ok::<Value, Error>(summary)
     }))
     .await

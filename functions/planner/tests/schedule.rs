@@ -25,7 +25,7 @@ fn the_nightly_schedule_queues_one_sweep_per_account_in_the_worker_s_format() {
         &event,
         &org,
         &queue,
-        "2026-11-24T02:00:03Z",
+        at("2026-11-24T02:00:03Z"),
     ))
     .unwrap();
     assert_eq!(summary["accounts"], 25);
@@ -40,6 +40,16 @@ fn the_nightly_schedule_queues_one_sweep_per_account_in_the_worker_s_format() {
         fail: true,
         ..MemoryQueue::default()
     };
-    let e = block_on(accessdrift_planner::handle(&event, &org, &failing, "t")).unwrap_err();
+    let e = block_on(accessdrift_planner::handle(
+        &event,
+        &org,
+        &failing,
+        at("2026-01-01T00:00:00Z"),
+    ))
+    .unwrap_err();
     assert!(e.to_string().contains("sweep queue"), "{e}");
+}
+
+fn at(text: &str) -> accessdrift_primitives::Time {
+    accessdrift_primitives::Time::parse(text).unwrap()
 }

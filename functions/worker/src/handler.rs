@@ -8,6 +8,7 @@ use accessdrift_controller::Settings;
 use accessdrift_controller::boundary::{Swept, sweep_member};
 use accessdrift_controller::ports::Ports;
 use accessdrift_controller::ports::SweepRequest;
+use accessdrift_primitives::Time;
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use tracing::{error, info, warn};
 
@@ -17,7 +18,7 @@ pub async fn handle<P: Ports>(
     event: &SqsEvent,
     ports: &P,
     settings: &Settings,
-    now: &str,
+    now: Time,
 ) -> SqsBatchResponse {
     let mut failures = Vec::new();
     for record in &event.records {

@@ -1,6 +1,7 @@
 //! `accessdrift-worker`: wiring only; see [`accessdrift_worker::handle`].
 
-use accessdrift_runtime::{Config, Runtime, now};
+use accessdrift_primitives::Time;
+use accessdrift_runtime::{Config, Runtime};
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 
@@ -11,10 +12,10 @@ async fn main() -> Result<(), Error> {
     let runtime = Runtime::start(sdk, Config::from_env()).await?;
     let runtime = &runtime;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
-        let now = now();
-        let services = runtime.services(&now)?;
-        let settings = runtime.settings(&now).await?;
-        let response = accessdrift_worker::handle(&event.payload, &services, &settings, &now).await;
+        let now = Time::now();
+        let services = runtime.services(now)?;
+        let settings = runtime.settings(now).await?;
+        let response = accessdrift_worker::handle(&event.payload, &services, &settings, now).await;
         Ok::<SqsBatchResponse, Error>(response)
     }))
     .await

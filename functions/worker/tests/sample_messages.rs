@@ -58,7 +58,7 @@ fn every_sweep_sample_sweeps_its_account_and_keeps_the_snapshot() {
             &sample(&name),
             &ports,
             &Settings::default(),
-            "2026-11-24T02:00:05Z",
+            at("2026-11-24T02:00:05Z"),
         ));
         assert!(response.batch_item_failures.is_empty(), "{name}");
         assert_eq!(ports.accounts.reads(), ["222222222222"], "{name}");
@@ -88,7 +88,7 @@ fn a_bad_message_is_acknowledged_and_an_unreadable_account_is_a_batch_item_failu
         &event,
         &ports,
         &Settings::default(),
-        "t",
+        at("2026-01-01T00:00:00Z"),
     ));
     let failed: Vec<&str> = response
         .batch_item_failures
@@ -126,7 +126,7 @@ fn a_forged_message_for_an_account_outside_the_organization_is_refused_unread() 
         &event,
         &ports,
         &Settings::default(),
-        "2026-11-24T10:00:05Z",
+        at("2026-11-24T10:00:05Z"),
     ));
     let failed: Vec<&str> = response
         .batch_item_failures
@@ -138,4 +138,8 @@ fn a_forged_message_for_an_account_outside_the_organization_is_refused_unread() 
     assert!(ports.snapshots.get(outside).is_none());
     assert!(ports.store.items.lock().unwrap().is_empty());
     assert!(ports.notifier.sent.lock().unwrap().is_empty());
+}
+
+fn at(text: &str) -> accessdrift_primitives::Time {
+    accessdrift_primitives::Time::parse(text).unwrap()
 }

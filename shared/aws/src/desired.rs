@@ -18,6 +18,7 @@
 //! win). Old parts are deleted afterwards; a reader never follows a head to parts that
 //! are not complete.
 
+use accessdrift_primitives::Time;
 use std::collections::HashMap;
 
 use accessdrift_drift::DesiredState;
@@ -270,7 +271,7 @@ impl DynamoDesiredStore {
         file: &str,
         text: &str,
         by: &str,
-        now: &str,
+        now: Time,
     ) -> Result<ImportReport, DesiredStoreError> {
         if !valid_source(source) {
             return Err(DesiredStoreError::BadSourceName(source.to_string()));
@@ -338,7 +339,7 @@ impl DynamoDesiredStore {
             .item("generation", n(generation))
             .item("parts", n(parts.len() as u64))
             .item("file", s(file))
-            .item("imported_at", s(now))
+            .item("imported_at", s(&now.to_string()))
             .item("imported_by", s(by))
             .item("sha256", s(&stored.sha256))
             .item("resources", n(stored.resources as u64))

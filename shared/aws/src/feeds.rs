@@ -12,6 +12,7 @@ use accessdrift_controller::ports::NotifyError;
 use accessdrift_drift::events::{ASFF_BATCH, asff_batches, state_change_event};
 use accessdrift_drift::lifecycle::StoredFinding;
 use accessdrift_drift::notice::Change;
+use accessdrift_primitives::Time;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use aws_sdk_securityhub::types::{
     AwsSecurityFinding, Recommendation, RecordState, Remediation, Resource, Severity,
@@ -107,7 +108,7 @@ pub struct SecurityHubFeed {
     client: aws_sdk_securityhub::Client,
     product_arn: String,
     region: String,
-    now: String,
+    now: Time,
 }
 
 impl SecurityHubFeed {
@@ -116,7 +117,7 @@ impl SecurityHubFeed {
         client: aws_sdk_securityhub::Client,
         account: &str,
         region: &str,
-        now: &str,
+        now: Time,
     ) -> SecurityHubFeed {
         SecurityHubFeed {
             client,
@@ -124,7 +125,7 @@ impl SecurityHubFeed {
                 "arn:aws:securityhub:{region}:{account}:product/{account}/default"
             ),
             region: region.to_string(),
-            now: now.to_string(),
+            now,
         }
     }
 }
@@ -194,7 +195,7 @@ impl FindingFeed for SecurityHubFeed {
         let records: Vec<StoredFinding> = changes.iter().map(|(r, _)| r.clone()).collect();
         let mut accepted = 0;
         let mut refused = Vec::new();
-        for batch in asff_batches(&records, &self.product_arn, &self.region, &self.now) {
+        for batch in asff_batches(&records, &self.product_arn, &self.region, self.now) {
             debug_assert!(batch.len() <= ASFF_BATCH);
             let findings: Vec<AwsSecurityFinding> = batch.iter().map(to_sdk).collect();
             let sent = findings.len();
@@ -241,6 +242,10 @@ mod tests {
     use accessdrift_drift::lifecycle::reconcile;
     use accessdrift_drift::{Finding, FindingKind, Severity as DriftSeverity};
 
+    fn at(text: &str) -> accessdrift_primitives::Time {
+        accessdrift_primitives::Time::parse(text).unwrap()
+    }
+
     #[test]
     fn the_sdk_finding_carries_every_field_our_asff_document_sets() {
         let f = Finding {
@@ -258,14 +263,14 @@ mod tests {
             summary: "anyone can read-data".into(),
             remedy: "remove statement `Public`".into(),
         };
-        let rec = reconcile(&[], &[f], "2026-11-24T00:00:00Z")
+        let rec = reconcile(&[], &[f], at("2026-11-24T00:00:00Z"))
             .writes
             .remove(0);
         let doc = asff(
             &rec,
             "arn:aws:securityhub:us-east-1:111111111111:product/111111111111/default",
             "us-east-1",
-            "2026-11-24T00:00:00Z",
+            at("2026-11-24T00:00:00Z"),
         );
         let sdk = to_sdk(&doc);
         assert_eq!(sdk.id(), Some("accessdrift/abc"));

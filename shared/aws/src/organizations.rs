@@ -7,6 +7,7 @@
 //! for an account the list does not hold, so an account that joined since the last
 //! nightly listing is not refused.
 
+use accessdrift_primitives::Time;
 use std::collections::BTreeSet;
 use std::sync::{Arc, OnceLock};
 
@@ -73,10 +74,6 @@ impl OrganizationsDirectory {
 }
 
 /// Suspended and closing accounts cannot be read and need no sweep.
-#[allow(
-    deprecated,
-    reason = "`Status` is what the emulator and older Organizations answer; `State` is newer"
-)]
 fn active(status: Option<&AccountStatus>) -> bool {
     matches!(status, None | Some(AccountStatus::Active))
 }
@@ -140,7 +137,8 @@ impl Organization for OrganizationsDirectory {
                 Vec::new()
             });
         }
-        // Breadth-first over nested OUs (at most five levels deep in AWS).
+        // Depth-first over nested OUs (at most five levels deep in AWS); the order does
+        // not matter, every account under the target is collected.
         let mut found = BTreeSet::new();
         let mut parents = vec![target.to_string()];
         while let Some(parent) = parents.pop() {
@@ -213,7 +211,7 @@ impl AccountsCache {
     }
 
     /// The cached list if it was written within [`ACCOUNTS_MAX_AGE`] of `now`.
-    pub async fn recent(&self, now: &str) -> Option<CachedAccounts> {
+    pub async fn recent(&self, now: Time) -> Option<CachedAccounts> {
         self.load().await.filter(|c| is_recent(&c.listed_at, now))
     }
 
@@ -238,18 +236,18 @@ impl AccountsCache {
 
 /// How long the planner's account list is trusted before a function lists the
 /// Organization itself (a little over a day: the planner refreshes it nightly).
-pub const ACCOUNTS_MAX_AGE: jiff::SignedDuration = jiff::SignedDuration::from_hours(26);
+pub const ACCOUNTS_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(26 * 3600);
 
-/// Whether `listed_at` is within [`ACCOUNTS_MAX_AGE`] of `now` (both RFC 3339).
-fn is_recent(listed_at: &str, now: &str) -> bool {
-    let (Ok(then), Ok(now)) = (
-        listed_at.parse::<jiff::Timestamp>(),
-        now.parse::<jiff::Timestamp>(),
-    ) else {
-        return false;
-    };
-    now.duration_since(then) <= ACCOUNTS_MAX_AGE
+/// Whether `listed_at` (as stored, RFC 3339) is within [`ACCOUNTS_MAX_AGE`] of `now`. A
+/// stamp that is not a time, or one from the future (a clock far ahead, a forged
+/// object), is not recent: the Organization is listed again rather than trusted.
+fn is_recent(listed_at: &str, now: Time) -> bool {
+    Time::parse(listed_at)
+        .is_ok_and(|then| then <= now.plus(CLOCK_SKEW) && now.since(then) <= ACCOUNTS_MAX_AGE)
 }
+
+/// How far ahead of this function's clock a stamp may be and still count as now.
+const CLOCK_SKEW: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// The Organization as the event function and the worker see it: the account list
 /// and membership come from the planner's recent list when there is one (read once
@@ -264,7 +262,7 @@ fn is_recent(listed_at: &str, now: &str) -> bool {
 pub struct ListedOrganization {
     inner: OrganizationsDirectory,
     cache: Option<AccountsCache>,
-    now: String,
+    now: Time,
     listed: Arc<OnceLock<Option<BTreeSet<String>>>>,
 }
 
@@ -273,12 +271,12 @@ impl ListedOrganization {
     pub fn new(
         inner: OrganizationsDirectory,
         cache: Option<AccountsCache>,
-        now: impl Into<String>,
+        now: Time,
     ) -> ListedOrganization {
         ListedOrganization {
             inner,
             cache,
-            now: now.into(),
+            now,
             listed: Arc::default(),
         }
     }
@@ -287,7 +285,7 @@ impl ListedOrganization {
     async fn listed(&self) -> Option<&BTreeSet<String>> {
         if self.listed.get().is_none() {
             let recent = match &self.cache {
-                Some(cache) => cache.recent(&self.now).await,
+                Some(cache) => cache.recent(self.now).await,
                 None => None,
             };
             // Another call may have set it meanwhile; both read the same object.
@@ -332,7 +330,7 @@ pub struct CachingDirectory {
     /// Where the list is kept.
     pub cache: Option<AccountsCache>,
     /// The listing's time stamp.
-    pub now: String,
+    pub now: Time,
 }
 
 impl Organization for CachingDirectory {
@@ -340,7 +338,7 @@ impl Organization for CachingDirectory {
         let accounts = self.inner.accounts().await?;
         if let Some(cache) = &self.cache {
             let cached = CachedAccounts {
-                listed_at: self.now.clone(),
+                listed_at: self.now.to_string(),
                 accounts: accounts.clone(),
             };
             if let Err(e) = cache.save(&cached).await {

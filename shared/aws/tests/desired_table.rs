@@ -63,7 +63,7 @@ async fn an_import_round_trips_and_a_second_identical_import_writes_nothing() {
             "desired/credit.yaml",
             CREDIT,
             "alice",
-            "2026-11-24T10:00:00Z",
+            at("2026-11-24T10:00:00Z"),
         )
         .await
         .unwrap();
@@ -97,7 +97,7 @@ async fn an_import_round_trips_and_a_second_identical_import_writes_nothing() {
             "desired/credit.yaml",
             CREDIT,
             "bob",
-            "2026-11-24T11:00:00Z",
+            at("2026-11-24T11:00:00Z"),
         )
         .await
         .unwrap();
@@ -111,7 +111,13 @@ async fn a_rejected_file_lists_every_mistake_and_changes_nothing_stored() {
     let em = Emulator::start();
     let (store, client) = store(&em).await;
     store
-        .import("credit", "desired/credit.yaml", CREDIT, "alice", "t1")
+        .import(
+            "credit",
+            "desired/credit.yaml",
+            CREDIT,
+            "alice",
+            at("2026-01-01T01:00:00Z"),
+        )
         .await
         .unwrap();
     let before = item_count(&client).await;
@@ -126,7 +132,13 @@ resources:
   - arn: arn:aws:s3:::credit-applications
 ";
     let err = store
-        .import("credit", "desired/credit.yaml", bad, "mallory", "t2")
+        .import(
+            "credit",
+            "desired/credit.yaml",
+            bad,
+            "mallory",
+            at("2026-01-01T02:00:00Z"),
+        )
         .await
         .unwrap_err();
     let DesiredStoreError::Invalid(errors) = &err else {
@@ -147,16 +159,34 @@ async fn a_source_cannot_claim_another_sources_resource_but_may_replace_its_own(
     let em = Emulator::start();
     let (store, client) = store(&em).await;
     store
-        .import("credit", "credit.yaml", CREDIT, "alice", "t1")
+        .import(
+            "credit",
+            "credit.yaml",
+            CREDIT,
+            "alice",
+            at("2026-01-01T01:00:00Z"),
+        )
         .await
         .unwrap();
     store
-        .import("risk", "risk.yaml", RISK, "rita", "t1")
+        .import(
+            "risk",
+            "risk.yaml",
+            RISK,
+            "rita",
+            at("2026-01-01T01:00:00Z"),
+        )
         .await
         .unwrap();
 
     let err = store
-        .import("newcomer", "newcomer.yaml", CREDIT, "eve", "t2")
+        .import(
+            "newcomer",
+            "newcomer.yaml",
+            CREDIT,
+            "eve",
+            at("2026-01-01T02:00:00Z"),
+        )
         .await
         .unwrap_err();
     assert!(
@@ -168,7 +198,13 @@ async fn a_source_cannot_claim_another_sources_resource_but_may_replace_its_own(
 
     let edited = CREDIT.replace("read-data: 5", "read-data: 3");
     let r = store
-        .import("credit", "credit.yaml", &edited, "alice", "t3")
+        .import(
+            "credit",
+            "credit.yaml",
+            &edited,
+            "alice",
+            at("2026-01-01T03:00:00Z"),
+        )
         .await
         .unwrap();
     assert_eq!(r.stored.generation, 2);
@@ -207,7 +243,7 @@ async fn a_file_larger_than_one_item_is_split_and_joined_back() {
     }
     assert!(text.len() > 600_000, "{} bytes", text.len());
     let r = store
-        .import("big", "big.yaml", &text, "ops", "t1")
+        .import("big", "big.yaml", &text, "ops", at("2026-01-01T01:00:00Z"))
         .await
         .unwrap();
     assert_eq!(r.stored.resources, 6000);
@@ -219,7 +255,13 @@ async fn racing_imports_of_one_source_leave_one_complete_text() {
     let em = Emulator::start();
     let (store, _) = store(&em).await;
     store
-        .import("credit", "credit.yaml", CREDIT, "alice", "t0")
+        .import(
+            "credit",
+            "credit.yaml",
+            CREDIT,
+            "alice",
+            at("2026-01-01T00:00:00Z"),
+        )
         .await
         .unwrap();
     let texts: Vec<String> = (1..=4)
@@ -253,7 +295,13 @@ async fn futures_join(
         let text = text.clone();
         tasks.spawn(async move {
             store
-                .import("credit", "credit.yaml", &text, &format!("user{i}"), "t1")
+                .import(
+                    "credit",
+                    "credit.yaml",
+                    &text,
+                    &format!("user{i}"),
+                    at("2026-01-01T01:00:00Z"),
+                )
                 .await
         });
     }
@@ -262,4 +310,8 @@ async fn futures_join(
         out.push(r.unwrap());
     }
     out
+}
+
+fn at(text: &str) -> accessdrift_primitives::Time {
+    accessdrift_primitives::Time::parse(text).unwrap()
 }

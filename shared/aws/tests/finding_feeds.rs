@@ -98,7 +98,7 @@ async fn each_state_change_is_one_event_on_the_bus_matching_a_rule_on_detail_fie
                 )
             })
             .collect::<Vec<_>>(),
-        "2026-11-24T00:00:00Z",
+        at("2026-11-24T00:00:00Z"),
     )
     .writes;
     let changes: Vec<_> = records.into_iter().map(|r| (r, Change::New)).collect();
@@ -145,13 +145,13 @@ async fn state_changes_become_security_hub_findings_in_batches_of_100() {
     let found: Vec<Finding> = (0..150)
         .map(|i| finding(&format!("f{i:03}"), Severity::High))
         .collect();
-    let records = reconcile(&[], &found, "2026-11-24T00:00:00Z").writes;
+    let records = reconcile(&[], &found, at("2026-11-24T00:00:00Z")).writes;
     let changes: Vec<_> = records.into_iter().map(|r| (r, Change::New)).collect();
     let feed = SecurityHubFeed::new(
         hub.clone(),
         "123456789012",
         "us-east-1",
-        "2026-11-24T00:00:00Z",
+        at("2026-11-24T00:00:00Z"),
     );
     assert_eq!(feed.publish(&changes).await.unwrap(), 150);
 
@@ -184,4 +184,8 @@ async fn state_changes_become_security_hub_findings_in_batches_of_100() {
     ids.dedup();
     assert_eq!(ids.len(), 150);
     assert_eq!(ids[0], "accessdrift/f000");
+}
+
+fn at(text: &str) -> accessdrift_primitives::Time {
+    accessdrift_primitives::Time::parse(text).unwrap()
 }

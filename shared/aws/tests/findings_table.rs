@@ -49,7 +49,7 @@ async fn findings_round_trip_and_follow_their_lifecycle_through_the_table() {
     let r = reconcile(
         &store.load_account("111111111111").await.unwrap(),
         &found,
-        "2026-11-24T00:00:00Z",
+        at("2026-11-24T00:00:00Z"),
     );
     assert_eq!(r.notices.len(), 2);
     for w in &r.writes {
@@ -67,7 +67,7 @@ async fn findings_round_trip_and_follow_their_lifecycle_through_the_table() {
         store.write(&w).await.unwrap();
     }
     let stored = store.load_account("111111111111").await.unwrap();
-    let r = reconcile(&stored, &found, "2026-11-25T00:00:00Z");
+    let r = reconcile(&stored, &found, at("2026-11-25T00:00:00Z"));
     assert!(r.notices.is_empty());
     for w in &r.writes {
         store.write(w).await.unwrap();
@@ -75,7 +75,7 @@ async fn findings_round_trip_and_follow_their_lifecycle_through_the_table() {
 
     // Drift "a" goes away: resolved.
     let stored = store.load_account("111111111111").await.unwrap();
-    let r = reconcile(&stored, &found[1..], "2026-11-26T00:00:00Z");
+    let r = reconcile(&stored, &found[1..], at("2026-11-26T00:00:00Z"));
     assert_eq!(r.notices.len(), 1);
     for w in &r.writes {
         store.write(w).await.unwrap();
@@ -114,7 +114,11 @@ async fn two_sweeps_writing_the_same_finding_cannot_lose_an_update() {
     create_findings_table(&client, "findings").await.unwrap();
     let store = DynamoFindingStore::new(client, "findings");
 
-    let r = reconcile(&[], &[finding("a", Some("credit-team"))], "t1");
+    let r = reconcile(
+        &[],
+        &[finding("a", Some("credit-team"))],
+        at("2026-01-01T01:00:00Z"),
+    );
     store.write(&r.writes[0]).await.unwrap();
     // Creating it again (a replayed or concurrent first sweep) is refused.
     assert!(matches!(
@@ -124,11 +128,15 @@ async fn two_sweeps_writing_the_same_finding_cannot_lose_an_update() {
 
     // Two sweeps read version 1 and both try to write version 2: one wins.
     let stored = store.load_account("111111111111").await.unwrap();
-    let first = reconcile(&stored, &[], "t2");
-    let second = reconcile(&stored, &[], "t3");
+    let first = reconcile(&stored, &[], at("2026-01-01T02:00:00Z"));
+    let second = reconcile(&stored, &[], at("2026-01-01T03:00:00Z"));
     store.write(&first.writes[0]).await.unwrap();
     assert!(matches!(
         store.write(&second.writes[0]).await,
         Err(StoreError::Conflict(_))
     ));
+}
+
+fn at(text: &str) -> accessdrift_primitives::Time {
+    accessdrift_primitives::Time::parse(text).unwrap()
 }

@@ -146,7 +146,7 @@ async fn a_sweep_on_dynamodb_and_sns_notifies_new_drift_once_and_its_resolution(
         Sinks::new(&store, &notifier, &()),
         "111111111111",
         &found,
-        "2026-11-24T00:00:00Z",
+        at("2026-11-24T00:00:00Z"),
     )
     .await
     .unwrap();
@@ -161,7 +161,7 @@ async fn a_sweep_on_dynamodb_and_sns_notifies_new_drift_once_and_its_resolution(
         Sinks::new(&store, &notifier, &()),
         "111111111111",
         &found,
-        "2026-11-25T00:00:00Z",
+        at("2026-11-25T00:00:00Z"),
     )
     .await
     .unwrap();
@@ -175,7 +175,7 @@ async fn a_sweep_on_dynamodb_and_sns_notifies_new_drift_once_and_its_resolution(
         Sinks::new(&store, &notifier, &()),
         "111111111111",
         &[],
-        "2026-11-26T00:00:00Z",
+        at("2026-11-26T00:00:00Z"),
     )
     .await
     .unwrap();
@@ -187,4 +187,8 @@ async fn a_sweep_on_dynamodb_and_sns_notifies_new_drift_once_and_its_resolution(
         "{}",
         got[0]["Message"]
     );
+}
+
+fn at(text: &str) -> accessdrift_primitives::Time {
+    accessdrift_primitives::Time::parse(text).unwrap()
 }

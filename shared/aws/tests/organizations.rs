@@ -44,7 +44,7 @@ async fn membership_comes_from_the_list_else_describe_account_and_never_from_a_g
             aws_sdk_s3::Client::new(&down),
             "snapshots",
         )),
-        "2026-11-24T09:00:00Z",
+        at("2026-11-24T09:00:00Z"),
     );
     assert!(unreachable.is_member("222222222222").await.is_err());
 
@@ -83,7 +83,7 @@ async fn membership_comes_from_the_list_else_describe_account_and_never_from_a_g
         .unwrap()
         .to_string();
 
-    let org = ListedOrganization::new(directory.clone(), Some(cache), "2026-11-24T09:00:00Z");
+    let org = ListedOrganization::new(directory.clone(), Some(cache), at("2026-11-24T09:00:00Z"));
     assert!(org.is_member(&management).await.unwrap(), "from the list");
     assert!(
         org.is_member(&member).await.unwrap(),
@@ -94,4 +94,8 @@ async fn membership_comes_from_the_list_else_describe_account_and_never_from_a_g
     // An `AttachPolicy` target that is an outside account id holds no accounts.
     assert!(directory.accounts_under(OUTSIDE).await.unwrap().is_empty());
     assert_eq!(directory.accounts_under(&member).await.unwrap(), [member]);
+}
+
+fn at(text: &str) -> accessdrift_primitives::Time {
+    accessdrift_primitives::Time::parse(text).unwrap()
 }

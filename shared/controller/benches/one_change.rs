@@ -63,8 +63,9 @@ fn bench(c: &mut Criterion) {
     let event = bucket_policy_event();
     // The first pass stores the findings (there are none: the desired state is the
     // account's own baseline); the measured ones are the steady state.
-    let handle = |now: &str| block_on(react(&classify(&event), &ports, &settings, now)).unwrap();
-    let first = handle("t0");
+    let handle =
+        |now: &str| block_on(react(&classify(&event), &ports, &settings, at(now))).unwrap();
+    let first = handle("2026-01-01T00:00:00Z");
     let Reaction::Done(work) = first else {
         panic!("{first:?}")
     };
@@ -75,10 +76,18 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("1000 roles, 2000 resources");
     group.sample_size(10);
     group.bench_function("event: one bucket-policy change", |b| {
-        b.iter(|| handle("t1"))
+        b.iter(|| handle("2026-01-01T01:00:00Z"))
     });
     group.bench_function("worker: sweep of the account (collection excluded)", |b| {
-        b.iter(|| block_on(sweep_account(ACCOUNT, &ports, &settings, "t2")).unwrap())
+        b.iter(|| {
+            block_on(sweep_account(
+                ACCOUNT,
+                &ports,
+                &settings,
+                at("2026-01-01T02:00:00Z"),
+            ))
+            .unwrap()
+        })
     });
     // The check a sweep adds before its pass (`newer`): which parts of the stored
     // snapshot an event re-read while the sweep was reading. It parses the stored
@@ -92,3 +101,7 @@ fn bench(c: &mut Criterion) {
 
 criterion_group!(benches, bench);
 criterion_main!(benches);
+
+fn at(text: &str) -> accessdrift_primitives::Time {
+    accessdrift_primitives::Time::parse(text).unwrap()
+}

@@ -15,6 +15,7 @@
 //! Key design choice: "cannot tell" is an error, never "outside" nor "inside". The
 //! invocation fails and is retried; nothing is read meanwhile.
 
+use accessdrift_primitives::Time;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::ports::{Organization, Part, PortError, Ports, SweepRequest};
@@ -58,7 +59,7 @@ pub async fn sweep_member<P: Ports>(
     request: &SweepRequest,
     ports: &P,
     settings: &Settings,
-    now: &str,
+    now: Time,
 ) -> Result<Swept, SweepError> {
     let account = request.account.as_str();
     if !ports.org().is_member(account).await? {
@@ -73,6 +74,10 @@ mod tests {
     use super::*;
     use crate::fakes::{MemoryOrganization, MemoryPorts, block_on};
     use crate::ports::SweepReason;
+
+    fn at(text: &str) -> accessdrift_primitives::Time {
+        accessdrift_primitives::Time::parse(text).unwrap()
+    }
 
     const ACCOUNT: &str = include_str!("../../../examples/credit-account.json");
     const MEMBER: &str = "111111111111";
@@ -98,7 +103,7 @@ mod tests {
         SweepRequest {
             account: account.into(),
             reason: SweepReason::Event,
-            requested_at: "t0".into(),
+            requested_at: "2026-01-01T00:00:00Z".into(),
         }
     }
 
@@ -109,7 +114,7 @@ mod tests {
             &request(OUTSIDE),
             &ports,
             &Settings::default(),
-            "t1",
+            at("2026-01-01T01:00:00Z"),
         ))
         .unwrap();
         assert!(matches!(swept, Swept::OutsideOrganization), "{swept:?}");
@@ -122,7 +127,7 @@ mod tests {
             &request(MEMBER),
             &ports,
             &Settings::default(),
-            "t1",
+            at("2026-01-01T01:00:00Z"),
         ))
         .unwrap();
         assert!(matches!(member, Swept::Done(_)), "{member:?}");
@@ -137,7 +142,7 @@ mod tests {
             &request(MEMBER),
             &ports,
             &Settings::default(),
-            "t1",
+            at("2026-01-01T01:00:00Z"),
         ))
         .unwrap_err();
         assert!(matches!(err, SweepError::Port(_)), "{err}");

@@ -23,6 +23,7 @@ pub mod ports;
 pub mod react;
 pub mod sweep;
 
+use accessdrift_primitives::Time;
 use std::collections::{BTreeMap, BTreeSet};
 
 use accessdrift_access::{AccessOptions, Line, effective_access};
@@ -233,7 +234,7 @@ pub struct Pass<'a> {
     /// How to judge and whom to tell.
     pub settings: &'a Settings,
     /// The pass's time (RFC 3339 UTC).
-    pub now: &'a str,
+    pub now: Time,
     /// Only these resources (an event that re-read just them); `None`: the whole
     /// account. Findings about other resources are left as they are.
     pub scope: Option<&'a BTreeSet<String>>,
@@ -425,7 +426,7 @@ pub async fn sweep_account<P: SweepPorts>(
     account: &str,
     ports: &P,
     settings: &Settings,
-    now: &str,
+    now: Time,
 ) -> Result<AccountSweep, SweepError> {
     let (reader, snapshots) = (ports.reader(), ports.snapshots());
     let read = reader.read_account(account).await?;
@@ -501,6 +502,10 @@ mod tests {
     use accessdrift_drift::notice::{AttributeValue, Notice};
     use accessdrift_snapshot::read_snapshot;
 
+    fn at(text: &str) -> accessdrift_primitives::Time {
+        accessdrift_primitives::Time::parse(text).unwrap()
+    }
+
     const ACCOUNT: &str = include_str!("../../../examples/credit-account.json");
     const DESIRED: &str = include_str!("../../../examples/desired-state.yaml");
 
@@ -528,7 +533,7 @@ mod tests {
                 previous: None,
                 desired: &DesiredRead::default(),
                 settings: &settings,
-                now: "2026-12-07T02:00:00Z",
+                now: at("2026-12-07T02:00:00Z"),
                 scope: None,
             },
             Sinks::new(&store, &notifier, &()),
@@ -561,7 +566,7 @@ mod tests {
                 previous: None,
                 desired: &desired,
                 settings: &settings,
-                now: "2026-11-24T02:00:00Z",
+                now: at("2026-11-24T02:00:00Z"),
                 scope: None,
             },
             Sinks::new(&store, &notifier, &()),
@@ -582,7 +587,7 @@ mod tests {
                 previous: Some(&s),
                 desired: &desired,
                 settings: &settings,
-                now: "2026-11-24T03:00:00Z",
+                now: at("2026-11-24T03:00:00Z"),
                 scope: None,
             },
             Sinks::new(&store, &notifier, &()),
@@ -596,7 +601,7 @@ mod tests {
                 previous: Some(&s),
                 desired: &desired,
                 settings: &settings,
-                now: "2026-11-24T03:00:00Z",
+                now: at("2026-11-24T03:00:00Z"),
                 scope: None,
             },
             Sinks::new(&store, &notifier, &()),
@@ -631,7 +636,7 @@ mod tests {
                 previous: Some(&before),
                 desired: &desired,
                 settings: &settings,
-                now: "t1",
+                now: at("2026-01-01T01:00:00Z"),
                 scope: None,
             },
             Sinks::new(&store, &notifier, &()),
@@ -667,10 +672,10 @@ mod tests {
                     sinks: Sinks::new(&store, &notifier, &()),
                 },
                 &settings,
-                now,
+                at(now),
             ))
         };
-        let first = sweep("t1").unwrap();
+        let first = sweep("2026-01-01T01:00:00Z").unwrap();
         assert!(!first.had_previous);
         assert!(
             snapshots.get("111111111111").is_some(),
@@ -684,14 +689,17 @@ mod tests {
         notifier
             .fail
             .store(100, std::sync::atomic::Ordering::SeqCst);
-        assert!(sweep("t2").is_err(), "notices cannot go out");
+        assert!(
+            sweep("2026-01-01T02:00:00Z").is_err(),
+            "notices cannot go out"
+        );
         assert_eq!(
             snapshots.get("111111111111").as_deref(),
             Some(ACCOUNT),
             "a failed pass keeps the previous snapshot, so the retry sees the change again"
         );
         notifier.fail.store(0, std::sync::atomic::Ordering::SeqCst);
-        let retried = sweep("t3").unwrap();
+        let retried = sweep("2026-01-01T03:00:00Z").unwrap();
         assert!(retried.had_previous);
         assert_eq!(retried.pass.owner_changes.len(), 1);
     }
@@ -746,7 +754,7 @@ mod tests {
                 sinks: Sinks::new(&store, &notifier, &()),
             },
             &settings,
-            "t1",
+            at("2026-01-01T01:00:00Z"),
         ))
         .unwrap();
         let changed = ACCOUNT.replacen(CHANGED_OWNER.0, CHANGED_OWNER.1, 1);
@@ -840,7 +848,7 @@ mod tests {
                 previous: Some(&before),
                 desired: &DesiredRead::default(),
                 settings: &Settings::default(),
-                now: "t1",
+                now: at("2026-01-01T01:00:00Z"),
                 scope: None,
             },
             Sinks::new(&store, &notifier, &()),
@@ -865,7 +873,7 @@ mod tests {
                 previous: None,
                 desired: &whole,
                 settings: &settings,
-                now: "2026-11-24T02:00:00Z",
+                now: at("2026-11-24T02:00:00Z"),
                 scope: None,
             },
             Sinks::new(&store, &notifier, &()),
@@ -878,7 +886,7 @@ mod tests {
                 previous: Some(&snapshot(ACCOUNT)),
                 desired: &desired,
                 settings: &settings,
-                now: "2026-11-25T02:00:00Z",
+                now: at("2026-11-25T02:00:00Z"),
                 scope: None,
             },
             Sinks::new(&store, &notifier, &()),
@@ -1028,7 +1036,7 @@ mod tests {
                 previous: None,
                 desired: &whole,
                 settings: &Settings::default(),
-                now: "t1",
+                now: at("2026-01-01T01:00:00Z"),
                 scope: None,
             },
             Sinks::new(&store, &notifier, &()),

@@ -13,6 +13,7 @@
 //! current state of what the event names, so a duplicate, late or out-of-order event
 //! yields the same findings as a timely one, and the pass itself is idempotent.
 
+use accessdrift_primitives::Time;
 use std::collections::{BTreeMap, BTreeSet};
 
 use accessdrift_snapshot::read_snapshot;
@@ -162,7 +163,7 @@ pub async fn react<P: Ports>(
     classified: &Classified,
     ports: &P,
     settings: &Settings,
-    now: &str,
+    now: Time,
 ) -> Result<Reaction, ReactError> {
     let targets = match &classified.trigger {
         Trigger::Reevaluate(targets) => targets,
@@ -244,7 +245,7 @@ async fn refresh_and_pass_saved<P: Ports>(
     parts: &[Part],
     ports: &P,
     settings: &Settings,
-    now: &str,
+    now: Time,
 ) -> Result<Option<EventPass>, ReactError> {
     for _ in 0..MAX_SAVE_ATTEMPTS {
         match refresh_and_pass(account, parts, ports, settings, now).await {
@@ -278,7 +279,7 @@ async fn refresh_and_pass<P: Ports>(
     parts: &[Part],
     ports: &P,
     settings: &Settings,
-    now: &str,
+    now: Time,
 ) -> Result<Option<EventPass>, Saved> {
     let Some(loaded) = ports.snapshots().load(account).await? else {
         return Ok(None);
@@ -352,7 +353,7 @@ pub struct Plan {
 pub async fn plan<O: Organization, Q: SweepQueue>(
     org: &O,
     queue: &Q,
-    now: &str,
+    now: Time,
 ) -> Result<Plan, PortError> {
     let accounts: BTreeSet<String> = org.accounts().await?.into_iter().collect();
     let requests: Vec<SweepRequest> = accounts
@@ -381,6 +382,10 @@ mod tests {
 
     use super::*;
     use crate::fakes::{MemoryDesired, MemoryOrganization, MemoryPorts, block_on};
+
+    fn at(text: &str) -> accessdrift_primitives::Time {
+        accessdrift_primitives::Time::parse(text).unwrap()
+    }
 
     const ACCOUNT: &str = include_str!("../../../examples/credit-account.json");
     const DESIRED: &str = include_str!("../../../examples/desired-state.yaml");
@@ -435,7 +440,13 @@ mod tests {
         ports.snapshots.put(ID, ACCOUNT);
         ports.accounts.set(ID, ACCOUNT);
         let classified = bucket_policy_event();
-        let reaction = block_on(react(&classified, &ports, &Settings::default(), "t1")).unwrap();
+        let reaction = block_on(react(
+            &classified,
+            &ports,
+            &Settings::default(),
+            at("2026-01-01T01:00:00Z"),
+        ))
+        .unwrap();
         let Reaction::Done(work) = reaction else {
             panic!("{reaction:?}")
         };
@@ -459,7 +470,13 @@ mod tests {
         let mut ports = ports();
         ports.accounts.set(ID, ACCOUNT);
         let settings = Settings::default();
-        let full = block_on(crate::sweep_account(ID, &ports, &settings, "t1")).unwrap();
+        let full = block_on(crate::sweep_account(
+            ID,
+            &ports,
+            &settings,
+            at("2026-01-01T01:00:00Z"),
+        ))
+        .unwrap();
         let table = "arn:aws:dynamodb:us-east-1:111111111111:table/credit-decisions";
         let status_of = |ports: &MemoryPorts, pick: &dyn Fn(&str) -> bool| -> Vec<Status> {
             let items = ports.store.items.lock().unwrap();
@@ -485,7 +502,13 @@ mod tests {
             "PutResourcePolicy",
             serde_json::json!({"resourceArn": table, "policy": "{}"}),
         );
-        let reaction = block_on(react(&changed, &ports, &settings, "t2")).unwrap();
+        let reaction = block_on(react(
+            &changed,
+            &ports,
+            &settings,
+            at("2026-01-01T02:00:00Z"),
+        ))
+        .unwrap();
         let Reaction::Done(work) = reaction else {
             panic!("{reaction:?}")
         };
@@ -511,17 +534,35 @@ mod tests {
         ports.snapshots.put(ID, ACCOUNT);
         ports.accounts.set(ID, ACCOUNT);
         let classified = bucket_policy_event();
-        block_on(react(&classified, &ports, &Settings::default(), "t1")).unwrap();
+        block_on(react(
+            &classified,
+            &ports,
+            &Settings::default(),
+            at("2026-01-01T01:00:00Z"),
+        ))
+        .unwrap();
         let sent = ports.notifier.sent.lock().unwrap().len();
         assert!(sent > 0, "the example account has drift");
         // The same event delivered twice: nothing to write, nothing to send.
-        let replay = block_on(react(&classified, &ports, &Settings::default(), "t1")).unwrap();
+        let replay = block_on(react(
+            &classified,
+            &ports,
+            &Settings::default(),
+            at("2026-01-01T01:00:00Z"),
+        ))
+        .unwrap();
         let Reaction::Done(work) = replay else {
             panic!("{replay:?}")
         };
         assert_eq!(work.passes[0].report.sweep.written, 0);
         // Later (or out of order): findings are only seen again, never re-notified.
-        block_on(react(&classified, &ports, &Settings::default(), "t2")).unwrap();
+        block_on(react(
+            &classified,
+            &ports,
+            &Settings::default(),
+            at("2026-01-01T02:00:00Z"),
+        ))
+        .unwrap();
         assert_eq!(ports.notifier.sent.lock().unwrap().len(), sent);
     }
 
@@ -533,7 +574,7 @@ mod tests {
             &bucket_policy_event(),
             &ports,
             &Settings::default(),
-            "t1",
+            at("2026-01-01T01:00:00Z"),
         ))
         .unwrap();
         let Reaction::Done(work) = reaction else {
@@ -545,7 +586,7 @@ mod tests {
             [SweepRequest {
                 account: ID.into(),
                 reason: SweepReason::Event,
-                requested_at: "t1".into()
+                requested_at: "2026-01-01T01:00:00Z".into()
             }]
         );
     }
@@ -575,8 +616,13 @@ mod tests {
                 "attributeName": "Policy", "attributeValue": "{}"}),
         );
         for classified in [grant, topic] {
-            let reaction =
-                block_on(react(&classified, &ports, &Settings::default(), "t1")).unwrap();
+            let reaction = block_on(react(
+                &classified,
+                &ports,
+                &Settings::default(),
+                at("2026-01-01T01:00:00Z"),
+            ))
+            .unwrap();
             let Reaction::Done(work) = reaction else {
                 panic!("{reaction:?}")
             };
@@ -601,7 +647,7 @@ mod tests {
             &bucket_policy_event(),
             &ports,
             &Settings::default(),
-            "t1",
+            at("2026-01-01T01:00:00Z"),
         ))
         .unwrap_err();
         assert!(matches!(err, ReactError::Port(_)), "{err}");
@@ -619,13 +665,25 @@ mod tests {
             "UpdateAssumeRolePolicy",
             serde_json::json!({"roleName": "ci", "policyDocument": "{}"}),
         );
-        block_on(react(&trust, &ports, &Settings::default(), "t1")).unwrap();
+        block_on(react(
+            &trust,
+            &ports,
+            &Settings::default(),
+            at("2026-01-01T01:00:00Z"),
+        ))
+        .unwrap();
         let group = event(
             "iam.amazonaws.com",
             "PutGroupPolicy",
             serde_json::json!({"groupName": "analysts", "policyName": "p", "policyDocument": "{}"}),
         );
-        block_on(react(&group, &ports, &Settings::default(), "t2")).unwrap();
+        block_on(react(
+            &group,
+            &ports,
+            &Settings::default(),
+            at("2026-01-01T02:00:00Z"),
+        ))
+        .unwrap();
         let parts: Vec<Vec<Part>> = ports
             .accounts
             .refreshed()
@@ -649,7 +707,13 @@ mod tests {
             "UpdatePolicy",
             serde_json::json!({"policyId": "p-examplescp1", "content": "{}"}),
         );
-        let reaction = block_on(react(&update, &ports, &Settings::default(), "t1")).unwrap();
+        let reaction = block_on(react(
+            &update,
+            &ports,
+            &Settings::default(),
+            at("2026-01-01T01:00:00Z"),
+        ))
+        .unwrap();
         assert!(matches!(reaction, Reaction::Done(_)), "{reaction:?}");
         let queued: Vec<String> = ports
             .queue
@@ -665,16 +729,34 @@ mod tests {
         let ports = ports();
         let failed = classify_json(&bucket_policy_event_with_error().to_string());
         assert!(matches!(
-            block_on(react(&failed, &ports, &Settings::default(), "t")).unwrap(),
+            block_on(react(
+                &failed,
+                &ports,
+                &Settings::default(),
+                at("2026-01-01T00:00:00Z")
+            ))
+            .unwrap(),
             Reaction::Ignored(IgnoreReason::FailedCall { .. })
         ));
         let unknown = event("ec2.amazonaws.com", "RunInstances", serde_json::json!({}));
         assert!(matches!(
-            block_on(react(&unknown, &ports, &Settings::default(), "t")).unwrap(),
+            block_on(react(
+                &unknown,
+                &ports,
+                &Settings::default(),
+                at("2026-01-01T00:00:00Z")
+            ))
+            .unwrap(),
             Reaction::Unknown { .. }
         ));
         let invalid = event("s3.amazonaws.com", "PutBucketPolicy", serde_json::json!({}));
-        let err = block_on(react(&invalid, &ports, &Settings::default(), "t")).unwrap_err();
+        let err = block_on(react(
+            &invalid,
+            &ports,
+            &Settings::default(),
+            at("2026-01-01T00:00:00Z"),
+        ))
+        .unwrap_err();
         assert!(err.to_string().contains("PutBucketPolicy"), "{err}");
         assert!(ports.queue.requests().is_empty());
         assert!(ports.accounts.refreshed().is_empty());
@@ -693,7 +775,7 @@ mod tests {
     #[test]
     fn the_plan_queues_one_nightly_sweep_per_account() {
         let ports = ports();
-        let plan = block_on(plan(&ports.org, &ports.queue, "t0")).unwrap();
+        let plan = block_on(plan(&ports.org, &ports.queue, at("2026-01-01T00:00:00Z"))).unwrap();
         assert_eq!(
             plan,
             Plan {
@@ -707,7 +789,14 @@ mod tests {
             fail: true,
             ..Default::default()
         };
-        assert!(block_on(super::plan(&ports.org, &failing, "t0")).is_err());
+        assert!(
+            block_on(super::plan(
+                &ports.org,
+                &failing,
+                at("2026-01-01T00:00:00Z")
+            ))
+            .is_err()
+        );
     }
 
     #[test]
@@ -766,7 +855,7 @@ mod tests {
             &bucket_policy_event(),
             &ports,
             &Settings::default(),
-            "t1",
+            at("2026-01-01T01:00:00Z"),
         ))
         .unwrap();
         assert!(matches!(reaction, Reaction::Done(_)), "{reaction:?}");
@@ -796,7 +885,7 @@ mod tests {
             &bucket_policy_event(),
             &ports,
             &Settings::default(),
-            "t1",
+            at("2026-01-01T01:00:00Z"),
         ));
         assert!(
             matches!(

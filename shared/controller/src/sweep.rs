@@ -9,6 +9,7 @@
 //! returned). Delivery: a digest that cannot be sent leaves its findings "notice
 //! pending", so the next sweep sends it; a sent digest is marked, so it is never sent twice.
 
+use accessdrift_primitives::Time;
 use std::collections::{BTreeMap, BTreeSet};
 
 use accessdrift_drift::lifecycle::{Evidence, StoredFinding, mark_notified, reconcile_with};
@@ -104,7 +105,7 @@ pub async fn sweep<S: FindingStore, N: Notifier, F: FindingFeed>(
     sinks: Sinks<'_, S, N, F>,
     account: &str,
     found: &[Finding],
-    now: &str,
+    now: Time,
 ) -> Result<SweepReport, StoreError> {
     sweep_scoped(
         sinks,
@@ -146,7 +147,7 @@ pub async fn sweep_scoped<S: FindingStore, N: Notifier, F: FindingFeed>(
     account: &str,
     scope: Scope<'_>,
     found: &[Finding],
-    now: &str,
+    now: Time,
     routing: Routing<'_>,
 ) -> Result<SweepReport, StoreError> {
     let scoped: Vec<Finding>;
@@ -280,6 +281,10 @@ mod tests {
     use accessdrift_drift::lifecycle::Status;
     use accessdrift_drift::model::{FindingKind, Severity};
 
+    fn at(text: &str) -> accessdrift_primitives::Time {
+        accessdrift_primitives::Time::parse(text).unwrap()
+    }
+
     fn finding(id: &str, owner: &str) -> Finding {
         Finding {
             id: id.into(),
@@ -311,7 +316,7 @@ mod tests {
             Sinks::new(&store, &notifier, &()),
             "111111111111",
             &found,
-            "t1",
+            at("2026-01-01T01:00:00Z"),
         ))
         .unwrap();
         assert_eq!((r.written, r.sent), (3, 2), "two owners, two digests");
@@ -319,7 +324,7 @@ mod tests {
             Sinks::new(&store, &notifier, &()),
             "111111111111",
             &found,
-            "t2",
+            at("2026-01-01T02:00:00Z"),
         ))
         .unwrap();
         assert_eq!(r.sent, 0, "the same drift never notifies twice");
@@ -336,7 +341,7 @@ mod tests {
             Sinks::new(&store, &notifier, &()),
             "111111111111",
             &found,
-            "t1",
+            at("2026-01-01T01:00:00Z"),
         ))
         .unwrap();
         assert_eq!(r.pending_owners, ["credit-team"]);
@@ -344,7 +349,7 @@ mod tests {
             Sinks::new(&store, &notifier, &()),
             "111111111111",
             &found,
-            "t2",
+            at("2026-01-01T02:00:00Z"),
         ))
         .unwrap();
         assert_eq!(r.sent, 1, "the pending notice goes out now");
@@ -352,7 +357,7 @@ mod tests {
             Sinks::new(&store, &notifier, &()),
             "111111111111",
             &found,
-            "t3",
+            at("2026-01-01T03:00:00Z"),
         ))
         .unwrap();
         assert_eq!(r.sent, 0);
@@ -370,21 +375,21 @@ mod tests {
             Sinks::new(&store, &notifier, &feed),
             account,
             &a,
-            "t1",
+            at("2026-01-01T01:00:00Z"),
         ))
         .unwrap();
         block_on(sweep(
             Sinks::new(&store, &notifier, &feed),
             account,
             &a,
-            "t2",
+            at("2026-01-01T02:00:00Z"),
         ))
         .unwrap();
         let r = block_on(sweep(
             Sinks::new(&store, &notifier, &feed),
             account,
             &[],
-            "t3",
+            at("2026-01-01T03:00:00Z"),
         ))
         .unwrap();
         assert_eq!(r.published, 1);
@@ -404,7 +409,7 @@ mod tests {
             Sinks::new(&store, &notifier, &broken),
             account,
             &a,
-            "t4",
+            at("2026-01-01T04:00:00Z"),
         ))
         .unwrap();
         assert_eq!(r.feed_errors, ["notices: bus is gone"]);
@@ -420,7 +425,7 @@ mod tests {
             Sinks::new(&store, &notifier, &()),
             "111111111111",
             &found,
-            "t1",
+            at("2026-01-01T01:00:00Z"),
         ))
         .unwrap();
         *store.steal_next_write.lock().unwrap() = true;
@@ -428,7 +433,7 @@ mod tests {
             Sinks::new(&store, &notifier, &()),
             "111111111111",
             &[],
-            "t2",
+            at("2026-01-01T02:00:00Z"),
         ))
         .unwrap();
         assert_eq!(r.retries, 1);

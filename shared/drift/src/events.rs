@@ -4,6 +4,7 @@
 //!
 //! Pure rendering: the AWS adapters send what these functions build.
 
+use accessdrift_primitives::Time;
 use serde_json::{Value, json};
 
 use crate::lifecycle::{Status, StoredFinding};
@@ -68,7 +69,7 @@ fn asff_resource_type(arn: &str) -> &'static str {
 
 /// One finding in ASFF. `product_arn` is the account's default product ARN
 /// (`arn:aws:securityhub:REGION:ACCOUNT:product/ACCOUNT/default`); times are RFC 3339.
-pub fn asff(record: &StoredFinding, product_arn: &str, region: &str, now: &str) -> Value {
+pub fn asff(record: &StoredFinding, product_arn: &str, region: &str, now: Time) -> Value {
     let f = &record.finding;
     let workflow = match record.status {
         Status::Open => "NEW",
@@ -90,7 +91,7 @@ pub fn asff(record: &StoredFinding, product_arn: &str, region: &str, now: &str) 
         "FirstObservedAt": record.first_seen,
         "LastObservedAt": record.last_seen,
         "CreatedAt": record.first_seen,
-        "UpdatedAt": now,
+        "UpdatedAt": now.to_string(),
         "Severity": {"Label": asff_severity(f.severity)},
         "Title": truncate(&f.summary, 256),
         "Description": truncate(&format!("{} Fix: {}", f.summary, f.remedy), 1024),
@@ -111,7 +112,7 @@ pub fn asff_batches(
     records: &[StoredFinding],
     product_arn: &str,
     region: &str,
-    now: &str,
+    now: Time,
 ) -> Vec<Vec<Value>> {
     records
         .chunks(ASFF_BATCH)
@@ -140,6 +141,10 @@ mod tests {
     use crate::lifecycle::reconcile;
     use crate::model::{Finding, FindingKind};
 
+    fn at(text: &str) -> accessdrift_primitives::Time {
+        accessdrift_primitives::Time::parse(text).unwrap()
+    }
+
     fn finding(id: &str) -> Finding {
         Finding {
             id: id.into(),
@@ -160,7 +165,7 @@ mod tests {
 
     #[test]
     fn state_change_events_carry_the_change_for_rules_to_match() {
-        let r = reconcile(&[], &[finding("a")], "2026-11-24T00:00:00Z");
+        let r = reconcile(&[], &[finding("a")], at("2026-11-24T00:00:00Z"));
         let e = state_change_event(&r.writes[0], Change::New, "default");
         assert_eq!(e["Source"], EVENT_SOURCE);
         let detail: Value = serde_json::from_str(e["Detail"].as_str().unwrap()).unwrap();
@@ -171,12 +176,12 @@ mod tests {
 
     #[test]
     fn asff_maps_severity_status_and_resource_type() {
-        let r = reconcile(&[], &[finding("a")], "2026-11-24T00:00:00Z");
+        let r = reconcile(&[], &[finding("a")], at("2026-11-24T00:00:00Z"));
         let a = asff(
             &r.writes[0],
             "arn:aws:securityhub:us-east-1:111111111111:product/111111111111/default",
             "us-east-1",
-            "2026-11-24T00:00:00Z",
+            at("2026-11-24T00:00:00Z"),
         );
         assert_eq!(a["Severity"]["Label"], "CRITICAL");
         assert_eq!(a["Workflow"]["Status"], "NEW");
@@ -188,8 +193,8 @@ mod tests {
     #[test]
     fn asff_batches_hold_at_most_100() {
         let found: Vec<Finding> = (0..250).map(|i| finding(&format!("f{i}"))).collect();
-        let r = reconcile(&[], &found, "t");
-        let batches = asff_batches(&r.writes, "p", "us-east-1", "t");
+        let r = reconcile(&[], &found, at("2026-01-01T00:00:00Z"));
+        let batches = asff_batches(&r.writes, "p", "us-east-1", at("2026-01-01T00:00:00Z"));
         assert_eq!(
             batches.iter().map(Vec::len).collect::<Vec<_>>(),
             [100, 100, 50]

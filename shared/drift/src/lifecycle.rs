@@ -23,6 +23,8 @@
 
 use std::collections::BTreeMap;
 
+use accessdrift_primitives::Time;
+
 use crate::model::{Finding, FindingKind};
 use crate::notice::{Change, NoticeItem};
 
@@ -62,8 +64,16 @@ pub struct Suppression {
     pub reason: String,
     /// Who decided.
     pub by: String,
-    /// Until when (RFC 3339 UTC; compared as text, which orders correctly for that form).
+    /// Until when (RFC 3339 UTC, as stored).
     pub until: String,
+}
+
+impl Suppression {
+    /// Whether it has ended by `now`. An end that is not a time (a hand-edited item)
+    /// counts as ended: the finding shows again rather than staying hidden on a guess.
+    pub fn has_expired(&self, now: Time) -> bool {
+        Time::parse(&self.until).map_or(true, |until| until <= now)
+    }
 }
 
 /// One step of a finding's history.
@@ -176,7 +186,7 @@ impl<'a> Unevaluated<'a> {
 /// Reconciles one account's stored findings with the findings of a sweep of that
 /// account, at `now` (RFC 3339 UTC). Absent findings resolve unless the pass's own
 /// `could-not-evaluate` findings cover them (see [`reconcile_with`]).
-pub fn reconcile(stored: &[StoredFinding], found: &[Finding], now: &str) -> Reconciled {
+pub fn reconcile(stored: &[StoredFinding], found: &[Finding], now: Time) -> Reconciled {
     reconcile_with(stored, found, now, &())
 }
 
@@ -186,7 +196,7 @@ pub fn reconcile(stored: &[StoredFinding], found: &[Finding], now: &str) -> Reco
 pub fn reconcile_with(
     stored: &[StoredFinding],
     found: &[Finding],
-    now: &str,
+    now: Time,
     evidence: &dyn Evidence,
 ) -> Reconciled {
     let unevaluated = Unevaluated::of(found);
@@ -243,10 +253,7 @@ pub fn reconcile_with(
                         change = Some(Change::Reopened);
                     }
                     Status::Suppressed => {
-                        let expired = old
-                            .suppression
-                            .as_ref()
-                            .is_none_or(|s| s.until.as_str() <= now);
+                        let expired = old.suppression.as_ref().is_none_or(|s| s.has_expired(now));
                         if expired {
                             record.status = Status::Open;
                             record.suppression = None;
@@ -390,7 +397,7 @@ pub fn mark_notified(records: &[StoredFinding], ids: &[&str]) -> Vec<StoredFindi
 pub fn suppress(
     record: &StoredFinding,
     suppression: Suppression,
-    now: &str,
+    now: Time,
 ) -> Option<StoredFinding> {
     if record.status != Status::Open {
         return None;
@@ -414,7 +421,7 @@ pub fn suppress(
 /// finding is not suppressed. The finding is open again and owes a `reopened` notice,
 /// exactly as when a suppression expires, so the owner hears at the next sweep (which
 /// resolves it instead if the drift is gone by then).
-pub fn unsuppress(record: &StoredFinding, by: &str, now: &str) -> Option<StoredFinding> {
+pub fn unsuppress(record: &StoredFinding, by: &str, now: Time) -> Option<StoredFinding> {
     if record.status != Status::Suppressed {
         return None;
     }
@@ -435,6 +442,31 @@ pub fn unsuppress(record: &StoredFinding, by: &str, now: &str) -> Option<StoredF
 mod tests {
     use super::*;
     use crate::model::{FindingKind, GrantRef, Severity};
+
+    fn at(text: &str) -> accessdrift_primitives::Time {
+        accessdrift_primitives::Time::parse(text).unwrap()
+    }
+
+    #[test]
+    fn a_suppression_ends_by_time_not_by_text_and_an_unreadable_end_has_ended() {
+        let until = |u: &str| Suppression {
+            reason: "accepted".into(),
+            by: "alice".into(),
+            until: u.into(),
+        };
+        let now = at("2026-12-07T15:00:00Z");
+        // As text "…T16:00:00+02:00" sorts after "…T15:00:00Z"; as a time it is 14:00 UTC.
+        assert!(until("2026-12-07T16:00:00+02:00").has_expired(now));
+        assert!(!until("2026-12-07T15:00:00.5Z").has_expired(now));
+        assert!(
+            until("2026-12-07T15:00:00Z").has_expired(now),
+            "the end is exclusive"
+        );
+        assert!(
+            until("next tuesday").has_expired(now),
+            "shown again, not hidden on a guess"
+        );
+    }
 
     fn finding(id: &str, severity: Severity) -> Finding {
         Finding {
@@ -482,13 +514,21 @@ mod tests {
     fn new_then_same_drift_notifies_once() {
         let mut stored = Vec::new();
         let f = finding("a", Severity::High);
-        let r = reconcile(&stored, std::slice::from_ref(&f), "2026-11-24T00:00:00Z");
+        let r = reconcile(
+            &stored,
+            std::slice::from_ref(&f),
+            at("2026-11-24T00:00:00Z"),
+        );
         assert_eq!(changes(&r), [Change::New]);
         apply(&mut stored, r.writes);
         let sent = mark_notified(&stored, &["a"]);
         apply(&mut stored, sent);
 
-        let r = reconcile(&stored, std::slice::from_ref(&f), "2026-11-25T00:00:00Z");
+        let r = reconcile(
+            &stored,
+            std::slice::from_ref(&f),
+            at("2026-11-25T00:00:00Z"),
+        );
         assert!(
             r.notices.is_empty(),
             "the same open drift never notifies again"
@@ -502,13 +542,21 @@ mod tests {
     fn resolved_then_reopened_with_history() {
         let mut stored = Vec::new();
         let f = finding("a", Severity::High);
-        let r = reconcile(&stored, std::slice::from_ref(&f), "t1");
+        let r = reconcile(
+            &stored,
+            std::slice::from_ref(&f),
+            at("2026-01-01T01:00:00Z"),
+        );
         apply(&mut stored, r.writes);
-        let r = reconcile(&stored, &[], "t2");
+        let r = reconcile(&stored, &[], at("2026-01-01T02:00:00Z"));
         assert_eq!(changes(&r), [Change::Resolved]);
         apply(&mut stored, r.writes);
         assert_eq!(stored[0].status, Status::Resolved);
-        let r = reconcile(&stored, std::slice::from_ref(&f), "t3");
+        let r = reconcile(
+            &stored,
+            std::slice::from_ref(&f),
+            at("2026-01-01T03:00:00Z"),
+        );
         assert_eq!(changes(&r), [Change::Reopened]);
         apply(&mut stored, r.writes);
         let notes: Vec<&str> = stored[0].history.iter().map(|h| h.note.as_str()).collect();
@@ -518,11 +566,19 @@ mod tests {
     #[test]
     fn a_change_in_severity_or_grants_notifies_as_changed() {
         let mut stored = Vec::new();
-        let r = reconcile(&stored, &[finding("a", Severity::Medium)], "t1");
+        let r = reconcile(
+            &stored,
+            &[finding("a", Severity::Medium)],
+            at("2026-01-01T01:00:00Z"),
+        );
         apply(&mut stored, r.writes);
         let sent = mark_notified(&stored, &["a"]);
         apply(&mut stored, sent);
-        let r = reconcile(&stored, &[finding("a", Severity::High)], "t2");
+        let r = reconcile(
+            &stored,
+            &[finding("a", Severity::High)],
+            at("2026-01-01T02:00:00Z"),
+        );
         assert_eq!(changes(&r), [Change::Changed]);
     }
 
@@ -530,15 +586,27 @@ mod tests {
     fn a_notice_that_failed_is_owed_until_sent_and_never_twice() {
         let mut stored = Vec::new();
         let f = finding("a", Severity::High);
-        let r = reconcile(&stored, std::slice::from_ref(&f), "t1");
+        let r = reconcile(
+            &stored,
+            std::slice::from_ref(&f),
+            at("2026-01-01T01:00:00Z"),
+        );
         apply(&mut stored, r.writes);
         // The send failed: nothing marked. The next sweep owes it still.
-        let r = reconcile(&stored, std::slice::from_ref(&f), "t2");
+        let r = reconcile(
+            &stored,
+            std::slice::from_ref(&f),
+            at("2026-01-01T02:00:00Z"),
+        );
         assert_eq!(changes(&r), [Change::New]);
         apply(&mut stored, r.writes);
         let sent = mark_notified(&stored, &["a"]);
         apply(&mut stored, sent);
-        let r = reconcile(&stored, std::slice::from_ref(&f), "t3");
+        let r = reconcile(
+            &stored,
+            std::slice::from_ref(&f),
+            at("2026-01-01T03:00:00Z"),
+        );
         assert!(r.notices.is_empty());
     }
 
@@ -546,7 +614,11 @@ mod tests {
     fn suppression_holds_until_it_expires_then_reopens() {
         let mut stored = Vec::new();
         let f = finding("a", Severity::High);
-        let r = reconcile(&stored, std::slice::from_ref(&f), "2026-11-24T00:00:00Z");
+        let r = reconcile(
+            &stored,
+            std::slice::from_ref(&f),
+            at("2026-11-24T00:00:00Z"),
+        );
         apply(&mut stored, r.writes);
         let sent = mark_notified(&stored, &["a"]);
         apply(&mut stored, sent);
@@ -557,15 +629,23 @@ mod tests {
                 by: "alice".into(),
                 until: "2026-12-01T00:00:00Z".into(),
             },
-            "2026-11-24T01:00:00Z",
+            at("2026-11-24T01:00:00Z"),
         )
         .unwrap();
         apply(&mut stored, vec![s]);
-        let r = reconcile(&stored, std::slice::from_ref(&f), "2026-11-25T00:00:00Z");
+        let r = reconcile(
+            &stored,
+            std::slice::from_ref(&f),
+            at("2026-11-25T00:00:00Z"),
+        );
         assert!(r.notices.is_empty(), "suppressed drift is quiet");
         apply(&mut stored, r.writes);
         assert_eq!(stored[0].status, Status::Suppressed);
-        let r = reconcile(&stored, std::slice::from_ref(&f), "2026-12-02T00:00:00Z");
+        let r = reconcile(
+            &stored,
+            std::slice::from_ref(&f),
+            at("2026-12-02T00:00:00Z"),
+        );
         assert_eq!(changes(&r), [Change::Reopened]);
         apply(&mut stored, r.writes);
         assert_eq!(stored[0].status, Status::Open);
@@ -576,11 +656,19 @@ mod tests {
     fn replaying_the_same_sweep_changes_nothing_notifiable() {
         let mut stored = Vec::new();
         let f = finding("a", Severity::High);
-        let r = reconcile(&stored, std::slice::from_ref(&f), "t1");
+        let r = reconcile(
+            &stored,
+            std::slice::from_ref(&f),
+            at("2026-01-01T01:00:00Z"),
+        );
         apply(&mut stored, r.writes);
         let sent = mark_notified(&stored, &["a"]);
         apply(&mut stored, sent);
-        let r = reconcile(&stored, std::slice::from_ref(&f), "t1");
+        let r = reconcile(
+            &stored,
+            std::slice::from_ref(&f),
+            at("2026-01-01T01:00:00Z"),
+        );
         assert!(r.notices.is_empty());
         assert!(
             r.writes.is_empty(),
@@ -593,12 +681,16 @@ mod tests {
     fn unsuppress_reopens_with_history_and_a_notice_owed() {
         let mut stored = Vec::new();
         let f = finding("a", Severity::High);
-        let r = reconcile(&stored, std::slice::from_ref(&f), "2026-11-24T00:00:00Z");
+        let r = reconcile(
+            &stored,
+            std::slice::from_ref(&f),
+            at("2026-11-24T00:00:00Z"),
+        );
         apply(&mut stored, r.writes);
         let sent = mark_notified(&stored, &["a"]);
         apply(&mut stored, sent);
         assert!(
-            unsuppress(&stored[0], "bob", "2026-11-24T01:00:00Z").is_none(),
+            unsuppress(&stored[0], "bob", at("2026-11-24T01:00:00Z")).is_none(),
             "an open finding has nothing to lift"
         );
         let s = suppress(
@@ -608,11 +700,11 @@ mod tests {
                 by: "alice".into(),
                 until: "2026-12-01T00:00:00Z".into(),
             },
-            "2026-11-24T01:00:00Z",
+            at("2026-11-24T01:00:00Z"),
         )
         .unwrap();
         apply(&mut stored, vec![s]);
-        let u = unsuppress(&stored[0], "bob", "2026-11-24T02:00:00Z").unwrap();
+        let u = unsuppress(&stored[0], "bob", at("2026-11-24T02:00:00Z")).unwrap();
         apply(&mut stored, vec![u]);
         let r = &stored[0];
         assert_eq!(r.status, Status::Open);
@@ -623,10 +715,14 @@ mod tests {
             (last.at.as_str(), last.status, last.note.as_str()),
             ("2026-11-24T02:00:00Z", Status::Open, "unsuppressed by bob")
         );
-        assert!(unsuppress(r, "bob", "2026-11-24T03:00:00Z").is_none());
+        assert!(unsuppress(r, "bob", at("2026-11-24T03:00:00Z")).is_none());
 
         // The next sweep sends the owed notice once.
-        let r = reconcile(&stored, std::slice::from_ref(&f), "2026-11-25T00:00:00Z");
+        let r = reconcile(
+            &stored,
+            std::slice::from_ref(&f),
+            at("2026-11-25T00:00:00Z"),
+        );
         assert_eq!(changes(&r), [Change::Reopened]);
     }
 
@@ -647,14 +743,22 @@ mod tests {
     fn a_finding_on_a_resource_that_could_not_be_evaluated_is_held_not_resolved() {
         let mut stored = Vec::new();
         let f = finding("a", Severity::High);
-        let r = reconcile(&stored, std::slice::from_ref(&f), "t1");
+        let r = reconcile(
+            &stored,
+            std::slice::from_ref(&f),
+            at("2026-01-01T01:00:00Z"),
+        );
         apply(&mut stored, r.writes);
         let w = mark_notified(&stored, &["a"]);
         apply(&mut stored, w);
         // The bucket's policy could not be read this time: its rows are gone, but that
         // is no evidence that the drift is.
         let unreadable = could_not_evaluate(&f.resource, None);
-        let r = reconcile(&stored, std::slice::from_ref(&unreadable), "t2");
+        let r = reconcile(
+            &stored,
+            std::slice::from_ref(&unreadable),
+            at("2026-01-01T02:00:00Z"),
+        );
         assert_eq!(changes(&r), [Change::New, Change::Held], "{r:?}");
         apply(&mut stored, r.writes);
         let a = stored.iter().find(|s| s.finding.id == "a").unwrap();
@@ -675,11 +779,15 @@ mod tests {
         // while it is not sent.
         let w = mark_notified(&stored, &["a", "cne-arn:aws:s3:::credit-applications"]);
         apply(&mut stored, w);
-        let r = reconcile(&stored, std::slice::from_ref(&unreadable), "t3");
+        let r = reconcile(
+            &stored,
+            std::slice::from_ref(&unreadable),
+            at("2026-01-01T03:00:00Z"),
+        );
         assert!(r.writes.iter().all(|w| w.finding.id != "a"), "{r:?}");
         assert!(r.notices.is_empty(), "{r:?}");
         // Readable again and the drift is gone: now it resolves.
-        let r = reconcile(&stored, &[], "t4");
+        let r = reconcile(&stored, &[], at("2026-01-01T04:00:00Z"));
         apply(&mut stored, r.writes);
         let a = stored.iter().find(|s| s.finding.id == "a").unwrap();
         assert_eq!(a.status, Status::Resolved);
@@ -691,14 +799,27 @@ mod tests {
         let mut stored = Vec::new();
         let f = finding("a", Severity::High);
         let role = f.principal.clone().unwrap();
-        let w = reconcile(&stored, std::slice::from_ref(&f), "t1").writes;
+        let w = reconcile(
+            &stored,
+            std::slice::from_ref(&f),
+            at("2026-01-01T01:00:00Z"),
+        )
+        .writes;
         apply(&mut stored, w);
         let unreadable = could_not_evaluate(&role, Some(&role));
-        let r = reconcile(&stored, std::slice::from_ref(&unreadable), "t2");
+        let r = reconcile(
+            &stored,
+            std::slice::from_ref(&unreadable),
+            at("2026-01-01T02:00:00Z"),
+        );
         assert!(changes(&r).contains(&Change::Held), "{r:?}");
         apply(&mut stored, r.writes);
         // Seen again: released, judged as usual (same drift, so no notice but the owed).
-        let r = reconcile(&stored, std::slice::from_ref(&f), "t3");
+        let r = reconcile(
+            &stored,
+            std::slice::from_ref(&f),
+            at("2026-01-01T03:00:00Z"),
+        );
         apply(&mut stored, r.writes);
         let a = stored.iter().find(|s| s.finding.id == "a").unwrap();
         assert_eq!((a.status, a.held.as_deref()), (Status::Open, None));
@@ -719,9 +840,9 @@ mod tests {
         let found: Vec<Finding> = (0..13)
             .map(|i| finding(&format!("f{i}"), Severity::High))
             .collect();
-        let w = reconcile(&stored, &found, "t1").writes;
+        let w = reconcile(&stored, &found, at("2026-01-01T01:00:00Z")).writes;
         apply(&mut stored, w);
-        let r = reconcile_with(&stored, &[], "t2", &SourceUnreadable);
+        let r = reconcile_with(&stored, &[], at("2026-01-01T02:00:00Z"), &SourceUnreadable);
         assert_eq!(r.notices.len(), 13);
         assert!(r.notices.iter().all(|n| n.change == Change::Held), "{r:?}");
         assert!(
@@ -737,7 +858,7 @@ mod tests {
                 .all(|s| s.status == Status::Open && s.held.is_some())
         );
         // Without the caller's reason the same absence resolves them.
-        let r = reconcile(&stored, &[], "t3");
+        let r = reconcile(&stored, &[], at("2026-01-01T03:00:00Z"));
         assert!(r.notices.iter().all(|n| n.change == Change::Resolved));
     }
 }

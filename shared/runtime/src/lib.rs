@@ -19,4 +19,4 @@ pub mod reader;
 pub mod services;
 
 pub use config::{Config, MissingVariable};
-pub use services::{Runtime, Services, StartError, now};
+pub use services::{Runtime, Services, StartError};

@@ -2,7 +2,7 @@
 //! clients, configuration, the detector's own account id); [`Services`] is the
 //! bundle of ports one invocation runs on.
 
-use std::collections::BTreeSet;
+use accessdrift_primitives::Time;
 use std::sync::Arc;
 
 use accessdrift_aws::desired::DynamoDesiredStore;
@@ -96,29 +96,29 @@ impl Runtime {
 
     /// The Organization whose account listing is kept for the other functions (the
     /// planner lists it every night).
-    pub fn caching_org(&self, now: &str) -> CachingDirectory {
+    pub fn caching_org(&self, now: Time) -> CachingDirectory {
         CachingDirectory {
             inner: self.org(),
             cache: self.accounts_cache(),
-            now: now.to_string(),
+            now,
         }
     }
 
     /// The Organization as the event function and the worker see it at `now`: the
     /// planner's recent account list, else Organizations itself.
-    pub fn listed_org(&self, now: &str) -> ListedOrganization {
+    pub fn listed_org(&self, now: Time) -> ListedOrganization {
         ListedOrganization::new(self.org(), self.accounts_cache(), now)
     }
 
     /// How passes judge: the configuration plus the Organization's accounts (the
     /// planner's list when it is recent, else listed now).
-    pub async fn settings(&self, now: &str) -> Result<Settings, PortError> {
+    pub async fn settings(&self, now: Time) -> Result<Settings, PortError> {
         let accounts = self.listed_org(now).accounts().await?;
         Ok(self.config.settings(accounts))
     }
 
     /// The ports of one invocation at `now` (Security Hub findings carry it).
-    pub fn services(&self, now: &str) -> Result<Services, MissingVariable> {
+    pub fn services(&self, now: Time) -> Result<Services, MissingVariable> {
         let c = &self.config;
         let findings = Config::require(&c.findings_table, "FINDINGS_TABLE")?;
         let desired = Config::require(&c.desired_table, "DESIRED_TABLE")?;
@@ -229,16 +229,4 @@ impl Ports for Services {
     fn queue(&self) -> &OptionalQueue {
         &self.queue
     }
-}
-
-/// Accounts named in `requests`, for logs.
-pub fn accounts_of(requests: &[SweepRequest]) -> BTreeSet<&str> {
-    requests.iter().map(|r| r.account.as_str()).collect()
-}
-
-/// Now, RFC 3339 UTC with seconds.
-pub fn now() -> String {
-    jiff::Timestamp::now()
-        .strftime("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
 }

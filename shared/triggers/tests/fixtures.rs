@@ -16,8 +16,21 @@ fn events_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../events")
 }
 
-/// `file -> expected` from the manifest's table rows: | `file.json` | `expected` |.
+/// `file -> expected`: the manifest, `events/manifest.toml`.
 fn manifest() -> BTreeMap<String, String> {
+    #[derive(serde::Deserialize)]
+    struct Manifest {
+        expected: BTreeMap<String, String>,
+    }
+    let text =
+        std::fs::read_to_string(events_dir().join("manifest.toml")).expect("events/manifest.toml");
+    toml::from_str::<Manifest>(&text)
+        .expect("events/manifest.toml")
+        .expected
+}
+
+/// `file -> expected` from `events/README.md`'s table rows: | `file.json` | `expected` |.
+fn readme_rows() -> BTreeMap<String, String> {
     let text = std::fs::read_to_string(events_dir().join("README.md")).expect("events/README.md");
     text.lines()
         .filter_map(|line| {
@@ -36,6 +49,15 @@ fn manifest() -> BTreeMap<String, String> {
                 .then(|| (file.to_string(), expected.to_string()))
         })
         .collect()
+}
+
+#[test]
+fn the_readme_shows_exactly_the_manifest() {
+    assert_eq!(
+        readme_rows(),
+        manifest(),
+        "events/README.md's tables and events/manifest.toml disagree: the manifest is the data, update the README from it"
+    );
 }
 
 /// The sample files that are CloudTrail events (not the schedule nor sweep messages).
