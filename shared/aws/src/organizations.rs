@@ -361,3 +361,32 @@ impl Organization for CachingDirectory {
         self.inner.policy_targets(policy_id).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> Time {
+        Time::parse(text).unwrap()
+    }
+
+    #[test]
+    fn the_account_list_is_recent_for_a_day_and_never_from_the_future_or_unreadable() {
+        let now = at("2026-12-07T15:00:00Z");
+        assert!(is_recent("2026-12-07T02:00:00Z", now), "tonight's list");
+        assert!(is_recent("2026-12-06T13:00:01Z", now), "within 26 hours");
+        assert!(
+            !is_recent("2026-12-06T12:59:59Z", now),
+            "older than 26 hours"
+        );
+        assert!(
+            is_recent("2026-12-07T15:04:00Z", now),
+            "clock skew is tolerated"
+        );
+        assert!(
+            !is_recent("2026-12-08T02:00:00Z", now),
+            "a stamp from tomorrow"
+        );
+        assert!(!is_recent("yesterday", now), "not a time: list again");
+    }
+}

@@ -522,7 +522,5 @@ async fn caller_account(config: &SdkConfig) -> Result<String, Failure> {
 /// Now, RFC 3339 in UTC with milliseconds, fixed width, so that later times sort later
 /// as text too (`2026-11-24T12:00:00.123Z`).
 pub(crate) fn now() -> String {
-    jiff::Timestamp::now()
-        .strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
-        .to_string()
+    accessdrift_primitives::Time::now().rfc3339_millis()
 }

@@ -56,7 +56,7 @@ pub(crate) fn read_began(snapshot: &str) -> Option<String> {
 /// Whether `stored`'s whole read began after `since`: another sweep of the account
 /// (a redelivered message) read and kept it after this one began.
 pub(crate) fn whole_read_after(stored: &str, since: &str) -> bool {
-    let at = |t: &str| t.parse::<jiff::Timestamp>().ok();
+    let at = |t: &str| accessdrift_primitives::Time::parse(t).ok();
     match (read_began(stored).as_deref().and_then(at), at(since)) {
         (Some(theirs), Some(ours)) => theirs > ours,
         _ => false,
@@ -68,7 +68,7 @@ pub(crate) fn whole_read_after(stored: &str, since: &str) -> bool {
 /// IAM (it changes what many principals hold). A stamp that is not a time counts as
 /// newer: re-reading costs a call, missing a change costs a security hole.
 pub fn parts_newer_than(stored: &str, since: &str) -> Vec<Part> {
-    let Ok(since) = since.parse::<jiff::Timestamp>() else {
+    let Ok(since) = accessdrift_primitives::Time::parse(since) else {
         return Vec::new();
     };
     let Ok(stamps) = serde_json::from_str::<Stamps>(stored) else {
@@ -77,7 +77,7 @@ pub fn parts_newer_than(stored: &str, since: &str) -> Vec<Part> {
     };
     let newer = |at: &Option<String>| {
         at.as_deref()
-            .is_some_and(|t| t.parse::<jiff::Timestamp>().map_or(true, |t| t > since))
+            .is_some_and(|t| accessdrift_primitives::Time::parse(t).map_or(true, |t| t > since))
     };
     let mut parts = Vec::new();
     if let Some(details) = &stamps.details {

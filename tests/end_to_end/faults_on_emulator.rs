@@ -24,8 +24,8 @@ use accessdrift_drift::model::FindingKind;
 use accessdrift_emulator::{Emulator, Fault, FaultProxy, Op, When};
 use accessdrift_snapshot::read_snapshot;
 
-const ACCOUNT: &str = include_str!("../examples/credit-account.json");
-const DESIRED: &str = include_str!("../examples/desired-state.yaml");
+const ACCOUNT: &str = include_str!("../../examples/credit-account.json");
+const DESIRED: &str = include_str!("../../examples/desired-state.yaml");
 const ID: &str = "111111111111";
 
 fn desired() -> DesiredRead {

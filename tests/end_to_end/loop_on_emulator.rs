@@ -34,7 +34,7 @@ use accessdrift_snapshot::{Snapshot, read_snapshot};
 use accessdrift_tests::subscription_filter_policy;
 use serde_json::{Value, json};
 
-const ACCOUNT: &str = include_str!("../examples/credit-account.json");
+const ACCOUNT: &str = include_str!("../../examples/credit-account.json");
 const BUCKET: &str = "arn:aws:s3:::credit-applications";
 const CUST_SERVICE: &str = "arn:aws:iam::111111111111:role/cust-service";
 

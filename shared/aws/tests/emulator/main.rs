@@ -1,0 +1,11 @@
+//! The AWS adapters against the AWS emulator (moto server, started by each test on
+//! 127.0.0.1), one module per adapter. One test binary for the crate, not one per file:
+//! each binary links the whole AWS SDK, which cost minutes of linking and gigabytes of
+//! `target/` (issue 12).
+
+mod desired_table;
+mod finding_feeds;
+mod findings_table;
+mod notices_topic;
+mod organizations;
+mod snapshot_bucket;
