@@ -57,7 +57,7 @@ pub const COLLECT_ARG_IDS: [&str; 6] = [
 ];
 
 fn account_id(s: &str) -> Result<String, String> {
-    if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) {
+    if accessdrift_primitives::is_account_id(s) {
         Ok(s.to_string())
     } else {
         Err("an AWS account id is 12 digits".to_string())

@@ -58,7 +58,7 @@ async fn main() -> Result<()> {
         &bucket_policy_with_support_read(&org.member),
         accessdrift_primitives::Time::parse("2026-11-24T10:00:00Z")?,
     );
-    let body = serde_json::json!({"account": org.member, "reason": "nightly", "requested_at": now});
+    let body = serde_json::json!({"account": org.member, "reason": "nightly", "requested_at": now.to_string()});
     let worker = serde_json::json!({"Records": [{
         "messageId": "cold-start", "receiptHandle": "cold-start", "body": body.to_string(),
         "eventSource": "aws:sqs", "awsRegion": "us-east-1",

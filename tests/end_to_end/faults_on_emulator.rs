@@ -15,14 +15,16 @@
 )]
 
 use accessdrift_aws::{DynamoFindingStore, S3SnapshotStore, SnsNotifier, create_findings_table};
-use accessdrift_controller::fakes::{MemoryAccounts, MemoryDesired};
-use accessdrift_controller::ports::{Borrowed, DesiredRead, FindingStore, Sinks, SnapshotStore};
+use accessdrift_controller::fakes::{Borrowed, MemoryAccounts, MemoryDesired};
+use accessdrift_controller::ports::{DesiredRead, FindingStore, Sinks, SnapshotStore};
 use accessdrift_controller::{Pass, Settings, findings, run_pass, sweep_account};
 use accessdrift_drift::desired::parse_desired;
 use accessdrift_drift::lifecycle::Status;
 use accessdrift_drift::model::FindingKind;
 use accessdrift_emulator::{Emulator, Fault, FaultProxy, Op, When};
 use accessdrift_snapshot::read_snapshot;
+
+use crate::at;
 
 const ACCOUNT: &str = include_str!("../../examples/credit-account.json");
 const DESIRED: &str = include_str!("../../examples/desired-state.yaml");
@@ -341,8 +343,4 @@ async fn a_redelivered_sweep_message_sends_no_duplicate_notice() {
         .unwrap();
     }
     assert_eq!(em.drain(&queue).await.len(), 1, "one digest for the team");
-}
-
-fn at(text: &str) -> accessdrift_primitives::Time {
-    accessdrift_primitives::Time::parse(text).unwrap()
 }

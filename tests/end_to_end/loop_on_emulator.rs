@@ -34,6 +34,8 @@ use accessdrift_snapshot::{Snapshot, read_snapshot};
 use accessdrift_tests::subscription_filter_policy;
 use serde_json::{Value, json};
 
+use crate::at;
+
 const ACCOUNT: &str = include_str!("../../examples/credit-account.json");
 const BUCKET: &str = "arn:aws:s3:::credit-applications";
 const CUST_SERVICE: &str = "arn:aws:iam::111111111111:role/cust-service";
@@ -421,8 +423,4 @@ async fn owner_disagreements_and_held_findings_reach_the_declared_owner_and_secu
             .as_deref()
             .is_some_and(|w| w.contains("parts missing"))
     }));
-}
-
-fn at(text: &str) -> accessdrift_primitives::Time {
-    accessdrift_primitives::Time::parse(text).unwrap()
 }

@@ -8,3 +8,12 @@ mod loop_on_emulator;
 mod managed_policies;
 mod sensor_on_emulator;
 mod template;
+
+/// A time written in a test (RFC 3339).
+#[expect(
+    clippy::unwrap_used,
+    reason = "test code: a bad literal should stop loudly"
+)]
+fn at(text: &str) -> accessdrift_primitives::Time {
+    accessdrift_primitives::Time::parse(text).unwrap()
+}

@@ -33,6 +33,8 @@ use accessdrift_runtime::Runtime;
 use accessdrift_snapshot::read_snapshot;
 use serde_json::Value;
 
+use crate::at;
+
 fn notice_text(messages: &[Value]) -> Vec<String> {
     messages
         .iter()
@@ -389,8 +391,4 @@ async fn an_account_outside_the_organization_with_its_own_read_role_is_never_rea
         emulator.drain(&detector.credit_team_url).await.is_empty(),
         "the outside account's tags reach no team"
     );
-}
-
-fn at(text: &str) -> accessdrift_primitives::Time {
-    accessdrift_primitives::Time::parse(text).unwrap()
 }

@@ -16,7 +16,7 @@ use accessdrift_triggers::classify;
 use serde_json::{Value, json};
 use tracing::{error, info, warn};
 
-/// Handles one event at `now` (RFC 3339 UTC).
+/// Handles one event at `now`.
 #[tracing::instrument(name = "event", skip_all)]
 pub async fn handle<P: Ports>(
     event: &Value,

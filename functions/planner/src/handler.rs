@@ -24,5 +24,5 @@ pub async fn handle<O: Organization, Q: SweepQueue>(
         queued = plan.queued,
         "sweep planned"
     );
-    Ok(json!({"accounts": plan.accounts, "queued": plan.queued, "requestedAt": now}))
+    Ok(json!({"accounts": plan.accounts, "queued": plan.queued, "requestedAt": now.to_string()}))
 }

@@ -11,6 +11,6 @@ pub mod account;
 pub mod arn;
 pub mod time;
 
-pub use account::{AccountId, is_account_id};
+pub use account::is_account_id;
 pub use arn::{Arn, account_of, arn_parts, split_arn};
 pub use time::{Time, TimeError};

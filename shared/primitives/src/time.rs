@@ -6,10 +6,7 @@
 //! parsed once, where it enters, into [`Time`], and compared as a time.
 
 use std::fmt;
-use std::str::FromStr;
 use std::time::Duration;
-
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A point in time (UTC), to the nanosecond.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -41,31 +38,10 @@ impl Time {
             })
     }
 
-    /// From seconds since the Unix epoch; `None` out of range.
-    pub fn from_unix_seconds(seconds: i64) -> Option<Time> {
-        jiff::Timestamp::from_second(seconds).ok().map(Time)
-    }
-
-    /// Seconds since the Unix epoch (DynamoDB TTL attributes).
-    pub fn unix_seconds(self) -> i64 {
-        self.0.as_second()
-    }
-
-    /// The underlying timestamp, for calendar arithmetic.
-    pub fn timestamp(self) -> jiff::Timestamp {
-        self.0
-    }
-
     /// `self + d`, saturating at the end of the representable range.
     pub fn plus(self, d: Duration) -> Time {
         let span = jiff::SignedDuration::try_from(d).unwrap_or(jiff::SignedDuration::MAX);
         Time(self.0.saturating_add(span).unwrap_or(self.0))
-    }
-
-    /// `self - d`, saturating at the start of the representable range.
-    pub fn minus(self, d: Duration) -> Time {
-        let span = jiff::SignedDuration::try_from(d).unwrap_or(jiff::SignedDuration::MAX);
-        Time(self.0.saturating_sub(span).unwrap_or(self.0))
     }
 
     /// How long after `earlier` this is; zero when it is not later.
@@ -92,29 +68,9 @@ impl fmt::Display for Time {
     }
 }
 
-impl FromStr for Time {
-    type Err = TimeError;
-    fn from_str(text: &str) -> Result<Time, TimeError> {
-        Time::parse(text)
-    }
-}
-
 impl From<jiff::Timestamp> for Time {
     fn from(t: jiff::Timestamp) -> Time {
         Time(t)
-    }
-}
-
-impl Serialize for Time {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.rfc3339())
-    }
-}
-
-impl<'de> Deserialize<'de> for Time {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Time, D::Error> {
-        let text = String::deserialize(d)?;
-        Time::parse(&text).map_err(serde::de::Error::custom)
     }
 }
 
@@ -151,17 +107,6 @@ mod tests {
         assert_eq!(later.rfc3339(), "2026-12-07T15:01:30Z");
         assert_eq!(later.since(a), Duration::from_secs(90));
         assert_eq!(a.since(later), Duration::ZERO);
-        assert_eq!(later.minus(Duration::from_secs(90)), a);
         assert!(a.plus(Duration::MAX) > a, "saturates instead of wrapping");
-        assert_eq!(Time::from_unix_seconds(a.unix_seconds()), Some(a));
-    }
-
-    #[test]
-    fn serde_round_trips_and_refuses_junk() {
-        let a = Time::parse("2026-12-07T15:00:00Z").unwrap();
-        let text = serde_json::to_string(&a).unwrap();
-        assert_eq!(text, "\"2026-12-07T15:00:00Z\"");
-        assert_eq!(serde_json::from_str::<Time>(&text).unwrap(), a);
-        assert!(serde_json::from_str::<Time>("\"soon\"").is_err());
     }
 }

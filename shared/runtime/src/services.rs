@@ -2,7 +2,6 @@
 //! clients, configuration, the detector's own account id); [`Services`] is the
 //! bundle of ports one invocation runs on.
 
-use accessdrift_primitives::Time;
 use std::sync::Arc;
 
 use accessdrift_aws::desired::DynamoDesiredStore;
@@ -12,6 +11,7 @@ use accessdrift_aws::notices::SnsNotifier;
 use accessdrift_aws::snapshots::S3SnapshotStore;
 use accessdrift_collector::CollectorOptions;
 use accessdrift_controller::Settings;
+use accessdrift_primitives::Time;
 
 use accessdrift_controller::ports::{Organization, PortError, SweepQueue, SweepRequest};
 use accessdrift_controller::ports::{Ports, SweepPorts};

@@ -21,6 +21,7 @@ use accessdrift_controller::fakes::{MemoryDesired, MemoryPorts, block_on};
 use accessdrift_controller::react::{Reaction, react};
 use accessdrift_controller::{Settings, baseline, sweep_account};
 use accessdrift_drift::desired::BaselineSelect;
+use accessdrift_primitives::Time;
 use accessdrift_snapshot::read_snapshot;
 use accessdrift_triggers::classify;
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -63,9 +64,8 @@ fn bench(c: &mut Criterion) {
     let event = bucket_policy_event();
     // The first pass stores the findings (there are none: the desired state is the
     // account's own baseline); the measured ones are the steady state.
-    let handle =
-        |now: &str| block_on(react(&classify(&event), &ports, &settings, at(now))).unwrap();
-    let first = handle("2026-01-01T00:00:00Z");
+    let handle = |now: Time| block_on(react(&classify(&event), &ports, &settings, now)).unwrap();
+    let first = handle(at("2026-01-01T00:00:00Z"));
     let Reaction::Done(work) = first else {
         panic!("{first:?}")
     };
@@ -75,19 +75,12 @@ fn bench(c: &mut Criterion) {
     assert!(work.passes[0].report.rows > 0, "the bucket has access rows");
     let mut group = c.benchmark_group("1000 roles, 2000 resources");
     group.sample_size(10);
+    let (event_time, sweep_time) = (at("2026-01-01T01:00:00Z"), at("2026-01-01T02:00:00Z"));
     group.bench_function("event: one bucket-policy change", |b| {
-        b.iter(|| handle("2026-01-01T01:00:00Z"))
+        b.iter(|| handle(event_time))
     });
     group.bench_function("worker: sweep of the account (collection excluded)", |b| {
-        b.iter(|| {
-            block_on(sweep_account(
-                ACCOUNT,
-                &ports,
-                &settings,
-                at("2026-01-01T02:00:00Z"),
-            ))
-            .unwrap()
-        })
+        b.iter(|| block_on(sweep_account(ACCOUNT, &ports, &settings, sweep_time)).unwrap())
     });
     // The check a sweep adds before its pass (`newer`): which parts of the stored
     // snapshot an event re-read while the sweep was reading. It parses the stored
@@ -102,6 +95,6 @@ fn bench(c: &mut Criterion) {
 criterion_group!(benches, bench);
 criterion_main!(benches);
 
-fn at(text: &str) -> accessdrift_primitives::Time {
-    accessdrift_primitives::Time::parse(text).unwrap()
+fn at(text: &str) -> Time {
+    Time::parse(text).unwrap()
 }

@@ -15,8 +15,9 @@
 //! Key design choice: "cannot tell" is an error, never "outside" nor "inside". The
 //! invocation fails and is retried; nothing is read meanwhile.
 
-use accessdrift_primitives::Time;
 use std::collections::{BTreeMap, BTreeSet};
+
+use accessdrift_primitives::Time;
 
 use crate::ports::{Organization, Part, PortError, Ports, SweepRequest};
 use crate::{AccountSweep, Settings, SweepError, sweep_account};

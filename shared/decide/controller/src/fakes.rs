@@ -14,8 +14,8 @@ use accessdrift_drift::notice::{Change, Notice};
 
 use crate::ports::{
     AccountReader, DesiredRead, DesiredSource, FindingFeed, FindingStore, Notifier, NotifyError,
-    Organization, Part, PortError, Ports, SaveError, SnapshotStore, StoreError, StoredSnapshot,
-    SweepPorts, SweepQueue, SweepRequest,
+    Organization, Part, PortError, Ports, SaveError, Sinks, SnapshotStore, StoreError,
+    StoredSnapshot, SweepPorts, SweepQueue, SweepRequest,
 };
 
 fn poisoned(what: &'static str) -> PortError {
@@ -485,5 +485,54 @@ pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
             return v;
         }
+    }
+}
+
+/// [`SweepPorts`] from separate values, for tests that hold them one by one (a
+/// fault-injecting reader, the emulator's stores).
+#[derive(Debug)]
+pub struct Borrowed<'a, R, P, D, S, N, F> {
+    /// Reads accounts.
+    pub reader: &'a R,
+    /// Keeps each account's last snapshot.
+    pub snapshots: &'a P,
+    /// The teams' desired state.
+    pub desired: &'a D,
+    /// Where the results go.
+    pub sinks: Sinks<'a, S, N, F>,
+}
+
+impl<R, P, D, S, N, F> SweepPorts for Borrowed<'_, R, P, D, S, N, F>
+where
+    R: AccountReader + Sync,
+    P: SnapshotStore + Sync,
+    D: DesiredSource + Sync,
+    S: FindingStore + Sync,
+    N: Notifier + Sync,
+    F: FindingFeed + Sync,
+{
+    type Reader = R;
+    type Snapshots = P;
+    type Desired = D;
+    type Store = S;
+    type Notifier = N;
+    type Feed = F;
+    fn reader(&self) -> &R {
+        self.reader
+    }
+    fn snapshots(&self) -> &P {
+        self.snapshots
+    }
+    fn desired(&self) -> &D {
+        self.desired
+    }
+    fn store(&self) -> &S {
+        self.sinks.store
+    }
+    fn notifier(&self) -> &N {
+        self.sinks.notifier
+    }
+    fn feed(&self) -> &F {
+        self.sinks.feed
     }
 }

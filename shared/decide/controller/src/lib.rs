@@ -23,7 +23,6 @@ pub mod ports;
 pub mod react;
 pub mod sweep;
 
-use accessdrift_primitives::Time;
 use std::collections::{BTreeMap, BTreeSet};
 
 use accessdrift_access::{AccessOptions, Line, effective_access};
@@ -33,6 +32,7 @@ use accessdrift_drift::lifecycle::Evidence;
 use accessdrift_drift::model::FindingKind;
 use accessdrift_drift::notice::owner_change_notice;
 use accessdrift_drift::{DesiredState, Finding, UNOWNED};
+use accessdrift_primitives::Time;
 use accessdrift_snapshot::{Snapshot, read_snapshot};
 
 use crate::ports::{
@@ -233,7 +233,7 @@ pub struct Pass<'a> {
     pub desired: &'a DesiredRead,
     /// How to judge and whom to tell.
     pub settings: &'a Settings,
-    /// The pass's time (RFC 3339 UTC).
+    /// The pass's time.
     pub now: Time,
     /// Only these resources (an event that re-read just them); `None`: the whole
     /// account. Findings about other resources are left as they are.
@@ -495,8 +495,8 @@ pub async fn sweep_account<P: SweepPorts>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fakes::Borrowed;
     use crate::fakes::{MemoryNotifier, MemoryStore, block_on};
-    use crate::ports::Borrowed;
     use accessdrift_drift::desired::parse_desired;
     use accessdrift_drift::lifecycle::{Status, StoredFinding};
     use accessdrift_drift::notice::{AttributeValue, Notice};

@@ -12,8 +12,8 @@ use accessdrift_drift::lifecycle::StoredFinding;
 use accessdrift_drift::notice::{Change, Notice};
 
 /// The ports a sweep of one account needs: the account, its last snapshot, the desired
-/// state, and where the results go. Every [`Ports`] has them; [`Borrowed`] makes them
-/// from separate values.
+/// state, and where the results go. Every [`Ports`] has them; tests with ports of their
+/// own make them with [`crate::fakes::Borrowed`].
 pub trait SweepPorts {
     /// Reads accounts.
     type Reader: AccountReader + Sync;
@@ -59,58 +59,9 @@ pub trait Ports: SweepPorts {
     fn queue(&self) -> &Self::Queue;
 }
 
-/// [`SweepPorts`] from separate values, for callers that hold them one by one (the
-/// CLI, tests with a fault-injecting reader).
-#[derive(Debug)]
-pub struct Borrowed<'a, R, P, D, S, N, F> {
-    /// Reads accounts.
-    pub reader: &'a R,
-    /// Keeps each account's last snapshot.
-    pub snapshots: &'a P,
-    /// The teams' desired state.
-    pub desired: &'a D,
-    /// Where the results go.
-    pub sinks: Sinks<'a, S, N, F>,
-}
-
-impl<R, P, D, S, N, F> SweepPorts for Borrowed<'_, R, P, D, S, N, F>
-where
-    R: AccountReader + Sync,
-    P: SnapshotStore + Sync,
-    D: DesiredSource + Sync,
-    S: FindingStore + Sync,
-    N: Notifier + Sync,
-    F: FindingFeed + Sync,
-{
-    type Reader = R;
-    type Snapshots = P;
-    type Desired = D;
-    type Store = S;
-    type Notifier = N;
-    type Feed = F;
-    fn reader(&self) -> &R {
-        self.reader
-    }
-    fn snapshots(&self) -> &P {
-        self.snapshots
-    }
-    fn desired(&self) -> &D {
-        self.desired
-    }
-    fn store(&self) -> &S {
-        self.sinks.store
-    }
-    fn notifier(&self) -> &N {
-        self.sinks.notifier
-    }
-    fn feed(&self) -> &F {
-        self.sinks.feed
-    }
-}
-
 /// Where a pass's results go: the findings store, the owners' notices and the machine
-/// feed (`&()` for none). The CLI and the tests, which hold no account reader or queue,
-/// build one directly; the functions take it from their [`Ports`].
+/// feed (`&()` for none). Callers that hold no account reader or queue (the tests of a
+/// pass) build one directly; the functions take it from their [`Ports`].
 #[derive(Debug)]
 pub struct Sinks<'a, S, N, F> {
     /// The findings.
@@ -259,7 +210,7 @@ impl SweepRequest {
     pub fn parse(body: &str) -> Result<SweepRequest, BadSweepMessage> {
         let request: SweepRequest =
             serde_json::from_str(body).map_err(|e| BadSweepMessage(e.to_string()))?;
-        if request.account.len() != 12 || !request.account.bytes().all(|b| b.is_ascii_digit()) {
+        if !accessdrift_primitives::is_account_id(&request.account) {
             return Err(BadSweepMessage(format!(
                 "account `{}` is not 12 digits",
                 request.account

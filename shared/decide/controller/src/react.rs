@@ -13,9 +13,9 @@
 //! current state of what the event names, so a duplicate, late or out-of-order event
 //! yields the same findings as a timely one, and the pass itself is idempotent.
 
-use accessdrift_primitives::Time;
 use std::collections::{BTreeMap, BTreeSet};
 
+use accessdrift_primitives::Time;
 use accessdrift_snapshot::read_snapshot;
 use accessdrift_triggers::{Classified, IgnoreReason, Target, Trigger};
 
@@ -158,7 +158,7 @@ fn is_iam_principal(arn: &str) -> bool {
     })
 }
 
-/// Reacts to one classified event at `now` (RFC 3339 UTC).
+/// Reacts to one classified event at `now`.
 pub async fn react<P: Ports>(
     classified: &Classified,
     ports: &P,

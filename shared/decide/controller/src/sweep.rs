@@ -9,12 +9,12 @@
 //! returned). Delivery: a digest that cannot be sent leaves its findings "notice
 //! pending", so the next sweep sends it; a sent digest is marked, so it is never sent twice.
 
-use accessdrift_primitives::Time;
 use std::collections::{BTreeMap, BTreeSet};
 
 use accessdrift_drift::lifecycle::{Evidence, StoredFinding, mark_notified, reconcile_with};
 use accessdrift_drift::model::{Finding, FindingKind, Severity, UNOWNED};
 use accessdrift_drift::notice::{Change, NoticeItem, digest_to, highest};
+use accessdrift_primitives::Time;
 
 use crate::ports::{FindingFeed, FindingStore, Notifier, Sinks, StoreError};
 
@@ -99,7 +99,7 @@ impl Routing<'_> {
 /// How many times a sweep re-reads after a conflicting write before giving up.
 pub const MAX_CONFLICT_RETRIES: usize = 3;
 
-/// Runs one sweep of `account` with the `found` findings at `now` (RFC 3339 UTC),
+/// Runs one sweep of `account` with the `found` findings at `now`,
 /// over the whole account, owners only.
 pub async fn sweep<S: FindingStore, N: Notifier, F: FindingFeed>(
     sinks: Sinks<'_, S, N, F>,

@@ -1252,11 +1252,14 @@ impl<'s> Engine<'s> {
         let mut cache: rustc_hash::FxHashMap<CacheKey, Vec<Row>> = rustc_hash::FxHashMap::default();
         for s in self.candidate_subjects(&ctx) {
             let subject = &self.internal[s];
-            let rp_signature = rp_principal_signature(policy, &subject.principal);
-            let shareable = !rp_signature.contains(&SESSION);
-            let key = subject.iam_index.filter(|_| shareable).map(|i| {
+            // Rows that hold only for some session names of the role are not shared.
+            let key = subject.iam_index.and_then(|i| {
+                let rp_signature = rp_principal_signature(policy, &subject.principal);
+                if rp_signature.contains(&SESSION) {
+                    return None;
+                }
                 let (fp, _) = &self.fingerprints[i];
-                (
+                Some((
                     *fp,
                     rp_signature,
                     Arc::clone(&self.facts[i]),
@@ -1265,7 +1268,7 @@ impl<'s> Engine<'s> {
                     } else {
                         fact_values(subject, &rp_refs)
                     },
-                )
+                ))
             });
             let mut rows = match key.as_ref().and_then(|k| cache.get(k)) {
                 Some(template) => {

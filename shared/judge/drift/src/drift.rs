@@ -381,9 +381,7 @@ fn pinned_accounts(tree: &serde_json::Value) -> Option<BTreeSet<String>> {
                 .iter()
                 .map(serde_json::Value::as_str)
                 .collect::<Option<_>>()?;
-            let exact = values
-                .iter()
-                .all(|v| v.len() == 12 && v.bytes().all(|b| b.is_ascii_digit()));
+            let exact = values.iter().all(|v| is_account_id(v));
             (exact && !values.is_empty()).then(|| values.iter().map(|v| (*v).to_string()).collect())
         }
         Some("group") => {

@@ -184,7 +184,7 @@ impl<'a> Unevaluated<'a> {
 }
 
 /// Reconciles one account's stored findings with the findings of a sweep of that
-/// account, at `now` (RFC 3339 UTC). Absent findings resolve unless the pass's own
+/// account, at `now`. Absent findings resolve unless the pass's own
 /// `could-not-evaluate` findings cover them (see [`reconcile_with`]).
 pub fn reconcile(stored: &[StoredFinding], found: &[Finding], now: Time) -> Reconciled {
     reconcile_with(stored, found, now, &())

@@ -18,11 +18,11 @@
 //! win). Old parts are deleted afterwards; a reader never follows a head to parts that
 //! are not complete.
 
-use accessdrift_primitives::Time;
 use std::collections::HashMap;
 
 use accessdrift_drift::DesiredState;
 use accessdrift_drift::desired::{DesiredErrors, Merged, merge, overlaps, parse_desired};
+use accessdrift_primitives::Time;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, KeyType};
 use sha2::{Digest, Sha256};

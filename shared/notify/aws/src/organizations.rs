@@ -7,11 +7,11 @@
 //! for an account the list does not hold, so an account that joined since the last
 //! nightly listing is not refused.
 
-use accessdrift_primitives::Time;
 use std::collections::BTreeSet;
 use std::sync::{Arc, OnceLock};
 
 use accessdrift_controller::ports::{Organization, PortError};
+use accessdrift_primitives::Time;
 use accessdrift_primitives::is_account_id;
 use aws_sdk_organizations::Client;
 use aws_sdk_organizations::error::DisplayErrorContext;

@@ -15,6 +15,8 @@
 use accessdrift_aws::{DesiredStoreError, DynamoDesiredStore, create_desired_table};
 use accessdrift_emulator::Emulator;
 
+use crate::at;
+
 const CREDIT: &str = "\
 version: 1
 constraints:
@@ -310,8 +312,4 @@ async fn futures_join(
         out.push(r.unwrap());
     }
     out
-}
-
-fn at(text: &str) -> accessdrift_primitives::Time {
-    accessdrift_primitives::Time::parse(text).unwrap()
 }

@@ -18,6 +18,8 @@ use accessdrift_drift::notice::Change;
 use accessdrift_drift::{Finding, FindingKind, Severity};
 use accessdrift_emulator::Emulator;
 
+use crate::at;
+
 fn finding(id: &str, severity: Severity) -> Finding {
     Finding {
         id: id.into(),
@@ -184,8 +186,4 @@ async fn state_changes_become_security_hub_findings_in_batches_of_100() {
     ids.dedup();
     assert_eq!(ids.len(), 150);
     assert_eq!(ids[0], "accessdrift/f000");
-}
-
-fn at(text: &str) -> accessdrift_primitives::Time {
-    accessdrift_primitives::Time::parse(text).unwrap()
 }

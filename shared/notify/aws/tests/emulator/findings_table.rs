@@ -17,6 +17,8 @@ use accessdrift_drift::lifecycle::{Status, mark_notified, reconcile};
 use accessdrift_drift::{Finding, FindingKind, GrantRef, Severity};
 use accessdrift_emulator::Emulator;
 
+use crate::at;
+
 fn finding(id: &str, owner: Option<&str>) -> Finding {
     Finding {
         id: id.into(),
@@ -135,8 +137,4 @@ async fn two_sweeps_writing_the_same_finding_cannot_lose_an_update() {
         store.write(&second.writes[0]).await,
         Err(StoreError::Conflict(_))
     ));
-}
-
-fn at(text: &str) -> accessdrift_primitives::Time {
-    accessdrift_primitives::Time::parse(text).unwrap()
 }

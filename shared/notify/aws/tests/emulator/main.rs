@@ -9,3 +9,12 @@ mod findings_table;
 mod notices_topic;
 mod organizations;
 mod snapshot_bucket;
+
+/// A time written in a test (RFC 3339).
+#[expect(
+    clippy::unwrap_used,
+    reason = "test code: a bad literal should stop loudly"
+)]
+fn at(text: &str) -> accessdrift_primitives::Time {
+    accessdrift_primitives::Time::parse(text).unwrap()
+}

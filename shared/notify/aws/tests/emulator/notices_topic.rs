@@ -17,6 +17,8 @@ use accessdrift_drift::notice::{Change, NoticeItem, digest};
 use accessdrift_drift::{Finding, FindingKind, GrantRef, Severity};
 use accessdrift_emulator::Emulator;
 
+use crate::at;
+
 fn finding(severity: Severity) -> Finding {
     Finding {
         id: "0123456789abcdef0123456789abcdef".into(),
@@ -187,8 +189,4 @@ async fn a_sweep_on_dynamodb_and_sns_notifies_new_drift_once_and_its_resolution(
         "{}",
         got[0]["Message"]
     );
-}
-
-fn at(text: &str) -> accessdrift_primitives::Time {
-    accessdrift_primitives::Time::parse(text).unwrap()
 }

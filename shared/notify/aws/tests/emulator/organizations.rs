@@ -19,6 +19,8 @@ use accessdrift_controller::ports::Organization;
 use accessdrift_emulator::Emulator;
 use aws_sdk_organizations::types::OrganizationFeatureSet;
 
+use crate::at;
+
 const OUTSIDE: &str = "999999999999";
 
 #[tokio::test]
@@ -94,8 +96,4 @@ async fn membership_comes_from_the_list_else_describe_account_and_never_from_a_g
     // An `AttachPolicy` target that is an outside account id holds no accounts.
     assert!(directory.accounts_under(OUTSIDE).await.unwrap().is_empty());
     assert_eq!(directory.accounts_under(&member).await.unwrap(), [member]);
-}
-
-fn at(text: &str) -> accessdrift_primitives::Time {
-    accessdrift_primitives::Time::parse(text).unwrap()
 }

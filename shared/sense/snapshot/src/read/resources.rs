@@ -28,7 +28,7 @@ use serde_json::Value;
 
 use super::iam::{GROUP_TYPE, IamResource, MANAGED_POLICY_TYPE, USER_TYPE};
 use super::raw::{Lenient, LenientList, RawResource};
-use super::{Arn, Problems, parse_document, read_tags, text};
+use super::{Arn, Problems, is_account_id, parse_document, read_tags, text};
 use crate::model::Resource;
 
 /// The resource types the reader knows; others are kept with a [`Problem`](crate::Problem) saying so.
@@ -204,9 +204,7 @@ fn read_entry(
 fn malformed_account(arn: &str) -> Option<String> {
     let parts = Arn::parse(arn)?;
     let account = parts.account;
-    let ok = account.is_empty()
-        || account == "aws"
-        || (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()));
+    let ok = account.is_empty() || account == "aws" || is_account_id(account);
     (!ok).then(|| format!("its account `{account}` is not 12 digits"))
 }
 
