@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use accessdrift_collector::{AccountSnapshot, Collector, CollectorOptions, MemberRole, Progress};
+use accessdrift_collector::{Collector, CollectorOptions, MemberRole, Progress};
+use accessdrift_snapshot::document::AccountSnapshot;
 use anyhow::{Context as _, anyhow};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 

@@ -1,10 +1,9 @@
 //! The [`AccountReader`] over the collector: the detector's own account with the
 //! function's credentials, every other account through its read-only member role.
 
-use accessdrift_collector::{
-    Collector, CollectorOptions, Fragment, MemberRole, Progress, patch_snapshot,
-};
-use accessdrift_controller::ports::{AccountReader, Part, PortError};
+use accessdrift_collector::{Collector, CollectorOptions, MemberRole, Progress};
+use accessdrift_controller::ports::{AccountReader, PortError};
+use accessdrift_snapshot::{Part, patch_snapshot};
 use aws_config::SdkConfig;
 use serde_json::Value;
 use tracing::info;
@@ -113,16 +112,8 @@ impl AccountReader for CollectorReader {
             .map_err(|e| port(format!("the stored snapshot of {account} is not JSON: {e}")))?;
         let collector = self.collector(account).await?;
         for part in parts {
-            let fragment = match part {
-                Part::Resource(arn) => {
-                    Fragment::Resource(collector.collect_resource(arn).await.map_err(port)?)
-                }
-                Part::Principal(arn) => {
-                    Fragment::Principal(collector.collect_principal(arn).await.map_err(port)?)
-                }
-                Part::Iam => Fragment::Iam(collector.collect_iam().await.map_err(port)?),
-            };
-            let outcome = patch_snapshot(&mut doc, &fragment).map_err(port)?;
+            let fresh = collector.collect_part(part).await.map_err(port)?;
+            let outcome = patch_snapshot(&mut doc, &fresh).map_err(port)?;
             info!(account, part = %part, outcome = ?outcome, "part refreshed");
         }
         Ok(doc.to_string())

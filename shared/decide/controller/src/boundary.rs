@@ -19,7 +19,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use accessdrift_primitives::Time;
 
-use crate::ports::{Organization, Part, PortError, Ports, SweepRequest};
+use accessdrift_snapshot::Part;
+
+use crate::ports::{Organization, PortError, Ports, SweepRequest};
 use crate::{AccountSweep, Settings, SweepError, sweep_account};
 
 /// Removes the accounts outside the Organization from `parts` (accounts whose parts

@@ -11,11 +11,12 @@ use accessdrift_drift::DesiredState;
 
 use accessdrift_drift::lifecycle::StoredFinding;
 use accessdrift_drift::notice::{Change, Notice};
+use accessdrift_snapshot::Part;
 
 use crate::ports::{
     AccountReader, DesiredRead, DesiredSource, FindingFeed, FindingStore, Notifier, NotifyError,
-    Organization, Part, PortError, Ports, SaveError, Sinks, SnapshotStore, StoreError,
-    StoredSnapshot, SweepPorts, SweepQueue, SweepRequest,
+    Organization, PortError, Ports, SaveError, Sinks, SnapshotStore, StoreError, StoredSnapshot,
+    SweepPorts, SweepQueue, SweepRequest,
 };
 
 fn poisoned(what: &'static str) -> PortError {

@@ -33,11 +33,11 @@ use accessdrift_drift::model::FindingKind;
 use accessdrift_drift::notice::owner_change_notice;
 use accessdrift_drift::{DesiredState, Finding, UNOWNED};
 use accessdrift_primitives::Time;
-use accessdrift_snapshot::{Snapshot, read_snapshot};
+use accessdrift_snapshot::{Part, Snapshot, read_snapshot};
 
 use crate::ports::{
-    AccountReader, DesiredRead, DesiredSource, FindingFeed, FindingStore, Notifier, Part,
-    PortError, SaveError, Sinks, SnapshotStore, StoreError, SweepPorts,
+    AccountReader, DesiredRead, DesiredSource, FindingFeed, FindingStore, Notifier, PortError,
+    SaveError, Sinks, SnapshotStore, StoreError, SweepPorts,
 };
 use crate::react::MAX_SAVE_ATTEMPTS;
 use crate::sweep::{Routing, Scope, SweepReport, sweep_scoped};

@@ -10,6 +10,7 @@ use std::future::Future;
 use accessdrift_drift::DesiredState;
 use accessdrift_drift::lifecycle::StoredFinding;
 use accessdrift_drift::notice::{Change, Notice};
+use accessdrift_snapshot::Part;
 
 /// The ports a sweep of one account needs: the account, its last snapshot, the desired
 /// state, and where the results go. Every [`Ports`] has them; tests with ports of their
@@ -99,29 +100,6 @@ pub struct PortError {
     pub what: &'static str,
     /// What happened.
     pub message: String,
-}
-
-/// A part of an account an event-driven pass re-reads.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Part {
-    /// A resource: its policy, tags and settings (or its absence).
-    Resource(String),
-    /// An IAM user or role: its entry (policies, trust policy, tags, boundary), its
-    /// groups and the managed policies it attaches.
-    Principal(String),
-    /// The whole of IAM: a change to a group or a managed policy reaches members and
-    /// attachments that only a fresh read can name.
-    Iam,
-}
-
-impl std::fmt::Display for Part {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Part::Resource(arn) => write!(f, "resource {arn}"),
-            Part::Principal(arn) => write!(f, "principal {arn}"),
-            Part::Iam => f.write_str("iam"),
-        }
-    }
 }
 
 /// The account's live state as a snapshot document (`shared/spec/snapshot.md`).

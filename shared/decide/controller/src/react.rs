@@ -16,11 +16,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use accessdrift_primitives::Time;
-use accessdrift_snapshot::read_snapshot;
+use accessdrift_snapshot::{Part, read_snapshot};
 use accessdrift_triggers::{Classified, IgnoreReason, Target, Trigger};
 
 use crate::ports::{
-    AccountReader, DesiredSource, Organization, Part, PortError, Ports, SaveError, SnapshotStore,
+    AccountReader, DesiredSource, Organization, PortError, Ports, SaveError, SnapshotStore,
     SweepQueue, SweepReason, SweepRequest,
 };
 use crate::{Pass, PassError, PassReport, Settings, run_pass};

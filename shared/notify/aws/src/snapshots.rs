@@ -13,6 +13,7 @@ use std::io::{Read as _, Write as _};
 use accessdrift_controller::ports::{
     DesiredRead, DesiredSource, PortError, SaveError, SnapshotStore, StoredSnapshot,
 };
+use accessdrift_snapshot::Stamps;
 use aws_sdk_s3::primitives::ByteStream;
 use flate2::Compression;
 use flate2::read::GzDecoder;
@@ -63,16 +64,10 @@ pub fn decompress(bytes: &[u8]) -> Result<String, std::io::Error> {
     Ok(text)
 }
 
-/// The snapshot's own top-level `collectedAt`, if it has one (for the object's metadata).
-/// Read with serde, not by searching the text: parts patched in later carry their own
-/// `collectedAt`, and a patched document's keys are no longer in the collector's order.
+/// The snapshot's own top-level `collectedAt`, if it has one (for the object's metadata),
+/// as the snapshot's [`Stamps`] read it: parts patched in later carry their own.
 fn collected_at(snapshot: &str) -> Option<String> {
-    #[derive(serde::Deserialize)]
-    struct Top {
-        #[serde(rename = "collectedAt")]
-        collected_at: Option<String>,
-    }
-    serde_json::from_str::<Top>(snapshot).ok()?.collected_at
+    Stamps::read(snapshot)?.collected_at
 }
 
 impl SnapshotStore for S3SnapshotStore {

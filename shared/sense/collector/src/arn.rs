@@ -2,8 +2,8 @@
 
 use accessdrift_primitives::arn_parts;
 
-use crate::document::ResourceType;
-use crate::patch::PrincipalType;
+use accessdrift_snapshot::PrincipalKind;
+use accessdrift_snapshot::document::ResourceType;
 
 /// The parts of a resource ARN the collector needs to read it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,16 +75,16 @@ pub(crate) fn parse_resource_arn(arn: &str) -> Result<ResourceRef, String> {
 }
 
 /// The kind, name and account of an IAM user or role ARN.
-pub(crate) fn parse_principal_arn(arn: &str) -> Result<(PrincipalType, String, String), String> {
+pub(crate) fn parse_principal_arn(arn: &str) -> Result<(PrincipalKind, String, String), String> {
     let Some([_, _, "iam", "", account, rest]) = arn_parts(arn) else {
         return Err(
             "give an IAM user or role ARN (`arn:aws:iam::<account>:role/<path/name>`)".into(),
         );
     };
     let (kind, path_name) = if let Some(r) = rest.strip_prefix("role/") {
-        (PrincipalType::Role, r)
+        (PrincipalKind::Role, r)
     } else if let Some(u) = rest.strip_prefix("user/") {
-        (PrincipalType::User, u)
+        (PrincipalKind::User, u)
     } else {
         return Err("only IAM users and roles are collected as principals".into());
     };
@@ -159,7 +159,7 @@ mod tests {
         assert_eq!(
             parse_principal_arn("arn:aws:iam::111111111111:role/svc/worker").unwrap(),
             (
-                PrincipalType::Role,
+                PrincipalKind::Role,
                 "worker".to_string(),
                 "111111111111".to_string()
             )
@@ -168,7 +168,7 @@ mod tests {
             parse_principal_arn("arn:aws:iam::111111111111:user/alice")
                 .unwrap()
                 .0,
-            PrincipalType::User
+            PrincipalKind::User
         );
         assert!(parse_principal_arn("arn:aws:iam::111111111111:group/ops").is_err());
         assert!(parse_principal_arn("arn:aws:sts::111111111111:assumed-role/r/s").is_err());

@@ -9,11 +9,13 @@ use futures_util::stream::{self, StreamExt as _};
 use tracing::{info, warn};
 
 use crate::arn::{parse_principal_arn, parse_resource_arn};
-use crate::document::{AccountSettings, AccountSnapshot, ResourceEntry, ResourceType};
 use crate::error::{CollectError, Failure, failure};
-use crate::patch::{IamFragment, PrincipalFragment, ResourceFragment};
 use crate::resources::{Job, Read};
 use crate::{iam, org, resources};
+use accessdrift_snapshot::document::{
+    AccountSettings, AccountSnapshot, ResourceEntry, ResourceType,
+};
+use accessdrift_snapshot::{FreshIam, FreshPart, FreshPrincipal, FreshResource, Part};
 
 /// How a [`Collector`] collects.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -397,11 +399,20 @@ impl Collector {
         })
     }
 
-    /// Reads one resource for [`patch_snapshot`](crate::patch_snapshot): its entry, an
+    /// Reads one part of the account, for `accessdrift_snapshot::patch_snapshot`.
+    pub async fn collect_part(&self, part: &Part) -> Result<FreshPart, CollectError> {
+        Ok(match part {
+            Part::Resource(arn) => FreshPart::Resource(self.collect_resource(arn).await?),
+            Part::Principal(arn) => FreshPart::Principal(self.collect_principal(arn).await?),
+            Part::Iam => FreshPart::Iam(self.collect_iam().await?),
+        })
+    }
+
+    /// Reads one resource for `accessdrift_snapshot::patch_snapshot`: its entry, an
     /// entry with an `error` when it could not be read, or none when it no longer
     /// exists. An AWS-managed KMS key yields none too (the collector leaves those out).
     #[tracing::instrument(name = "collect_resource", skip_all, fields(resource = %arn))]
-    pub async fn collect_resource(&self, arn: &str) -> Result<ResourceFragment, CollectError> {
+    pub async fn collect_resource(&self, arn: &str) -> Result<FreshResource, CollectError> {
         let unsupported = |reason: String| CollectError::UnsupportedArn {
             arn: arn.to_string(),
             reason,
@@ -419,7 +430,7 @@ impl Collector {
             Read::Gone { .. } | Read::Skipped(_) => None,
         };
         info!(exists = entry.is_some(), "resource collected");
-        Ok(ResourceFragment {
+        Ok(FreshResource {
             arn: arn.to_string(),
             collected_at,
             entry,
@@ -427,11 +438,11 @@ impl Collector {
     }
 
     /// Reads the account's whole IAM state (`GetAccountAuthorizationDetails`, all
-    /// pages), for [`patch_snapshot`](crate::patch_snapshot): what a change to a group
+    /// pages), for `accessdrift_snapshot::patch_snapshot`: what a change to a group
     /// or a managed policy needs, since it reaches every member or attachment, and the
     /// snapshot alone cannot say who they are now.
     #[tracing::instrument(name = "collect_iam", skip_all, fields(account = %self.account_id))]
-    pub async fn collect_iam(&self) -> Result<IamFragment, CollectError> {
+    pub async fn collect_iam(&self) -> Result<FreshIam, CollectError> {
         let collected_at = now();
         let details = iam::authorization_details(self)
             .await
@@ -443,7 +454,7 @@ impl Collector {
             policies = details.policies.len(),
             "IAM collected"
         );
-        Ok(IamFragment {
+        Ok(FreshIam {
             account: self.account_id.clone(),
             collected_at,
             details,
@@ -451,11 +462,11 @@ impl Collector {
     }
 
     /// Reads one IAM user or role as authorization-details entries, for
-    /// [`patch_snapshot`](crate::patch_snapshot): its entry, its groups (users), and
+    /// `accessdrift_snapshot::patch_snapshot`: its entry, its groups (users), and
     /// the managed policies it and its groups attach plus its permissions boundary; no
     /// entry when it no longer exists.
     #[tracing::instrument(name = "collect_principal", skip_all, fields(principal = %arn))]
-    pub async fn collect_principal(&self, arn: &str) -> Result<PrincipalFragment, CollectError> {
+    pub async fn collect_principal(&self, arn: &str) -> Result<FreshPrincipal, CollectError> {
         let (kind, name, account) =
             parse_principal_arn(arn).map_err(|reason| CollectError::UnsupportedArn {
                 arn: arn.to_string(),

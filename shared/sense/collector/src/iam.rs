@@ -18,9 +18,11 @@ use serde_json::{Value, json};
 
 use crate::Collector;
 use crate::collector::now;
-use crate::document::{AuthorizationDetails, strip_nulls};
+use accessdrift_snapshot::document::AuthorizationDetails;
+
 use crate::error::{Failure, FailureKind, failure};
-use crate::patch::{PrincipalFragment, PrincipalType};
+use crate::json::strip_nulls;
+use accessdrift_snapshot::{FreshPrincipal, PrincipalKind};
 
 fn client(c: &Collector) -> aws_sdk_iam::Client {
     aws_sdk_iam::Client::new(&c.config)
@@ -119,19 +121,19 @@ pub(crate) async fn authorization_details(c: &Collector) -> Result<Authorization
 pub(crate) async fn principal(
     c: &Collector,
     arn: &str,
-    kind: PrincipalType,
+    kind: PrincipalKind,
     name: &str,
-) -> Result<PrincipalFragment, Failure> {
+) -> Result<FreshPrincipal, Failure> {
     let collected_at = now();
     let read = match kind {
-        PrincipalType::Role => role(c, name).await,
-        PrincipalType::User => user(c, name).await,
+        PrincipalKind::Role => role(c, name).await,
+        PrincipalKind::User => user(c, name).await,
     };
     let (entity, groups, policy_arns) = match read {
         Ok(found) => found,
         // Deleted before or while being read: it is gone from the account.
         Err(f) if f.kind == FailureKind::NotFound => {
-            return Ok(PrincipalFragment {
+            return Ok(FreshPrincipal {
                 arn: arn.to_string(),
                 kind,
                 collected_at,
@@ -152,7 +154,7 @@ pub(crate) async fn principal(
             Err(f) => return Err(f),
         }
     }
-    Ok(PrincipalFragment {
+    Ok(FreshPrincipal {
         arn: arn.to_string(),
         kind,
         collected_at,

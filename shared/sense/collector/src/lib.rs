@@ -8,12 +8,13 @@
 //! functions, the account's S3 Block Public Access, and the Organization path with its
 //! SCPs and RCPs. For event-driven re-evaluation it reads one resource or one principal
 //! ([`Collector::collect_resource`], [`Collector::collect_principal`]) and
-//! [`patch_snapshot`] (pure) puts the part into a stored snapshot, with its own
-//! `collectedAt`. What it is not for: evaluating anything (`accessdrift_access` does),
+//! `accessdrift_snapshot::patch_snapshot` (pure) puts the part into a stored snapshot,
+//! with its own `collectedAt`. What it is not for: evaluating anything (`accessdrift_access` does),
 //! or reading secret values (it never calls `GetSecretValue`).
 //!
 //! Key design choices:
-//! - An adapter: SDK types stay inside; the API speaks [`AccountSnapshot`], fragments,
+//! - An adapter: SDK types stay inside; the API speaks the snapshot crate's document
+//!   types and fresh parts,
 //!   [`Progress`] and typed errors ([`CollectError`], [`Failure`]).
 //! - Never a silent skip. A resource that cannot be read (access denied, deleted while
 //!   being read, throttled past the retries) is an entry with an `error`, which the
@@ -22,7 +23,7 @@
 //!   resources (IAM, a service's listing in a region, the Organization) stops the
 //!   collection with a [`CollectError`] instead of yielding a snapshot that looks
 //!   complete. What is deliberately left out (AWS-managed KMS keys) is counted in
-//!   [`AccountSnapshot::not_collected`].
+//!   `AccountSnapshot::not_collected`.
 //! - Two phases: list every service in every region, then read every resource through
 //!   one bounded stream (`buffer_unordered`, [`CollectorOptions::concurrency`]), so the
 //!   total is known for a progress bar and one limit holds across services. The SDK
@@ -34,20 +35,11 @@
 
 mod arn;
 mod collector;
-mod document;
 mod error;
 mod iam;
+mod json;
 mod org;
-mod patch;
 mod resources;
 
 pub use collector::{Collector, CollectorOptions, MemberRole, Progress};
-pub use document::{
-    AccountSettings, AccountSnapshot, AuthorizationDetails, BlockPublicAccess, OrgLevel, OrgPolicy,
-    OrganizationEntry, ResourceEntry, ResourceType,
-};
 pub use error::{CollectError, Failure, FailureKind, classify};
-pub use patch::{
-    Fragment, IamFragment, PatchError, PatchOutcome, PrincipalFragment, PrincipalType,
-    ResourceFragment, freshness, patch_snapshot,
-};

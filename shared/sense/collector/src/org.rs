@@ -13,8 +13,10 @@ use aws_sdk_organizations::types::{ParentType, PolicyType, PolicyTypeStatus};
 
 use crate::Collector;
 use crate::collector::now;
-use crate::document::{OrgLevel, OrgPolicy, OrganizationEntry, document};
+use accessdrift_snapshot::document::{OrgLevel, OrgPolicy, OrganizationEntry};
+
 use crate::error::{Failure, FailureKind, failure};
+use crate::json::document;
 
 /// The account's Organization; `None` when it is in none.
 pub(crate) async fn organization(c: &Collector) -> Result<Option<OrganizationEntry>, Failure> {

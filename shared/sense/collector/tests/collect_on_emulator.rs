@@ -22,17 +22,25 @@
 use std::sync::Mutex;
 
 use accessdrift_access::{Access, Line, effective_access};
-use accessdrift_collector::{
-    AccountSnapshot, BlockPublicAccess, Collector, CollectorOptions, Fragment, MemberRole,
-    PatchOutcome, Progress, ResourceType, freshness, patch_snapshot,
-};
+use accessdrift_collector::{Collector, CollectorOptions, MemberRole, Progress};
 use accessdrift_emulator::{DEFAULT_ACCOUNT, Emulator};
+use accessdrift_snapshot::document::{
+    AccountSnapshot, BlockPublicAccess, OrgLevel, ResourceEntry, ResourceType,
+};
+use accessdrift_snapshot::{FreshPart, PatchOutcome, Stamps, patch_snapshot};
 use aws_config::SdkConfig;
 use aws_sdk_s3control::config::endpoint::{Endpoint, EndpointFuture, Params, ResolveEndpoint};
 use aws_sdk_sts::config::SharedCredentialsProvider;
 use serde_json::{Value, json};
 
 const REGION: &str = "us-east-1";
+
+/// How fresh the part named by `arn` is in a patched document.
+fn freshness(stored: &Value, arn: &str) -> Option<String> {
+    Stamps::read(&stored.to_string())?
+        .freshness(arn)
+        .map(str::to_string)
+}
 
 /// An environment variable value of the seeded function.
 const ENVIRONMENT_SECRET: &str = "hunter2-environment-value";
@@ -570,7 +578,7 @@ fn secret_policy(account: &str) -> Value {
 }
 
 /// The entry of `arn` in the collected snapshot.
-fn entry<'s>(s: &'s AccountSnapshot, arn: &str) -> &'s accessdrift_collector::ResourceEntry {
+fn entry<'s>(s: &'s AccountSnapshot, arn: &str) -> &'s ResourceEntry {
     s.resources
         .iter()
         .find(|r| r.arn == arn)
@@ -829,7 +837,7 @@ async fn a_member_account_is_collected_whole_and_the_engine_runs_on_it() {
     assert!(org.id.starts_with("o-"), "{}", org.id);
     assert_eq!(org.management_account_id, DEFAULT_ACCOUNT);
     assert_eq!(org.path, [seeded.root.clone(), seeded.ou.clone()]);
-    let level_names = |levels: &[accessdrift_collector::OrgLevel]| -> Vec<(String, Vec<String>)> {
+    let level_names = |levels: &[OrgLevel]| -> Vec<(String, Vec<String>)> {
         levels
             .iter()
             .map(|l| {
@@ -1048,9 +1056,7 @@ async fn a_changed_bucket_policy_and_a_changed_role_are_patched_in_with_their_ow
     let mut stored = serde_json::to_value(&snapshot).unwrap();
     let (_, before) = lines_of(&stored.to_string());
     assert!(rows(&before, &analyst, "arn:aws:s3:::reports").is_empty());
-    let first = freshness(&stored, "arn:aws:s3:::reports")
-        .unwrap()
-        .to_string();
+    let first = freshness(&stored, "arn:aws:s3:::reports").unwrap();
 
     // The bucket policy changes: a grant to the analyst.
     let policy = doc(
@@ -1070,7 +1076,7 @@ async fn a_changed_bucket_policy_and_a_changed_role_are_patched_in_with_their_ow
         .unwrap();
     assert_eq!(fragment.entry.as_ref().unwrap().policy, Some(policy));
     assert_eq!(
-        patch_snapshot(&mut stored, &Fragment::Resource(fragment)).unwrap(),
+        patch_snapshot(&mut stored, &FreshPart::Resource(fragment)).unwrap(),
         PatchOutcome::Replaced
     );
     let (_, after) = lines_of(&stored.to_string());
@@ -1083,10 +1089,10 @@ async fn a_changed_bucket_policy_and_a_changed_role_are_patched_in_with_their_ow
         )]
     );
     let second = freshness(&stored, "arn:aws:s3:::reports").unwrap();
-    assert!(second > first.as_str(), "{second} after {first}");
+    assert!(second > first, "{second} after {first}");
     // The other bucket keeps its freshness.
     assert_eq!(
-        freshness(&stored, "arn:aws:s3:::scratch"),
+        freshness(&stored, "arn:aws:s3:::scratch").as_deref(),
         Some(
             entry(&snapshot, "arn:aws:s3:::scratch")
                 .collected_at
@@ -1116,7 +1122,7 @@ async fn a_changed_bucket_policy_and_a_changed_role_are_patched_in_with_their_ow
         "Scratch"
     );
     assert_eq!(
-        patch_snapshot(&mut stored, &Fragment::Principal(fragment)).unwrap(),
+        patch_snapshot(&mut stored, &FreshPart::Principal(fragment)).unwrap(),
         PatchOutcome::Replaced
     );
     let (_, after) = lines_of(&stored.to_string());
@@ -1128,7 +1134,7 @@ async fn a_changed_bucket_policy_and_a_changed_role_are_patched_in_with_their_ow
             vec!["inline:analyst/Scratch#WriteScratch".to_string()]
         )]
     );
-    assert!(freshness(&stored, &analyst).unwrap() > snapshot.collected_at.as_str());
+    assert!(freshness(&stored, &analyst).unwrap() > snapshot.collected_at);
 
     // Deleted: the bucket and the role leave the snapshot.
     aws_sdk_s3::Client::new(&config)
@@ -1143,7 +1149,7 @@ async fn a_changed_bucket_policy_and_a_changed_role_are_patched_in_with_their_ow
         .unwrap();
     assert_eq!(gone.entry, None);
     assert_eq!(
-        patch_snapshot(&mut stored, &Fragment::Resource(gone)).unwrap(),
+        patch_snapshot(&mut stored, &FreshPart::Resource(gone)).unwrap(),
         PatchOutcome::Removed
     );
     let iam = aws_sdk_iam::Client::new(&config);
@@ -1157,7 +1163,7 @@ async fn a_changed_bucket_policy_and_a_changed_role_are_patched_in_with_their_ow
     let gone = collector.collect_principal(&analyst).await.unwrap();
     assert_eq!(gone.entity, None);
     assert_eq!(
-        patch_snapshot(&mut stored, &Fragment::Principal(gone)).unwrap(),
+        patch_snapshot(&mut stored, &FreshPart::Principal(gone)).unwrap(),
         PatchOutcome::Removed
     );
     let (snap, after) = lines_of(&stored.to_string());

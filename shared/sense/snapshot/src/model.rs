@@ -61,6 +61,16 @@ pub enum PrincipalKind {
     Role,
 }
 
+impl PrincipalKind {
+    /// The authorization-details list its entries live in.
+    pub fn list_name(self) -> &'static str {
+        match self {
+            PrincipalKind::User => "UserDetailList",
+            PrincipalKind::Role => "RoleDetailList",
+        }
+    }
+}
+
 /// A policy with the label used in effective-access rows (snapshot.md's `grants`):
 /// `inline:<entity>/<PolicyName>`, `managed:<PolicyArn>`, `group:<group>/inline:<name>`,
 /// `group:<group>/managed:<arn>`, `boundary:<arn>`, `resource`.
@@ -99,21 +109,8 @@ pub struct Resource {
 /// Account-wide settings.
 #[derive(Debug, Clone, Default)]
 pub struct AccountSettings {
-    /// Account-level S3 Block Public Access flags.
-    pub s3_block_public_access: S3BlockPublicAccess,
-}
-
-/// The four S3 Block Public Access flags.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct S3BlockPublicAccess {
-    /// BlockPublicAcls.
-    pub block_public_acls: bool,
-    /// IgnorePublicAcls.
-    pub ignore_public_acls: bool,
-    /// BlockPublicPolicy.
-    pub block_public_policy: bool,
-    /// RestrictPublicBuckets.
-    pub restrict_public_buckets: bool,
+    /// Account-level S3 Block Public Access flags (all off when none are set).
+    pub s3_block_public_access: crate::document::BlockPublicAccess,
 }
 
 /// The account's place in its Organization.

@@ -27,7 +27,7 @@ use resources::read_resources;
 
 mod iam;
 mod org;
-mod raw;
+pub(crate) mod raw;
 mod resources;
 
 /// Why a snapshot could not be read at all. Smaller faults are [`Problem`]s instead.

@@ -6,8 +6,8 @@ use aws_sdk_lambda::types::FunctionConfiguration;
 use super::{Job, Read, Reading, step};
 use crate::Collector;
 use crate::arn::ResourceRef;
-use crate::document::ResourceType;
 use crate::error::{Failure, absent_or, failure};
+use accessdrift_snapshot::document::ResourceType;
 
 /// Lists the functions of a region.
 ///

@@ -17,8 +17,8 @@ use serde_json::{Map, Value};
 use crate::Collector;
 use crate::arn::ResourceRef;
 use crate::collector::now;
-use crate::document::{ResourceEntry, ResourceType};
 use crate::error::{Failure, FailureKind};
+use accessdrift_snapshot::document::{ResourceEntry, ResourceType};
 
 pub(crate) mod dynamodb;
 pub(crate) mod kms;
@@ -191,7 +191,7 @@ impl Reading {
     pub(crate) fn policy(&mut self, text: Option<&str>) {
         self.policy = text
             .filter(|t| !t.trim().is_empty())
-            .map(crate::document::document);
+            .map(crate::json::document);
     }
 
     /// Adds tags.

@@ -8,8 +8,10 @@ use serde_json::{Value, json};
 
 use super::{Job, Read, Reading, step};
 use crate::Collector;
-use crate::document::{BlockPublicAccess, ResourceType, strip_nulls};
+use accessdrift_snapshot::document::{BlockPublicAccess, ResourceType};
+
 use crate::error::{Failure, absent_or, failure};
+use crate::json::strip_nulls;
 
 fn client(c: &Collector, region: Option<&str>) -> aws_sdk_s3::Client {
     let mut builder = aws_sdk_s3::config::Builder::from(&c.config);

@@ -6,8 +6,8 @@ use serde_json::json;
 use super::{Job, Read, Reading, step};
 use crate::Collector;
 use crate::arn::ResourceRef;
-use crate::document::ResourceType;
 use crate::error::{Failure, failure};
+use accessdrift_snapshot::document::ResourceType;
 
 /// What the listing (or `DescribeSecret`) tells about a secret.
 pub(crate) struct Listed {

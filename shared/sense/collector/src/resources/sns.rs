@@ -5,8 +5,8 @@ use serde_json::json;
 
 use super::{Job, Read, Reading, step};
 use crate::Collector;
-use crate::document::ResourceType;
 use crate::error::{Failure, failure};
+use accessdrift_snapshot::document::ResourceType;
 
 /// Lists the topics of a region.
 pub(crate) async fn list(c: &Collector, region: &str) -> Result<Vec<Job>, Failure> {

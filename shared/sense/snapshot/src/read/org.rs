@@ -17,7 +17,8 @@ use accessdrift_policy::parse_policy_value;
 use serde_json::{Map, Value};
 
 use super::{Problems, json_type};
-use crate::model::{AccountSettings, NamedPolicy, OrgLevel, Organization, S3BlockPublicAccess};
+use crate::document::BlockPublicAccess;
+use crate::model::{AccountSettings, NamedPolicy, OrgLevel, Organization};
 
 /// Reads `accountSettings`.
 pub(crate) fn read_account_settings(
@@ -73,7 +74,7 @@ pub(crate) fn read_account_settings(
             false
         }
     };
-    settings.s3_block_public_access = S3BlockPublicAccess {
+    settings.s3_block_public_access = BlockPublicAccess {
         block_public_acls: flag("BlockPublicAcls"),
         ignore_public_acls: flag("IgnorePublicAcls"),
         block_public_policy: flag("BlockPublicPolicy"),
@@ -265,7 +266,7 @@ mod tests {
         );
         assert_eq!(
             s.s3_block_public_access,
-            S3BlockPublicAccess {
+            BlockPublicAccess {
                 block_public_acls: true,
                 ignore_public_acls: false,
                 block_public_policy: false,

@@ -1,8 +1,9 @@
-//! The snapshot document the collector writes (`shared/spec/snapshot.md`), as plain
-//! serde types with no SDK type in them.
+//! The snapshot document as it is written (`shared/spec/snapshot.md`), as plain serde
+//! types with no SDK type in them.
 //!
-//! What it is for: what [`Collector::collect_account`](crate::Collector::collect_account)
-//! returns and what serializes to the snapshot JSON that `accessdrift_snapshot` reads.
+//! What it is for: what the collector's `collect_account` returns and what serializes
+//! to the snapshot JSON that [`read_snapshot`](crate::read_snapshot) reads. The writer's
+//! types and the reader live in this one crate so the format has one owner.
 //! The IAM part stays AWS's own format (`get-account-authorization-details` entries as
 //! JSON objects, documents as AWS returned them); resources, account settings and the
 //! Organization use the snapshot's names.
@@ -219,21 +220,67 @@ pub struct OrgPolicy {
     pub document: Value,
 }
 
-/// A policy document as AWS returned it, kept as the parsed JSON object when it is
-/// JSON, and as the text otherwise (URL-encoded, or broken: the reader decides).
-pub(crate) fn document(text: &str) -> Value {
-    match serde_json::from_str::<Value>(text) {
-        Ok(v @ Value::Object(_)) => v,
-        _ => Value::String(text.to_string()),
-    }
-}
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
 
-/// The object without its `null` members (AWS leaves unset fields out).
-pub(crate) fn strip_nulls(value: Value) -> Value {
-    match value {
-        Value::Object(map) => {
-            Value::Object(map.into_iter().filter(|(_, v)| !v.is_null()).collect())
-        }
-        other => other,
+    use super::*;
+    use crate::{PrincipalKind, read_snapshot};
+
+    /// The writer's types and the reader agree: what the collector writes reads back
+    /// as the same principals, resources and settings.
+    #[test]
+    fn a_written_document_reads_back() {
+        let doc = AccountSnapshot {
+            account_id: "111111111111".into(),
+            collected_at: "2026-12-07T02:00:00Z".into(),
+            regions: vec!["us-east-1".into()],
+            authorization_details: AuthorizationDetails {
+                role_detail_list: vec![json!({
+                    "Arn": "arn:aws:iam::111111111111:role/app", "RoleName": "app",
+                    "RoleId": "AROAEXAMPLE", "Path": "/",
+                    "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": []},
+                    "RolePolicyList": [{"PolicyName": "read", "PolicyDocument": {
+                        "Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                        "Action": "s3:GetObject", "Resource": "arn:aws:s3:::data/*"}]}}],
+                })],
+                ..AuthorizationDetails::default()
+            },
+            resources: vec![ResourceEntry {
+                arn: "arn:aws:s3:::data".into(),
+                type_name: ResourceType::S3Bucket.type_name().into(),
+                policy: None,
+                tags: BTreeMap::from([("owner".into(), "data-team".into())]),
+                settings: Map::new(),
+                error: None,
+                collected_at: "2026-12-07T02:00:01Z".into(),
+            }],
+            account_settings: AccountSettings {
+                s3_block_public_access: Some(BlockPublicAccess {
+                    block_public_policy: true,
+                    ..BlockPublicAccess::default()
+                }),
+            },
+            organization: None,
+            not_collected: Vec::new(),
+        };
+        let text = serde_json::to_string(&doc).unwrap();
+        let read = read_snapshot(&text).unwrap();
+        assert_eq!(read.account_id, "111111111111");
+        assert!(read.problems.is_empty(), "{:?}", read.problems);
+        let app = &read.principals[0];
+        assert_eq!(
+            (app.kind, app.name.as_str(), app.policies.len()),
+            (PrincipalKind::Role, "app", 1)
+        );
+        let data = read
+            .resources
+            .iter()
+            .find(|r| r.arn == "arn:aws:s3:::data")
+            .unwrap();
+        assert_eq!(data.tags["owner"], "data-team");
+        assert!(matches!(data.policy, Ok(None)));
+        let bpa = read.account_settings.s3_block_public_access;
+        assert!(bpa.block_public_policy && !bpa.block_public_acls);
     }
 }

@@ -6,7 +6,8 @@
 //! [`Collector::collect_principal`](crate::Collector::collect_principal)) and
 //! [`patch_snapshot`] puts it into the stored snapshot: replaced when present, inserted
 //! when new, removed when it no longer exists. The patched part carries its own
-//! `collectedAt`, so [`freshness`] tells how old each part is.
+//! `collectedAt`, so [`Stamps::freshness`](crate::Stamps::freshness) tells how old
+//! each part is.
 //!
 //! Key design choice: the stored snapshot is patched as a `serde_json::Value`, not as
 //! [`AccountSnapshot`](crate::AccountSnapshot): a snapshot may come from elsewhere (the
@@ -15,30 +16,36 @@
 
 use serde_json::{Map, Value};
 
+use crate::PrincipalKind;
 use crate::document::{AuthorizationDetails, ResourceEntry};
 
-/// A principal's kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum PrincipalType {
-    /// An IAM user.
-    User,
-    /// An IAM role.
-    Role,
+/// A part of an account's snapshot: what an event-driven pass re-reads and patches in.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Part {
+    /// A resource: its policy, tags and settings (or its absence).
+    Resource(String),
+    /// An IAM user or role: its entry (policies, trust policy, tags, boundary), its
+    /// groups and the managed policies it attaches. A role's trust policy is part of
+    /// its entry, so a change to a role *as a resource* re-reads this part.
+    Principal(String),
+    /// The whole of IAM: a change to a group or a managed policy reaches members and
+    /// attachments that only a fresh read can name.
+    Iam,
 }
 
-impl PrincipalType {
-    /// The authorization-details list its entries live in.
-    pub fn list_name(self) -> &'static str {
+impl std::fmt::Display for Part {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            PrincipalType::User => "UserDetailList",
-            PrincipalType::Role => "RoleDetailList",
+            Part::Resource(arn) => write!(f, "resource {arn}"),
+            Part::Principal(arn) => write!(f, "principal {arn}"),
+            Part::Iam => f.write_str("iam"),
         }
     }
 }
 
 /// One resource, freshly read.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ResourceFragment {
+pub struct FreshResource {
     /// The resource's ARN.
     pub arn: String,
     /// When it was read (RFC 3339).
@@ -49,11 +56,11 @@ pub struct ResourceFragment {
 
 /// One principal's authorization-details entries, freshly read.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PrincipalFragment {
+pub struct FreshPrincipal {
     /// The principal's ARN.
     pub arn: String,
     /// User or role.
-    pub kind: PrincipalType,
+    pub kind: PrincipalKind,
     /// When it was read (RFC 3339).
     pub collected_at: String,
     /// Its `UserDetailList`/`RoleDetailList` entry; `None` when it no longer exists.
@@ -67,7 +74,7 @@ pub struct PrincipalFragment {
 
 /// An account's whole IAM state, freshly read.
 #[derive(Debug, Clone, PartialEq)]
-pub struct IamFragment {
+pub struct FreshIam {
     /// The account.
     pub account: String,
     /// When it was read (RFC 3339).
@@ -76,15 +83,15 @@ pub struct IamFragment {
     pub details: AuthorizationDetails,
 }
 
-/// A freshly read part of an account.
+/// A [`Part`] as freshly read.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Fragment {
+pub enum FreshPart {
     /// A resource.
-    Resource(ResourceFragment),
+    Resource(FreshResource),
     /// A principal.
-    Principal(PrincipalFragment),
+    Principal(FreshPrincipal),
     /// All of IAM (after a change to a group or a managed policy).
-    Iam(IamFragment),
+    Iam(FreshIam),
 }
 
 /// What patching did to the part named by the fragment.
@@ -126,57 +133,23 @@ pub enum PatchError {
 /// keep their ARN order. Nothing changes when an error is returned.
 pub fn patch_snapshot(
     snapshot: &mut Value,
-    fragment: &Fragment,
+    fragment: &FreshPart,
 ) -> Result<PatchOutcome, PatchError> {
     let arn = match fragment {
-        Fragment::Resource(r) => r.arn.clone(),
-        Fragment::Principal(p) => p.arn.clone(),
+        FreshPart::Resource(r) => r.arn.clone(),
+        FreshPart::Principal(p) => p.arn.clone(),
         // An ARN-shaped name, so the account check below is the same for every part.
-        Fragment::Iam(i) => format!("arn:aws:iam::{}:*", i.account),
+        FreshPart::Iam(i) => format!("arn:aws:iam::{}:*", i.account),
     };
     let Value::Object(top) = snapshot else {
         return Err(PatchError::NotAnObject);
     };
     check_account(top, &arn)?;
     match fragment {
-        Fragment::Resource(r) => patch_resource(top, r),
-        Fragment::Principal(p) => patch_principal(top, p),
-        Fragment::Iam(i) => patch_iam(top, i),
+        FreshPart::Resource(r) => patch_resource(top, r),
+        FreshPart::Principal(p) => patch_principal(top, p),
+        FreshPart::Iam(i) => patch_iam(top, i),
     }
-}
-
-/// How fresh the part named by `arn` (a resource, user, group, role or managed policy;
-/// or `organization`) is: its own `collectedAt`, else the snapshot's. `None` when the
-/// snapshot has neither.
-pub fn freshness<'a>(snapshot: &'a Value, arn: &str) -> Option<&'a str> {
-    let own = if arn == "organization" {
-        snapshot.pointer("/organization/collectedAt")
-    } else {
-        let resource = snapshot
-            .get("resources")
-            .and_then(Value::as_array)
-            .and_then(|list| {
-                list.iter()
-                    .find(|r| r.get("arn").and_then(Value::as_str) == Some(arn))
-            })
-            .and_then(|r| r.get("collectedAt"));
-        resource.or_else(|| {
-            let details = snapshot.get("authorizationDetails")?;
-            [
-                "UserDetailList",
-                "GroupDetailList",
-                "RoleDetailList",
-                "Policies",
-            ]
-            .iter()
-            .filter_map(|l| details.get(*l).and_then(Value::as_array))
-            .flatten()
-            .find(|e| e.get("Arn").and_then(Value::as_str) == Some(arn))
-            .and_then(|e| e.get("collectedAt"))
-        })
-    };
-    own.or_else(|| snapshot.get("collectedAt"))
-        .and_then(Value::as_str)
 }
 
 fn check_account(top: &Map<String, Value>, arn: &str) -> Result<(), PatchError> {
@@ -196,7 +169,7 @@ fn check_account(top: &Map<String, Value>, arn: &str) -> Result<(), PatchError> 
 
 fn patch_resource(
     top: &mut Map<String, Value>,
-    r: &ResourceFragment,
+    r: &FreshResource,
 ) -> Result<PatchOutcome, PatchError> {
     let list = list_at(top, "resources", "resources")?;
     let at = list
@@ -236,7 +209,7 @@ fn patch_resource(
 
 fn patch_principal(
     top: &mut Map<String, Value>,
-    p: &PrincipalFragment,
+    p: &FreshPrincipal,
 ) -> Result<PatchOutcome, PatchError> {
     // Check every shape before changing anything.
     let details = top
@@ -298,8 +271,8 @@ fn patch_principal(
 }
 
 /// Replaces the whole of `authorizationDetails`, each entry stamped with the time it
-/// was read (so [`freshness`] answers for every principal and policy alike).
-fn patch_iam(top: &mut Map<String, Value>, i: &IamFragment) -> Result<PatchOutcome, PatchError> {
+/// was read (so freshness answers for every principal and policy alike).
+fn patch_iam(top: &mut Map<String, Value>, i: &FreshIam) -> Result<PatchOutcome, PatchError> {
     if top
         .get("authorizationDetails")
         .is_some_and(|v| !v.is_object() && !v.is_null())
@@ -364,6 +337,12 @@ mod tests {
 
     use super::*;
 
+    fn freshness(s: &Value, arn: &str) -> Option<String> {
+        crate::Stamps::read(&s.to_string())?
+            .freshness(arn)
+            .map(str::to_string)
+    }
+
     fn entry(arn: &str, policy: Value) -> ResourceEntry {
         ResourceEntry {
             arn: arn.into(),
@@ -376,8 +355,8 @@ mod tests {
         }
     }
 
-    fn resource(arn: &str, entry: Option<ResourceEntry>) -> Fragment {
-        Fragment::Resource(ResourceFragment {
+    fn resource(arn: &str, entry: Option<ResourceEntry>) -> FreshPart {
+        FreshPart::Resource(FreshResource {
             arn: arn.into(),
             collected_at: "2026-01-02T00:00:00Z".into(),
             entry,
@@ -421,11 +400,11 @@ mod tests {
         assert_eq!(out, PatchOutcome::Replaced);
         assert_eq!(s["resources"][1]["policy"], policy);
         assert_eq!(
-            freshness(&s, "arn:aws:s3:::c"),
+            freshness(&s, "arn:aws:s3:::c").as_deref(),
             Some("2026-01-02T00:00:00Z")
         );
         assert_eq!(
-            freshness(&s, "arn:aws:s3:::a"),
+            freshness(&s, "arn:aws:s3:::a").as_deref(),
             Some("2026-01-01T00:00:00Z")
         );
 
@@ -457,9 +436,9 @@ mod tests {
     fn principal_replaces_its_entry_groups_and_policies() {
         let mut s = snapshot();
         let role = "arn:aws:iam::111111111111:role/a";
-        let fragment = Fragment::Principal(PrincipalFragment {
+        let fragment = FreshPart::Principal(FreshPrincipal {
             arn: role.into(),
-            kind: PrincipalType::Role,
+            kind: PrincipalKind::Role,
             collected_at: "2026-01-03T00:00:00Z".into(),
             entity: Some(json!({"Arn": role, "RoleName": "a", "RolePolicyList": []})),
             groups: vec![],
@@ -479,11 +458,11 @@ mod tests {
             details["Policies"][1]["Arn"],
             "arn:aws:iam::111111111111:policy/q"
         );
-        assert_eq!(freshness(&s, role), Some("2026-01-03T00:00:00Z"));
+        assert_eq!(freshness(&s, role).as_deref(), Some("2026-01-03T00:00:00Z"));
 
-        let gone = Fragment::Principal(PrincipalFragment {
+        let gone = FreshPart::Principal(FreshPrincipal {
             arn: role.into(),
-            kind: PrincipalType::Role,
+            kind: PrincipalKind::Role,
             collected_at: "2026-01-04T00:00:00Z".into(),
             entity: None,
             groups: vec![],
@@ -494,7 +473,7 @@ mod tests {
             PatchOutcome::Removed
         );
         assert_eq!(s["authorizationDetails"]["RoleDetailList"], json!([]));
-        assert_eq!(freshness(&s, role), Some("2026-01-01T00:00:00Z"));
+        assert_eq!(freshness(&s, role).as_deref(), Some("2026-01-01T00:00:00Z"));
     }
 
     #[test]
@@ -509,9 +488,9 @@ mod tests {
         );
         s["authorizationDetails"]["Policies"] = json!({"not": "a list"});
         let before_shape = s.clone();
-        let fragment = Fragment::Principal(PrincipalFragment {
+        let fragment = FreshPart::Principal(FreshPrincipal {
             arn: "arn:aws:iam::111111111111:role/a".into(),
-            kind: PrincipalType::Role,
+            kind: PrincipalKind::Role,
             collected_at: "t".into(),
             entity: None,
             groups: vec![],
@@ -538,7 +517,7 @@ mod tests {
             role_detail_list: vec![json!({"Arn": "arn:aws:iam::111111111111:role/b"})],
             policies: vec![],
         };
-        let fragment = Fragment::Iam(IamFragment {
+        let fragment = FreshPart::Iam(FreshIam {
             account: "111111111111".into(),
             collected_at: "2026-01-03T00:00:00Z".into(),
             details,
@@ -550,11 +529,11 @@ mod tests {
         let roles = &s["authorizationDetails"]["RoleDetailList"];
         assert_eq!(roles.as_array().unwrap().len(), 1, "role `a` is gone");
         assert_eq!(
-            freshness(&s, "arn:aws:iam::111111111111:role/b"),
+            freshness(&s, "arn:aws:iam::111111111111:role/b").as_deref(),
             Some("2026-01-03T00:00:00Z")
         );
         assert_eq!(
-            freshness(&s, "arn:aws:iam::111111111111:group/g"),
+            freshness(&s, "arn:aws:iam::111111111111:group/g").as_deref(),
             Some("2026-01-03T00:00:00Z")
         );
         assert_eq!(s["authorizationDetails"]["Policies"], json!([]));
@@ -563,12 +542,12 @@ mod tests {
 
         let mut other = snapshot();
         let before = other.clone();
-        let Fragment::Iam(mut wrong) = fragment else {
+        let FreshPart::Iam(mut wrong) = fragment else {
             unreachable!()
         };
         wrong.account = "222222222222".into();
         assert!(matches!(
-            patch_snapshot(&mut other, &Fragment::Iam(wrong)),
+            patch_snapshot(&mut other, &FreshPart::Iam(wrong)),
             Err(PatchError::WrongAccount { .. })
         ));
         assert_eq!(other, before);
