@@ -2,11 +2,13 @@
 //! call to [`accessdrift_controller::react::react`], a JSON summary out (also logged).
 //!
 //! Unknown events and calls that change nothing are acknowledged. A failure that a
-//! retry can fix (AWS throttling or errors, a contended snapshot) fails the
-//! invocation, so Lambda retries it and then keeps it in the dead-letter queue; one it
-//! cannot (an event the table knows but that lacks what is needed) is acknowledged
-//! with outcome `invalid` and logged as an error with `invalid_event`, which the
-//! `InvalidEventsAlarm` counts, rather than retried three times for the same answer.
+//! retry can fix (AWS throttling, 5xx, timeouts, a contended snapshot) fails the
+//! invocation, so Lambda retries it and then keeps it in the dead-letter queue. One it
+//! cannot is acknowledged and logged as an error with `invalid_event`, which the
+//! `InvalidEventsAlarm` counts, rather than retried three times for the same answer:
+//! outcome `invalid` for an event the table knows but that lacks what is needed,
+//! `failed` for a port failure that lasts (an AccessDenied, a missing table: the
+//! deployment's to fix; the nightly sweep reads the account again).
 
 use accessdrift_controller::Settings;
 use accessdrift_controller::ports::Ports;
@@ -39,12 +41,18 @@ pub async fn handle<P: Ports>(
                 id = %e.id, invalid_event = 1, error = %err,
                 "event acknowledged without effect: retrying cannot fix it"
             );
-            Err(err.to_string())
+            // An event that lacks what is needed is invalid; a port failure that lasts
+            // (AccessDenied, a missing table) is the deployment's, not the event's.
+            let outcome = match err {
+                ReactError::Invalid { .. } | ReactError::Snapshot { .. } => "invalid",
+                _ => "failed",
+            };
+            Err((outcome, err.to_string()))
         }
         Err(err) => return Err(err),
     };
     let summary = match &outcome {
-        Err(error) => json!({"outcome": "invalid", "error": error}),
+        Err((outcome, error)) => json!({"outcome": outcome, "error": error}),
         Ok(Reaction::Ignored(reason)) => {
             info!(reason = %reason, "ignored");
             json!({"outcome": "ignored", "reason": reason.to_string()})

@@ -167,7 +167,7 @@ fn a_sample_delivered_twice_sends_its_notices_once() {
 /// Issue 11: what retrying cannot fix is acknowledged (outcome `invalid`, logged for the
 /// alarm), not failed for Lambda to retry three times; what it can fix still fails.
 #[test]
-fn an_invalid_event_is_acknowledged_and_a_failing_port_fails_for_a_retry() {
+fn an_invalid_event_is_acknowledged_and_a_failing_port_fails_for_a_retry_unless_it_lasts() {
     let text = std::fs::read_to_string(events_dir().join("s3-put-bucket-policy.json")).unwrap();
     let mut event: Value = serde_json::from_str(&text).unwrap();
     // A PutBucketPolicy that names no bucket: the table knows it, nothing can act on it.
@@ -199,6 +199,23 @@ fn an_invalid_event_is_acknowledged_and_a_failing_port_fails_for_a_retry() {
     ));
     let e = r.expect_err("a failing reader fails the invocation");
     assert!(e.is_retryable(), "{e}");
+
+    // The reader is refused (its role lacks permissions): redelivering changes
+    // nothing, so the event is acknowledged as failed, for the alarm.
+    let denied = crate::ports();
+    denied.accounts.deny();
+    let summary = block_on(accessdrift_event::handle(
+        &event,
+        &denied,
+        &Settings::default(),
+        at("2026-01-01T03:00:00Z"),
+    ))
+    .expect("acknowledged, not failed");
+    assert_eq!(summary["outcome"], "failed", "{summary}");
+    assert!(
+        summary["error"].as_str().unwrap().contains("AccessDenied"),
+        "{summary}"
+    );
 }
 
 /// The sample account stored, but the reader knows no account: every refresh fails.

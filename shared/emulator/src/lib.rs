@@ -152,16 +152,21 @@ pub async fn sdk_config_at(url: &str, region: &str) -> SdkConfig {
 }
 
 impl Emulator {
+    /// A queue named `name`; its URL.
+    pub async fn create_queue(&self, name: &str) -> String {
+        let sqs = aws_sdk_sqs::Client::new(&self.sdk_config().await);
+        match sqs.create_queue().queue_name(name).send().await {
+            Ok(out) => out.queue_url().unwrap_or_default().to_string(),
+            Err(e) => panic!("create queue {name}: {e:?}"),
+        }
+    }
+
     /// A queue subscribed to `topic` with the SNS `filter` policy, as a team would
     /// subscribe (email and Slack cannot be read back; an SQS subscriber can). Returns
     /// the queue URL.
     pub async fn subscribe_queue(&self, topic: &str, name: &str, filter: &str) -> String {
         let config = self.sdk_config().await;
-        let sqs = aws_sdk_sqs::Client::new(&config);
-        let url = match sqs.create_queue().queue_name(name).send().await {
-            Ok(out) => out.queue_url().unwrap_or_default().to_string(),
-            Err(e) => panic!("create queue {name}: {e:?}"),
-        };
+        let url = self.create_queue(name).await;
         let arn = format!("arn:aws:sqs:us-east-1:{DEFAULT_ACCOUNT}:{name}");
         let subscribed = aws_sdk_sns::Client::new(&config)
             .subscribe()

@@ -1,18 +1,26 @@
 //! The [`AccountReader`] over the collector: the detector's own account with the
 //! function's credentials, every other account through its read-only member role.
 
-use accessdrift_collector::{Collector, CollectorOptions, MemberRole, Progress};
+use accessdrift_collector::{CollectError, Collector, CollectorOptions, MemberRole, Progress};
 use accessdrift_controller::ports::{AccountReader, PortError};
 use accessdrift_snapshot::{Part, patch_snapshot};
 use aws_config::SdkConfig;
 use serde_json::Value;
 use tracing::info;
 
-fn port(message: impl std::fmt::Display) -> PortError {
-    PortError {
-        what: "account reader",
-        message: message.to_string(),
-    }
+/// A collection that failed: transient when AWS throttled or did not answer.
+fn collect_failed(e: CollectError) -> PortError {
+    let failed = if e.is_transient() {
+        PortError::transient
+    } else {
+        PortError::lasting
+    };
+    failed("account reader", e.to_string()).caused_by(e)
+}
+
+/// A stored or fresh document that cannot be used (reading again gives the same).
+fn unusable(message: impl std::fmt::Display) -> PortError {
+    PortError::lasting("account reader", message.to_string())
 }
 
 /// Reads accounts with the collector.
@@ -48,7 +56,7 @@ impl CollectorReader {
         if account == self.own_account {
             return Collector::new(&self.sdk, self.options.clone())
                 .await
-                .map_err(port);
+                .map_err(collect_failed);
         }
         let role = MemberRole {
             account_id: account.to_string(),
@@ -57,7 +65,7 @@ impl CollectorReader {
         };
         Collector::for_member_account(&self.sdk, &role, self.options.clone())
             .await
-            .map_err(port)
+            .map_err(collect_failed)
     }
 }
 
@@ -98,8 +106,11 @@ impl AccountReader for CollectorReader {
     async fn read_account(&self, account: &str) -> Result<String, PortError> {
         let collector = self.collector(account).await?;
         let progress = |p: Progress| log_progress(account, p);
-        let snapshot = collector.collect_account(&progress).await.map_err(port)?;
-        serde_json::to_string(&snapshot.to_value()).map_err(port)
+        let snapshot = collector
+            .collect_account(&progress)
+            .await
+            .map_err(collect_failed)?;
+        serde_json::to_string(&snapshot.to_value()).map_err(unusable)
     }
 
     async fn refresh(
@@ -109,11 +120,11 @@ impl AccountReader for CollectorReader {
         parts: &[Part],
     ) -> Result<String, PortError> {
         let mut doc: Value = serde_json::from_str(snapshot)
-            .map_err(|e| port(format!("the stored snapshot of {account} is not JSON: {e}")))?;
+            .map_err(|e| unusable(format!("the stored snapshot of {account} is not JSON: {e}")))?;
         let collector = self.collector(account).await?;
         for part in parts {
-            let fresh = collector.collect_part(part).await.map_err(port)?;
-            let outcome = patch_snapshot(&mut doc, &fresh).map_err(port)?;
+            let fresh = collector.collect_part(part).await.map_err(collect_failed)?;
+            let outcome = patch_snapshot(&mut doc, &fresh).map_err(unusable)?;
             info!(account, part = %part, outcome = ?outcome, "part refreshed");
         }
         Ok(doc.to_string())

@@ -172,10 +172,10 @@ impl SweepQueue for OptionalQueue {
     async fn enqueue(&self, requests: &[SweepRequest]) -> Result<usize, PortError> {
         match &self.0 {
             Some(q) => q.enqueue(requests).await,
-            None => Err(PortError {
-                what: "sweep queue",
-                message: MissingVariable("SWEEP_QUEUE_URL").to_string(),
-            }),
+            None => Err(PortError::lasting(
+                "sweep queue",
+                MissingVariable("SWEEP_QUEUE_URL").to_string(),
+            )),
         }
     }
 }

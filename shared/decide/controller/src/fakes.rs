@@ -20,10 +20,7 @@ use crate::ports::{
 };
 
 fn poisoned(what: &'static str) -> PortError {
-    PortError {
-        what,
-        message: "lock poisoned".into(),
-    }
+    PortError::lasting(what, "lock poisoned")
 }
 
 /// Accounts as snapshot documents, settable between passes. A refresh answers the
@@ -37,6 +34,7 @@ pub struct MemoryAccounts {
     refreshed: Mutex<Vec<(String, Vec<Part>)>>,
     reads: Mutex<Vec<String>>,
     patching: std::sync::atomic::AtomicBool,
+    denied: std::sync::atomic::AtomicBool,
 }
 
 impl MemoryAccounts {
@@ -45,6 +43,12 @@ impl MemoryAccounts {
     pub fn patch_parts(&self) {
         self.patching
             .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// From now on every read is refused as the member's read role would refuse it
+    /// when its permissions are missing (a lasting failure: retrying cannot help).
+    pub fn deny(&self) {
+        self.denied.store(true, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Sets what reading `account` returns.
@@ -64,15 +68,23 @@ impl MemoryAccounts {
         self.reads.lock().map(|r| r.clone()).unwrap_or_default()
     }
 
+    /// `account` as set; an account never set cannot be read *now* (transient, as a
+    /// throttled or unanswered read), unless reads are [denied](Self::deny).
     fn current(&self, account: &str) -> Result<String, PortError> {
+        if self.denied.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(PortError::lasting(
+                "account reader",
+                format!("AccessDenied reading account {account}"),
+            ));
+        }
         let accounts = self
             .accounts
             .lock()
             .map_err(|_| poisoned("account reader"))?;
-        accounts.get(account).cloned().ok_or_else(|| PortError {
-            what: "account reader",
-            message: format!("no account {account}"),
-        })
+        accounts
+            .get(account)
+            .cloned()
+            .ok_or_else(|| PortError::transient("account reader", format!("no account {account}")))
     }
 }
 
@@ -97,9 +109,11 @@ impl AccountReader for MemoryAccounts {
         if !self.patching.load(std::sync::atomic::Ordering::SeqCst) {
             return Ok(current);
         }
-        patch_resources(snapshot, &current, parts).ok_or_else(|| PortError {
-            what: "account reader",
-            message: "a snapshot to patch is not JSON with `resources`".into(),
+        patch_resources(snapshot, &current, parts).ok_or_else(|| {
+            PortError::lasting(
+                "account reader",
+                "a snapshot to patch is not JSON with `resources`",
+            )
         })
     }
 }
@@ -143,10 +157,7 @@ pub struct MemoryOrganization {
 impl MemoryOrganization {
     fn reachable(&self) -> Result<(), PortError> {
         if self.unreachable {
-            return Err(PortError {
-                what: "organization",
-                message: "unreachable".into(),
-            });
+            return Err(PortError::transient("organization", "unreachable"));
         }
         Ok(())
     }
@@ -168,9 +179,8 @@ impl Organization for MemoryOrganization {
         if self.accounts.iter().any(|a| a == target) {
             return Ok(vec![target.to_string()]);
         }
-        self.under.get(target).cloned().ok_or_else(|| PortError {
-            what: "organization",
-            message: format!("no root, OU or account `{target}`"),
+        self.under.get(target).cloned().ok_or_else(|| {
+            PortError::lasting("organization", format!("no root, OU or account `{target}`"))
         })
     }
 
@@ -179,10 +189,7 @@ impl Organization for MemoryOrganization {
         self.attachments
             .get(policy_id)
             .cloned()
-            .ok_or_else(|| PortError {
-                what: "organization",
-                message: format!("no policy `{policy_id}`"),
-            })
+            .ok_or_else(|| PortError::lasting("organization", format!("no policy `{policy_id}`")))
     }
 }
 
@@ -205,10 +212,7 @@ impl MemoryQueue {
 impl SweepQueue for MemoryQueue {
     async fn enqueue(&self, requests: &[SweepRequest]) -> Result<usize, PortError> {
         if self.fail {
-            return Err(PortError {
-                what: "sweep queue",
-                message: "refused".into(),
-            });
+            return Err(PortError::transient("sweep queue", "refused"));
         }
         self.sent
             .lock()
@@ -387,10 +391,9 @@ pub struct MemoryStore {
 
 impl FindingStore for MemoryStore {
     async fn load_account(&self, account: &str) -> Result<Vec<StoredFinding>, StoreError> {
-        let items = self
-            .items
-            .lock()
-            .map_err(|e| StoreError::Service(e.to_string()))?;
+        let items = self.items.lock().map_err(|e| {
+            StoreError::Service(PortError::lasting("findings store", e.to_string()))
+        })?;
         let mut out: Vec<StoredFinding> = items
             .values()
             .filter(|r| r.finding.account == account)
@@ -401,14 +404,12 @@ impl FindingStore for MemoryStore {
     }
 
     async fn write(&self, record: &StoredFinding) -> Result<(), StoreError> {
-        let mut items = self
-            .items
-            .lock()
-            .map_err(|e| StoreError::Service(e.to_string()))?;
-        let mut steal = self
-            .steal_next_write
-            .lock()
-            .map_err(|e| StoreError::Service(e.to_string()))?;
+        let mut items = self.items.lock().map_err(|e| {
+            StoreError::Service(PortError::lasting("findings store", e.to_string()))
+        })?;
+        let mut steal = self.steal_next_write.lock().map_err(|e| {
+            StoreError::Service(PortError::lasting("findings store", e.to_string()))
+        })?;
         if *steal {
             // Another sweep bumps the record first.
             *steal = false;
@@ -442,12 +443,15 @@ impl Notifier for MemoryNotifier {
     async fn send(&self, notice: &Notice) -> Result<String, NotifyError> {
         if self.fail.load(Ordering::SeqCst) > 0 {
             self.fail.fetch_sub(1, Ordering::SeqCst);
-            return Err(NotifyError::Service("throttled".into()));
+            return Err(NotifyError::Service(PortError::transient(
+                "notices",
+                "throttled",
+            )));
         }
         let mut sent = self
             .sent
             .lock()
-            .map_err(|e| NotifyError::Service(e.to_string()))?;
+            .map_err(|e| NotifyError::Service(PortError::lasting("notices", e.to_string())))?;
         sent.push(notice.clone());
         Ok(format!("m{}", sent.len()))
     }
@@ -465,12 +469,15 @@ pub struct MemoryFeed {
 impl FindingFeed for MemoryFeed {
     async fn publish(&self, changes: &[(StoredFinding, Change)]) -> Result<usize, NotifyError> {
         if self.fail {
-            return Err(NotifyError::Service("bus is gone".into()));
+            return Err(NotifyError::Service(PortError::lasting(
+                "finding feed",
+                "bus is gone",
+            )));
         }
         let mut got = self
             .got
             .lock()
-            .map_err(|e| NotifyError::Service(e.to_string()))?;
+            .map_err(|e| NotifyError::Service(PortError::lasting("notices", e.to_string())))?;
         got.extend(changes.iter().map(|(r, c)| (r.finding.id.clone(), *c)));
         Ok(changes.len())
     }

@@ -109,6 +109,17 @@ pub enum PassError {
     OwnerNotices(String),
 }
 
+impl PassError {
+    /// Whether running the pass again can succeed: a refused owner-change notice is
+    /// retried (the previous snapshot was kept so the change is found again).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            PassError::Store(e) => e.is_transient(),
+            PassError::OwnerNotices(_) => true,
+        }
+    }
+}
+
 /// Today's effective access of the selected resources as their desired state (pure):
 /// the usual first step for an existing account (`desired baseline`). Owners and
 /// classifications come from the resources' tags, read as drift reads them.

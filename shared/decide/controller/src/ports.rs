@@ -92,7 +92,11 @@ impl<S, N, F> Clone for Sinks<'_, S, N, F> {
 
 impl<S, N, F> Copy for Sinks<'_, S, N, F> {}
 
-/// Why a port failed.
+/// Why a port failed, with its cause kept and whether trying again can help.
+///
+/// The event function acknowledges what retrying cannot fix (logged for the alarm)
+/// and lets Lambda redeliver the rest, so an adapter says which it is: throttling, a
+/// timeout or a 5xx is transient, an AccessDenied or a malformed request is not.
 #[derive(Debug, thiserror::Error)]
 #[error("{what}: {message}")]
 pub struct PortError {
@@ -100,6 +104,43 @@ pub struct PortError {
     pub what: &'static str,
     /// What happened.
     pub message: String,
+    /// Whether the same call, made again later, can succeed.
+    pub transient: bool,
+    /// The underlying error (an SDK error, a parse error), for logs that walk causes.
+    #[source]
+    pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl PortError {
+    /// A failure that may pass (throttled, no answer, a 5xx).
+    pub fn transient(what: &'static str, message: impl Into<String>) -> PortError {
+        PortError {
+            what,
+            message: message.into(),
+            transient: true,
+            source: None,
+        }
+    }
+
+    /// A failure that stays until someone changes something (denied, malformed input,
+    /// a missing table).
+    pub fn lasting(what: &'static str, message: impl Into<String>) -> PortError {
+        PortError {
+            what,
+            message: message.into(),
+            transient: false,
+            source: None,
+        }
+    }
+
+    /// Keeps `source` as the cause.
+    pub fn caused_by(
+        mut self,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> PortError {
+        self.source = Some(Box::new(source));
+        self
+    }
 }
 
 /// The account's live state as a snapshot document (`shared/spec/snapshot.md`).
@@ -284,8 +325,8 @@ pub enum StoreError {
     #[error("finding `{0}` changed since it was read")]
     Conflict(String),
     /// The service refused or failed.
-    #[error("findings store: {0}")]
-    Service(String),
+    #[error(transparent)]
+    Service(PortError),
     /// A stored item is not a finding this version can read.
     #[error("findings store item `{id}` is malformed: {problem}")]
     Malformed {
@@ -308,12 +349,33 @@ pub trait FindingStore {
     fn write(&self, record: &StoredFinding) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
+impl StoreError {
+    /// Whether the same write or read, redone later, can succeed: a conflict is redone
+    /// on the newer finding, a malformed item stays malformed.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            StoreError::Conflict(_) => true,
+            StoreError::Service(e) => e.transient,
+            StoreError::Malformed { .. } => false,
+        }
+    }
+}
+
 /// Why a notice could not be sent (its findings stay "notice pending").
 #[derive(Debug, thiserror::Error)]
 pub enum NotifyError {
     /// The service refused or failed.
-    #[error("notices: {0}")]
-    Service(String),
+    #[error(transparent)]
+    Service(PortError),
+}
+
+impl NotifyError {
+    /// Whether sending again later can succeed.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            NotifyError::Service(e) => e.transient,
+        }
+    }
 }
 
 /// Where notices go.

@@ -118,14 +118,17 @@ pub enum ReactError {
 
 impl ReactError {
     /// Whether running the event again can help: not for an event that lacks what is
-    /// needed or a reader that produced no snapshot (the same input fails the same
-    /// way), yes for AWS failures and a contended snapshot. The event function
-    /// acknowledges what retrying cannot fix (logging it for the alarm) instead of
-    /// having Lambda retry it pointlessly.
+    /// needed, a reader that produced no snapshot or a port failure that lasts (an
+    /// AccessDenied, a malformed item: the same input fails the same way), yes for
+    /// transient AWS failures (throttling, timeouts, 5xx) and a contended snapshot.
+    /// The event function acknowledges what retrying cannot fix (logging it for the
+    /// alarm) instead of having Lambda retry it pointlessly.
     pub fn is_retryable(&self) -> bool {
         match self {
             ReactError::Invalid { .. } | ReactError::Snapshot { .. } => false,
-            ReactError::Port(_) | ReactError::Pass { .. } | ReactError::Contended { .. } => true,
+            ReactError::Port(e) => e.transient,
+            ReactError::Pass { source, .. } => source.is_transient(),
+            ReactError::Contended { .. } => true,
         }
     }
 }

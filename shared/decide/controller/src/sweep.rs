@@ -412,7 +412,7 @@ mod tests {
             at("2026-01-01T04:00:00Z"),
         ))
         .unwrap();
-        assert_eq!(r.feed_errors, ["notices: bus is gone"]);
+        assert_eq!(r.feed_errors, ["finding feed: bus is gone"]);
         assert_eq!(r.sent, 1, "the reopened notice still went out");
     }
 

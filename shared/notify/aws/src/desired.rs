@@ -27,7 +27,9 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, KeyType};
 use sha2::{Digest, Sha256};
 
+use crate::sdk::port_error;
 use crate::table::{TableDefinition, TableError, create_table, index, key, string_attribute};
+use accessdrift_controller::ports::PortError;
 
 /// The GSI listing every source's head.
 pub const HEADS_INDEX: &str = "heads";
@@ -78,8 +80,8 @@ pub enum DesiredStoreError {
     )]
     Conflict(String),
     /// DynamoDB refused or failed.
-    #[error("desired-state table: {0}")]
-    Service(String),
+    #[error(transparent)]
+    Service(PortError),
     /// A stored item is not readable by this version.
     #[error("desired-state table: source `{source_name}` is unreadable: {problem}")]
     Malformed {
@@ -102,13 +104,29 @@ fn claimed_message(source: &str, claimed: &[(String, String)]) -> String {
     out
 }
 
-fn service<E: std::error::Error + Send + Sync + 'static>(
-    e: aws_sdk_dynamodb::error::SdkError<E>,
-) -> DesiredStoreError {
-    DesiredStoreError::Service(format!(
-        "{}",
-        aws_sdk_dynamodb::error::DisplayErrorContext(e)
-    ))
+impl DesiredStoreError {
+    /// As the controller's port error: a DynamoDB failure as it came (transient or
+    /// not), a conflicting import as transient (the next read sees it whole), the rest
+    /// as lasting.
+    pub fn into_port(self) -> PortError {
+        match self {
+            DesiredStoreError::Service(e) => e,
+            e @ DesiredStoreError::Conflict(_) => {
+                PortError::transient("desired state", e.to_string()).caused_by(e)
+            }
+            e => PortError::lasting("desired state", e.to_string()).caused_by(e),
+        }
+    }
+}
+
+/// A DynamoDB call of `operation` that failed.
+fn service<E>(
+    operation: &'static str,
+) -> impl FnOnce(aws_sdk_dynamodb::error::SdkError<E>) -> DesiredStoreError
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    move |e| DesiredStoreError::Service(port_error("desired-state table", operation, e))
 }
 
 /// What is known of one imported source.
@@ -313,7 +331,7 @@ impl DynamoDesiredStore {
                 .await;
             if let Err(e) = put {
                 self.delete_items(source, &written).await;
-                return Err(service(e));
+                return Err(service("PutItem")(e));
             }
             written.push(item);
         }
@@ -361,7 +379,7 @@ impl DynamoDesiredStore {
             return Err(if lost {
                 DesiredStoreError::Conflict(source.to_string())
             } else {
-                service(e)
+                service("PutItem")(e)
             });
         }
 
@@ -391,7 +409,7 @@ impl DynamoDesiredStore {
             .consistent_read(true)
             .send()
             .await
-            .map_err(service)?;
+            .map_err(service("GetItem"))?;
         out.item().map(head_from_item).transpose()
     }
 
@@ -410,7 +428,7 @@ impl DynamoDesiredStore {
                 .set_exclusive_start_key(start)
                 .send()
                 .await
-                .map_err(service)?;
+                .map_err(service("Query"))?;
             for item in page.items() {
                 out.push(head_from_item(item)?);
             }
@@ -518,7 +536,7 @@ impl DynamoDesiredStore {
                 .set_exclusive_start_key(start)
                 .send()
                 .await
-                .map_err(service)?;
+                .map_err(service("Query"))?;
             for item in page.items() {
                 let (Some(key), Some(body)) = (
                     item.get("item").and_then(|v| v.as_s().ok()),

@@ -8,17 +8,20 @@
 //! and reported, never dropped silently.
 
 pub use accessdrift_controller::ports::FindingFeed;
-use accessdrift_controller::ports::NotifyError;
+use accessdrift_controller::ports::{NotifyError, PortError};
 use accessdrift_drift::events::{ASFF_BATCH, asff_batches, state_change_event};
 use accessdrift_drift::lifecycle::StoredFinding;
 use accessdrift_drift::notice::Change;
 use accessdrift_primitives::Time;
+use accessdrift_primitives::aws_error::classify;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use aws_sdk_securityhub::types::{
     AwsSecurityFinding, Recommendation, RecordState, Remediation, Resource, Severity,
     SeverityLabel, Workflow, WorkflowStatus,
 };
 use serde_json::Value;
+
+use crate::sdk::port_error;
 
 /// `PutEvents` takes at most 10 entries a call.
 const EVENTS_BATCH: usize = 10;
@@ -48,6 +51,7 @@ impl FindingFeed for EventBridgeFeed {
     async fn publish(&self, changes: &[(StoredFinding, Change)]) -> Result<usize, NotifyError> {
         let mut accepted = 0;
         let mut refused = Vec::new();
+        let mut transient = false;
         for chunk in changes.chunks(EVENTS_BATCH) {
             let entries: Vec<PutEventsRequestEntry> = chunk
                 .iter()
@@ -73,30 +77,33 @@ impl FindingFeed for EventBridgeFeed {
                 .send()
                 .await
                 .map_err(|e| {
-                    NotifyError::Service(format!(
-                        "EventBridge: {}",
-                        aws_sdk_eventbridge::error::DisplayErrorContext(e)
-                    ))
+                    NotifyError::Service(port_error("finding feed", "EventBridge PutEvents", e))
                 })?;
             for (entry, (record, _)) in out.entries().iter().zip(chunk) {
                 match entry.error_code() {
                     None => accepted += 1,
-                    Some(code) => refused.push(format!(
-                        "{}: {code} {}",
-                        record.finding.id,
-                        entry.error_message().unwrap_or_default()
-                    )),
+                    Some(code) => {
+                        transient |= classify(Some(code)).is_transient();
+                        refused.push(format!(
+                            "{}: {code} {}",
+                            record.finding.id,
+                            entry.error_message().unwrap_or_default()
+                        ));
+                    }
                 }
             }
         }
         if refused.is_empty() {
             Ok(accepted)
         } else {
-            Err(NotifyError::Service(format!(
-                "EventBridge refused {} of {} events: {}",
-                refused.len(),
-                changes.len(),
-                refused.join("; ")
+            Err(NotifyError::Service(refusal(
+                transient,
+                format!(
+                    "EventBridge refused {} of {} events: {}",
+                    refused.len(),
+                    changes.len(),
+                    refused.join("; ")
+                ),
             )))
         }
     }
@@ -195,6 +202,7 @@ impl FindingFeed for SecurityHubFeed {
         let records: Vec<StoredFinding> = changes.iter().map(|(r, _)| r.clone()).collect();
         let mut accepted = 0;
         let mut refused = Vec::new();
+        let mut transient = false;
         for batch in asff_batches(&records, &self.product_arn, &self.region, self.now) {
             debug_assert!(batch.len() <= ASFF_BATCH);
             let findings: Vec<AwsSecurityFinding> = batch.iter().map(to_sdk).collect();
@@ -206,14 +214,16 @@ impl FindingFeed for SecurityHubFeed {
                 .send()
                 .await
                 .map_err(|e| {
-                    NotifyError::Service(format!(
-                        "Security Hub: {}",
-                        aws_sdk_securityhub::error::DisplayErrorContext(e)
+                    NotifyError::Service(port_error(
+                        "finding feed",
+                        "Security Hub BatchImportFindings",
+                        e,
                     ))
                 })?;
             let failed = usize::try_from(out.failed_count().unwrap_or(0)).unwrap_or(0);
             accepted += sent.saturating_sub(failed);
             refused.extend(out.failed_findings().iter().map(|f| {
+                transient |= classify(f.error_code()).is_transient();
                 format!(
                     "{}: {} {}",
                     f.id().unwrap_or_default(),
@@ -225,13 +235,26 @@ impl FindingFeed for SecurityHubFeed {
         if refused.is_empty() {
             Ok(accepted)
         } else {
-            Err(NotifyError::Service(format!(
-                "Security Hub refused {} of {} findings: {}",
-                refused.len(),
-                changes.len(),
-                refused.join("; ")
+            Err(NotifyError::Service(refusal(
+                transient,
+                format!(
+                    "Security Hub refused {} of {} findings: {}",
+                    refused.len(),
+                    changes.len(),
+                    refused.join("; ")
+                ),
             )))
         }
+    }
+}
+
+/// Entries the service refused one by one: worth sending again when any refusal was
+/// throttling or an internal failure, not when every one was a bad entry.
+fn refusal(transient: bool, message: String) -> PortError {
+    if transient {
+        PortError::transient("finding feed", message)
+    } else {
+        PortError::lasting("finding feed", message)
     }
 }
 

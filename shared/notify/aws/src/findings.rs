@@ -16,6 +16,7 @@ use std::collections::HashMap;
 
 use accessdrift_access::Access;
 use accessdrift_capabilities::Capability;
+use accessdrift_controller::ports::PortError;
 pub use accessdrift_controller::ports::{FindingStore, StoreError};
 use accessdrift_drift::lifecycle::{Status, StatusChange, StoredFinding, Suppression};
 use accessdrift_drift::notice::Change;
@@ -23,14 +24,17 @@ use accessdrift_drift::{Finding, FindingKind, GrantRef, Severity, UNOWNED};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, KeyType};
 
+use crate::sdk::port_error;
 pub use crate::table::TableDefinition;
 use crate::table::{TableError, create_table, index, key, string_attribute};
+
+const WHAT: &str = "findings store";
 
 /// The findings table's definition, the one the template and the tests share: `id`
 /// (hash); GSIs `by-owner-status` (owner, status), `by-account` (account, id),
 /// `by-resource` (resource, id), `by-severity` (severity, last_seen).
 pub fn findings_table() -> Result<TableDefinition, StoreError> {
-    let table = |e: TableError| StoreError::Service(e.to_string());
+    let table = |e: TableError| StoreError::Service(PortError::lasting(WHAT, e.to_string()));
     Ok(TableDefinition {
         attributes: [
             "id",
@@ -59,7 +63,7 @@ pub fn findings_table() -> Result<TableDefinition, StoreError> {
 pub async fn create_findings_table(client: &Client, table: &str) -> Result<(), StoreError> {
     create_table(client, table, findings_table()?)
         .await
-        .map_err(|e| StoreError::Service(e.to_string()))
+        .map_err(|e| StoreError::Service(PortError::lasting(WHAT, e.to_string())))
 }
 
 /// The findings table on DynamoDB.
@@ -95,12 +99,7 @@ impl FindingStore for DynamoFindingStore {
                 .set_exclusive_start_key(start.take())
                 .send()
                 .await
-                .map_err(|e| {
-                    StoreError::Service(format!(
-                        "{}",
-                        aws_sdk_dynamodb::error::DisplayErrorContext(e)
-                    ))
-                })?;
+                .map_err(|e| StoreError::Service(port_error(WHAT, "Query by-account", e)))?;
             for item in page.items() {
                 out.push(from_item(item)?);
             }
@@ -138,10 +137,7 @@ impl FindingStore for DynamoFindingStore {
                 if conflict {
                     Err(StoreError::Conflict(record.finding.id.clone()))
                 } else {
-                    Err(StoreError::Service(format!(
-                        "{}",
-                        aws_sdk_dynamodb::error::DisplayErrorContext(e)
-                    )))
+                    Err(StoreError::Service(port_error(WHAT, "PutItem", e)))
                 }
             }
         }
@@ -482,10 +478,7 @@ where
     if e.code() == Some("ResourceNotFoundException") {
         return QueryError::TableNotFound(table.to_string());
     }
-    QueryError::Store(StoreError::Service(format!(
-        "{}",
-        aws_sdk_dynamodb::error::DisplayErrorContext(e)
-    )))
+    QueryError::Store(StoreError::Service(port_error(WHAT, "Query", e)))
 }
 
 impl DynamoFindingStore {

@@ -14,6 +14,7 @@ pub mod findings;
 pub mod notices;
 pub mod organizations;
 pub mod queue;
+mod sdk;
 pub mod snapshots;
 pub mod table;
 

@@ -5,10 +5,15 @@
 //! message attributes (owner, account, severity, kinds as `String.Array`) let each team
 //! subscribe with a filter policy.
 
+use accessdrift_controller::ports::PortError;
 pub use accessdrift_controller::ports::{Notifier, NotifyError};
 use accessdrift_drift::notice::Notice;
 use aws_sdk_sns::Client;
 use aws_sdk_sns::types::MessageAttributeValue;
+
+use crate::sdk::port_error;
+
+const WHAT: &str = "notices";
 
 /// Notices published on an SNS topic.
 #[derive(Debug, Clone)]
@@ -41,12 +46,15 @@ impl Notifier for SnsNotifier {
                 .data_type(value.data_type())
                 .string_value(value.string_value())
                 .build()
-                .map_err(|e| NotifyError::Service(e.to_string()))?;
+                .map_err(|e| {
+                    NotifyError::Service(PortError::lasting(WHAT, e.to_string()).caused_by(e))
+                })?;
             publish = publish.message_attributes(name, attribute);
         }
-        let out = publish.send().await.map_err(|e| {
-            NotifyError::Service(format!("{}", aws_sdk_sns::error::DisplayErrorContext(e)))
-        })?;
+        let out = publish
+            .send()
+            .await
+            .map_err(|e| NotifyError::Service(port_error(WHAT, "SNS Publish", e)))?;
         Ok(out.message_id().unwrap_or_default().to_string())
     }
 }

@@ -14,17 +14,13 @@ use accessdrift_controller::ports::{Organization, PortError};
 use accessdrift_primitives::Time;
 use accessdrift_primitives::is_account_id;
 use aws_sdk_organizations::Client;
-use aws_sdk_organizations::error::DisplayErrorContext;
 use aws_sdk_organizations::types::AccountStatus;
 use aws_sdk_s3::primitives::ByteStream;
 use serde::{Deserialize, Serialize};
 
-fn port(operation: &str, e: impl std::fmt::Display) -> PortError {
-    PortError {
-        what: "organization",
-        message: format!("{operation}: {e}"),
-    }
-}
+use crate::sdk::port_error;
+
+const WHAT: &str = "organization";
 
 /// The Organization through the management account's (or a delegated
 /// administrator's) credentials.
@@ -48,7 +44,7 @@ impl OrganizationsDirectory {
             .send()
             .try_collect()
             .await
-            .map_err(|e| port("ListAccountsForParent", DisplayErrorContext(e)))?;
+            .map_err(|e| port_error(WHAT, "ListAccountsForParent", e))?;
         let accounts = accounts
             .iter()
             .flat_map(|page| page.accounts())
@@ -63,7 +59,7 @@ impl OrganizationsDirectory {
             .send()
             .try_collect()
             .await
-            .map_err(|e| port("ListOrganizationalUnitsForParent", DisplayErrorContext(e)))?;
+            .map_err(|e| port_error(WHAT, "ListOrganizationalUnitsForParent", e))?;
         let units = units
             .iter()
             .flat_map(|page| page.organizational_units())
@@ -99,7 +95,7 @@ impl OrganizationsDirectory {
             {
                 Ok(false)
             }
-            Err(e) => Err(port("DescribeAccount", DisplayErrorContext(e))),
+            Err(e) => Err(port_error(WHAT, "DescribeAccount", e)),
         }
     }
 }
@@ -113,7 +109,7 @@ impl Organization for OrganizationsDirectory {
             .send()
             .try_collect()
             .await
-            .map_err(|e| port("ListAccounts", DisplayErrorContext(e)))?;
+            .map_err(|e| port_error(WHAT, "ListAccounts", e))?;
         Ok(pages
             .iter()
             .flat_map(|page| page.accounts())
@@ -158,7 +154,7 @@ impl Organization for OrganizationsDirectory {
             .send()
             .try_collect()
             .await
-            .map_err(|e| port("ListTargetsForPolicy", DisplayErrorContext(e)))?;
+            .map_err(|e| port_error(WHAT, "ListTargetsForPolicy", e))?;
         Ok(pages
             .iter()
             .flat_map(|page| page.targets())
@@ -217,7 +213,8 @@ impl AccountsCache {
 
     /// Keeps `accounts`.
     pub async fn save(&self, accounts: &CachedAccounts) -> Result<(), PortError> {
-        let body = serde_json::to_vec(accounts).map_err(|e| port("serialize", e))?;
+        let body = serde_json::to_vec(accounts)
+            .map_err(|e| PortError::lasting("snapshot store", format!("serialize: {e}")))?;
         self.client
             .put_object()
             .bucket(&self.bucket)
@@ -227,10 +224,7 @@ impl AccountsCache {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| PortError {
-                what: "snapshot store",
-                message: format!("PutObject {ACCOUNTS_KEY}: {}", DisplayErrorContext(e)),
-            })
+            .map_err(|e| port_error("snapshot store", &format!("PutObject {ACCOUNTS_KEY}"), e))
     }
 }
 

@@ -2,15 +2,11 @@
 
 use accessdrift_controller::ports::{PortError, SweepQueue, SweepRequest};
 use aws_sdk_sqs::Client;
-use aws_sdk_sqs::error::DisplayErrorContext;
 use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 
-fn port(message: String) -> PortError {
-    PortError {
-        what: "sweep queue",
-        message,
-    }
-}
+use crate::sdk::port_error;
+
+const WHAT: &str = "sweep queue";
 
 /// Sweep messages on an SQS queue.
 #[derive(Debug, Clone)]
@@ -44,7 +40,7 @@ impl SweepQueue for SqsSweepQueue {
                         .id(format!("m{i}"))
                         .message_body(r.to_json())
                         .build()
-                        .map_err(|e| port(e.to_string()))
+                        .map_err(|e| PortError::lasting(WHAT, e.to_string()).caused_by(e))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             let out = self
@@ -54,19 +50,28 @@ impl SweepQueue for SqsSweepQueue {
                 .set_entries(Some(entries))
                 .send()
                 .await
-                .map_err(|e| port(format!("SendMessageBatch: {}", DisplayErrorContext(e))))?;
+                .map_err(|e| port_error(WHAT, "SendMessageBatch", e))?;
             if !out.failed().is_empty() {
                 let why: Vec<String> = out
                     .failed()
                     .iter()
                     .map(|f| format!("{}: {}", f.code(), f.message().unwrap_or_default()))
                     .collect();
-                return Err(port(format!(
-                    "SendMessageBatch refused {} of {} messages ({}); {sent} were sent before",
-                    why.len(),
-                    chunk.len(),
-                    why.join("; ")
-                )));
+                // SQS says whose fault each refusal is; AWS's own may pass.
+                let make = if out.failed().iter().any(|f| !f.sender_fault()) {
+                    PortError::transient
+                } else {
+                    PortError::lasting
+                };
+                return Err(make(
+                    WHAT,
+                    format!(
+                        "SendMessageBatch refused {} of {} messages ({}); {sent} were sent before",
+                        why.len(),
+                        chunk.len(),
+                        why.join("; ")
+                    ),
+                ));
             }
             sent += out.successful().len();
         }

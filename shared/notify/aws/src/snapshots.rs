@@ -19,13 +19,14 @@ use flate2::Compression;
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 
-use crate::desired::DynamoDesiredStore;
+use crate::desired::{DesiredStoreError, DynamoDesiredStore};
+use crate::sdk::port_error;
 
-fn port(message: String) -> PortError {
-    PortError {
-        what: "snapshot store",
-        message,
-    }
+const WHAT: &str = "snapshot store";
+
+/// A stored snapshot that cannot be used as it is (reading it again gives the same).
+fn unusable(message: String) -> PortError {
+    PortError::lasting(WHAT, message)
 }
 
 /// Snapshots in an S3 bucket.
@@ -85,24 +86,28 @@ impl SnapshotStore for S3SnapshotStore {
                 return Ok(None);
             }
             Err(e) => {
-                return Err(port(format!(
-                    "{}",
-                    aws_sdk_s3::error::DisplayErrorContext(e)
-                )));
+                return Err(port_error(
+                    WHAT,
+                    &format!("GetObject {}", S3SnapshotStore::key(account)),
+                    e,
+                ));
             }
         };
         let version = out
             .e_tag()
             .map(str::to_string)
-            .ok_or_else(|| port(format!("the snapshot of {account} has no ETag")))?;
+            .ok_or_else(|| unusable(format!("the snapshot of {account} has no ETag")))?;
         let bytes = out
             .body
             .collect()
             .await
-            .map_err(|e| port(format!("reading the snapshot of {account}: {e}")))?
+            .map_err(|e| {
+                PortError::transient(WHAT, format!("reading the snapshot of {account}: {e}"))
+                    .caused_by(e)
+            })?
             .into_bytes();
         let text = decompress(&bytes)
-            .map_err(|e| port(format!("the snapshot of {account} is not gzip text: {e}")))?;
+            .map_err(|e| unusable(format!("the snapshot of {account} is not gzip text: {e}")))?;
         Ok(Some(StoredSnapshot { text, version }))
     }
 
@@ -116,7 +121,7 @@ impl SnapshotStore for S3SnapshotStore {
         snapshot: &str,
         expected: Option<&str>,
     ) -> Result<(), SaveError> {
-        let body = compress(snapshot).map_err(|e| port(e.to_string()))?;
+        let body = compress(snapshot).map_err(|e| unusable(e.to_string()))?;
         let mut put = self
             .client
             .put_object()
@@ -145,10 +150,11 @@ impl SnapshotStore for S3SnapshotStore {
                 {
                     Err(SaveError::Conflict(account.to_string()))
                 } else {
-                    Err(SaveError::Port(port(format!(
-                        "{}",
-                        aws_sdk_s3::error::DisplayErrorContext(e)
-                    ))))
+                    Err(SaveError::Port(port_error(
+                        WHAT,
+                        &format!("PutObject {}", S3SnapshotStore::key(account)),
+                        e,
+                    )))
                 }
             }
         }
@@ -157,10 +163,7 @@ impl SnapshotStore for S3SnapshotStore {
 
 impl DesiredSource for DynamoDesiredStore {
     async fn load_desired(&self) -> Result<DesiredRead, PortError> {
-        let loaded = self.load().await.map_err(|e| PortError {
-            what: "desired state",
-            message: e.to_string(),
-        })?;
+        let loaded = self.load().await.map_err(DesiredStoreError::into_port)?;
         Ok(loaded.into())
     }
 }

@@ -3,7 +3,7 @@
 //! What it is for: turning an AWS SDK error into a [`Failure`] (operation, kind, code,
 //! message) at the boundary, so no SDK type leaks out of the crate, and the
 //! [`CollectError`]s that stop a collection. The classification itself ([`classify`])
-//! is a pure function of the error code, unit-tested without the SDK.
+//! is shared with the adapters: `accessdrift_primitives::aws_error`.
 //!
 //! Key design choice: one failing *resource* never stops a collection (it becomes an
 //! entry with an `error`, see [`ResourceEntry::error`](crate::ResourceEntry::error));
@@ -14,34 +14,9 @@
 
 use std::fmt;
 
+pub use accessdrift_primitives::aws_error::{FailureKind, classify};
+
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-
-/// What kind of failure an AWS error is, as far as the collector cares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum FailureKind {
-    /// The thing asked about does not exist (or no longer does).
-    NotFound,
-    /// The credentials may not do this (or are not valid).
-    AccessDenied,
-    /// AWS kept throttling past the configured retries.
-    Throttled,
-    /// No answer from AWS: network, timeout, credentials that could not be loaded.
-    Unreachable,
-    /// Any other error AWS answered with.
-    Other,
-}
-
-impl fmt::Display for FailureKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            FailureKind::NotFound => "not found",
-            FailureKind::AccessDenied => "access denied",
-            FailureKind::Throttled => "throttled past the retries",
-            FailureKind::Unreachable => "no answer",
-            FailureKind::Other => "failed",
-        })
-    }
-}
 
 /// One AWS call that failed, converted from the SDK's error.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -114,65 +89,19 @@ pub enum CollectError {
     },
 }
 
-/// The error codes that mean "throttled".
-const THROTTLED: [&str; 14] = [
-    "Throttling",
-    "ThrottlingException",
-    "ThrottledException",
-    "RequestThrottledException",
-    "TooManyRequestsException",
-    "ProvisionedThroughputExceededException",
-    "TransactionInProgressException",
-    "RequestLimitExceeded",
-    "BandwidthLimitExceeded",
-    "LimitExceededException",
-    "RequestThrottled",
-    "SlowDown",
-    "PriorRequestNotComplete",
-    "EC2ThrottledException",
-];
-
-/// The error codes that mean "you may not" (or "these credentials are not valid").
-const DENIED: [&str; 9] = [
-    "AccessDenied",
-    "AccessDeniedException",
-    "AuthorizationError",
-    "UnauthorizedOperation",
-    "UnrecognizedClientException",
-    "InvalidClientTokenId",
-    "ExpiredToken",
-    "ExpiredTokenException",
-    "KMSAccessDeniedException",
-];
-
-/// The error codes that mean "it does not exist".
-const NOT_FOUND: [&str; 11] = [
-    "NoSuchBucket",
-    "NoSuchEntity",
-    "NotFound",
-    "NotFoundException",
-    "ResourceNotFoundException",
-    "AWS.SimpleQueueService.NonExistentQueue",
-    "QueueDoesNotExist",
-    "TableNotFoundException",
-    "AccountNotFoundException",
-    "TargetNotFoundException",
-    "PolicyNotFoundException",
-];
-
-/// What kind of failure an AWS error code is. Pure: `None` (no code) is `Other`.
-pub fn classify(code: Option<&str>) -> FailureKind {
-    let Some(code) = code else {
-        return FailureKind::Other;
-    };
-    if THROTTLED.contains(&code) {
-        FailureKind::Throttled
-    } else if DENIED.contains(&code) {
-        FailureKind::AccessDenied
-    } else if NOT_FOUND.contains(&code) {
-        FailureKind::NotFound
-    } else {
-        FailureKind::Other
+impl CollectError {
+    /// Whether collecting again later can succeed: the failed call was throttled or
+    /// unanswered, not refused.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            CollectError::Identity(f)
+            | CollectError::AssumeRole { source: f, .. }
+            | CollectError::Iam(f)
+            | CollectError::List { source: f, .. }
+            | CollectError::AccountSettings(f)
+            | CollectError::Organization(f) => f.kind.is_transient(),
+            CollectError::UnsupportedArn { .. } => false,
+        }
     }
 }
 
@@ -230,31 +159,6 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn codes_classify_into_kinds() {
-        assert_eq!(classify(Some("AccessDenied")), FailureKind::AccessDenied);
-        assert_eq!(
-            classify(Some("AccessDeniedException")),
-            FailureKind::AccessDenied
-        );
-        assert_eq!(
-            classify(Some("AuthorizationError")),
-            FailureKind::AccessDenied
-        );
-        assert_eq!(
-            classify(Some("ThrottlingException")),
-            FailureKind::Throttled
-        );
-        assert_eq!(classify(Some("SlowDown")), FailureKind::Throttled);
-        assert_eq!(classify(Some("NoSuchBucket")), FailureKind::NotFound);
-        assert_eq!(
-            classify(Some("AWS.SimpleQueueService.NonExistentQueue")),
-            FailureKind::NotFound
-        );
-        assert_eq!(classify(Some("InternalError")), FailureKind::Other);
-        assert_eq!(classify(None), FailureKind::Other);
-    }
 
     #[test]
     fn failure_says_operation_kind_and_message() {

@@ -50,15 +50,7 @@ async fn each_state_change_is_one_event_on_the_bus_matching_a_rule_on_detail_fie
         .send()
         .await
         .unwrap();
-    let queue = sqs
-        .create_queue()
-        .queue_name("automation")
-        .send()
-        .await
-        .unwrap()
-        .queue_url()
-        .unwrap()
-        .to_string();
+    let queue = em.create_queue("automation").await;
     let queue_arn = "arn:aws:sqs:us-east-1:123456789012:automation";
     // Automation that only cares about high or critical new drift.
     events

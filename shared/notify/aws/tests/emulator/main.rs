@@ -8,6 +8,7 @@ mod finding_feeds;
 mod findings_table;
 mod notices_topic;
 mod organizations;
+mod port_errors;
 mod snapshot_bucket;
 
 /// A time written in a test (RFC 3339).
