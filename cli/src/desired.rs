@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use accessdrift_aws::{DesiredStoreError, DynamoDesiredStore};
-use accessdrift_drift::desired::{normalized, to_yaml};
+use accessdrift_desired::{normalized, to_yaml};
 use anyhow::Context as _;
 
 use crate::cloud::{DesiredTable, block_on, sdk_config};

@@ -6,8 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use accessdrift_drift::DesiredState;
-use accessdrift_drift::desired::{BaselineSelect, merge, parse_desired, to_yaml};
+use accessdrift_desired::{BaselineSelect, DesiredState, merge, parse_desired, to_yaml};
 use anyhow::Context as _;
 
 use crate::access::{SnapshotArgs, load};

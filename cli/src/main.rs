@@ -460,7 +460,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             arns,
         }) => drift::baseline_cmd(
             &snapshot,
-            accessdrift_drift::desired::BaselineSelect {
+            accessdrift_desired::BaselineSelect {
                 owner,
                 account: resource_account,
                 arns,

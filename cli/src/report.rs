@@ -20,8 +20,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use accessdrift_access::{Access, Line};
+use accessdrift_desired::DesiredState;
 use accessdrift_drift::drift::{DriftConfig, tag};
-use accessdrift_drift::{DesiredState, Finding, Severity};
+use accessdrift_drift::{Finding, Severity};
 use accessdrift_snapshot::Snapshot;
 
 use crate::collect::{Output, write_atomically};
@@ -699,7 +700,7 @@ mod tests {
     )]
 
     use super::*;
-    use accessdrift_drift::desired::parse_desired;
+    use accessdrift_desired::parse_desired;
 
     const HOSTILE: &str = "<script>alert('x')</script>\"><img src=x onerror=alert(1)>&amp;";
 

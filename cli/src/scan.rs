@@ -12,7 +12,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use accessdrift_aws::DynamoDesiredStore;
-use accessdrift_drift::{DesiredState, Finding, Severity};
+use accessdrift_desired::DesiredState;
+use accessdrift_drift::{Finding, Severity};
 use accessdrift_snapshot::Snapshot;
 use anyhow::Context as _;
 

@@ -23,7 +23,7 @@ use accessdrift_demo::{
     DESIRED_TABLE, FINDINGS_TABLE, deliver_event, deploy, put_bucket_policy_event, run_planner,
     run_worker,
 };
-use accessdrift_drift::desired::{BaselineSelect, to_yaml};
+use accessdrift_desired::{BaselineSelect, to_yaml};
 use accessdrift_emulator::Emulator;
 use accessdrift_primitives::Time;
 use accessdrift_runtime::Runtime;

@@ -18,7 +18,7 @@ use accessdrift_aws::{DynamoFindingStore, S3SnapshotStore, SnsNotifier, create_f
 use accessdrift_controller::fakes::{Borrowed, MemoryAccounts, MemoryDesired};
 use accessdrift_controller::ports::{DesiredRead, FindingStore, Sinks, SnapshotStore};
 use accessdrift_controller::{Pass, Settings, findings, run_pass, sweep_account};
-use accessdrift_drift::desired::parse_desired;
+use accessdrift_desired::parse_desired;
 use accessdrift_drift::lifecycle::Status;
 use accessdrift_drift::model::FindingKind;
 use accessdrift_emulator::{Emulator, Fault, FaultProxy, Op, When};

@@ -27,7 +27,7 @@ use accessdrift_aws::{
 };
 use accessdrift_controller::ports::{DesiredRead, FindingStore, Sinks};
 use accessdrift_controller::{Pass, Settings, baseline, run_pass};
-use accessdrift_drift::desired::{BaselineSelect, to_yaml};
+use accessdrift_desired::{BaselineSelect, to_yaml};
 use accessdrift_drift::lifecycle::Status;
 use accessdrift_emulator::Emulator;
 use accessdrift_snapshot::{Snapshot, read_snapshot};

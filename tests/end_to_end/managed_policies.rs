@@ -223,7 +223,7 @@ fn every_aws_managed_policy_through_access_and_drift() {
     // 6. Drift runs on it and judges the Confidential bucket's constraint.
     let desired_path = data_dir().join("desired.yaml");
     let text = std::fs::read_to_string(&desired_path).unwrap();
-    let desired = accessdrift_drift::desired::parse_desired(&text, "desired.yaml").unwrap();
+    let desired = accessdrift_desired::parse_desired(&text, "desired.yaml").unwrap();
     let (findings, _) = accessdrift_controller::findings(&snapshot, &desired, &Default::default());
     let mut by_kind: BTreeMap<&str, usize> = BTreeMap::new();
     for f in &findings {

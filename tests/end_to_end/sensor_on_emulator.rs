@@ -26,8 +26,7 @@ use accessdrift_demo::seed::{BUCKET, bucket_policy_with_support_read, seed, team
 use accessdrift_demo::{
     deliver_event, deploy, put_bucket_policy_event, run_planner, run_worker, update_policy_event,
 };
-use accessdrift_drift::desired::BaselineSelect;
-use accessdrift_drift::desired::to_yaml;
+use accessdrift_desired::{BaselineSelect, to_yaml};
 use accessdrift_emulator::Emulator;
 use accessdrift_runtime::Runtime;
 use accessdrift_snapshot::read_snapshot;

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use accessdrift_controller::Settings;
 use accessdrift_controller::fakes::{MemoryDesired, MemoryOrganization, MemoryPorts, block_on};
 use accessdrift_controller::ports::SweepReason;
-use accessdrift_drift::desired::parse_desired;
+use accessdrift_desired::parse_desired;
 use serde_json::Value;
 
 fn events_dir() -> PathBuf {

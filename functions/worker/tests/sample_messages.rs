@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use accessdrift_controller::Settings;
 use accessdrift_controller::fakes::{MemoryDesired, MemoryOrganization, MemoryPorts, block_on};
-use accessdrift_drift::desired::parse_desired;
+use accessdrift_desired::parse_desired;
 use aws_lambda_events::event::sqs::SqsEvent;
 
 fn events_dir() -> PathBuf {

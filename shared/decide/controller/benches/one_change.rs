@@ -20,7 +20,7 @@ use accessdrift_access::synthetic::{SyntheticSpec, generate};
 use accessdrift_controller::fakes::{MemoryDesired, MemoryPorts, block_on};
 use accessdrift_controller::react::{Reaction, react};
 use accessdrift_controller::{Settings, baseline, sweep_account};
-use accessdrift_drift::desired::BaselineSelect;
+use accessdrift_desired::BaselineSelect;
 use accessdrift_primitives::Time;
 use accessdrift_snapshot::read_snapshot;
 use accessdrift_triggers::classify;

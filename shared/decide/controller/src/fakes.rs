@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use accessdrift_drift::DesiredState;
+use accessdrift_desired::DesiredState;
 
 use accessdrift_drift::lifecycle::StoredFinding;
 use accessdrift_drift::notice::{Change, Notice};

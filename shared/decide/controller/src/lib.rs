@@ -26,12 +26,13 @@ pub mod sweep;
 use std::collections::{BTreeMap, BTreeSet};
 
 use accessdrift_access::{AccessOptions, Line, effective_access};
-use accessdrift_drift::desired::{BaselineSelect, baseline as desired_baseline};
+use accessdrift_desired::DesiredState;
+use accessdrift_desired::{BaselineSelect, baseline as desired_baseline};
 use accessdrift_drift::drift::{DriftConfig, DriftInput, ResourceFacts, drift, tag};
 use accessdrift_drift::lifecycle::Evidence;
 use accessdrift_drift::model::FindingKind;
 use accessdrift_drift::notice::owner_change_notice;
-use accessdrift_drift::{DesiredState, Finding, UNOWNED};
+use accessdrift_drift::{Finding, UNOWNED};
 use accessdrift_primitives::Time;
 use accessdrift_snapshot::{Part, Snapshot, read_snapshot};
 
@@ -508,7 +509,7 @@ mod tests {
     use super::*;
     use crate::fakes::Borrowed;
     use crate::fakes::{MemoryNotifier, MemoryStore, block_on};
-    use accessdrift_drift::desired::parse_desired;
+    use accessdrift_desired::parse_desired;
     use accessdrift_drift::lifecycle::{Status, StoredFinding};
     use accessdrift_drift::notice::{AttributeValue, Notice};
     use accessdrift_snapshot::read_snapshot;

@@ -7,7 +7,7 @@
 
 use std::future::Future;
 
-use accessdrift_drift::DesiredState;
+use accessdrift_desired::DesiredState;
 use accessdrift_drift::lifecycle::StoredFinding;
 use accessdrift_drift::notice::{Change, Notice};
 use accessdrift_snapshot::Part;

@@ -380,7 +380,7 @@ pub async fn plan<O: Organization, Q: SweepQueue>(
 
 #[cfg(test)]
 mod tests {
-    use accessdrift_drift::desired::parse_desired;
+    use accessdrift_desired::parse_desired;
     use accessdrift_triggers::classify_json;
 
     use super::*;
@@ -497,7 +497,7 @@ mod tests {
         let snapshot = read_snapshot(ACCOUNT).unwrap();
         ports.desired = MemoryDesired::new(crate::baseline(
             &snapshot,
-            &accessdrift_drift::desired::BaselineSelect::default(),
+            &accessdrift_desired::BaselineSelect::default(),
             &settings,
         ));
         let changed = event(

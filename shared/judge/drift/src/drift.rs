@@ -50,12 +50,13 @@ use std::fmt::Write as _;
 
 use accessdrift_access::{Access, Line, Row};
 use accessdrift_capabilities::Capability;
+use accessdrift_desired::{
+    Constraint, ConstraintRule, DesiredResource, DesiredState, Location, is_owner_word,
+    principal_matches,
+};
 use sha2::{Digest, Sha256};
 
-use crate::desired::principal_matches;
-use crate::model::{
-    ConstraintRule, DesiredResource, DesiredState, Finding, FindingKind, GrantRef, Location,
-};
+use crate::model::{Finding, FindingKind, GrantRef};
 use crate::severity::{Audience, severity};
 
 /// What drift needs to know about one resource of the account beyond its access.
@@ -496,7 +497,7 @@ impl<'a> ResourceCtx<'a> {
         let owner = owner_tag
             .as_ref()
             .map(|t| t.value.clone())
-            .filter(|v| crate::model::is_owner_word(v))
+            .filter(|v| is_owner_word(v))
             .or_else(|| {
                 desired
                     .and_then(|d| named(d.owner.as_deref()))
@@ -824,10 +825,7 @@ fn tag_findings(ctx: &ResourceCtx, out: &mut Findings) {
 }
 
 /// Constraints of the resource's classification.
-fn constraints<'a>(
-    desired: &'a DesiredState,
-    classification: Option<&str>,
-) -> Vec<&'a crate::model::Constraint> {
+fn constraints<'a>(desired: &'a DesiredState, classification: Option<&str>) -> Vec<&'a Constraint> {
     let Some(class) = classification else {
         return Vec::new();
     };
@@ -977,7 +975,7 @@ fn missing_findings(
 
 fn max_principals(
     ctx: &ResourceCtx,
-    rules: &[&crate::model::Constraint],
+    rules: &[&Constraint],
     held: &HeldMap,
     class: &str,
     out: &mut Findings,
@@ -1250,7 +1248,7 @@ pub(crate) mod tests {
     use accessdrift_access::Grant;
 
     use super::*;
-    use crate::model::{Constraint, Severity};
+    use crate::model::Severity;
 
     const ACCOUNT: &str = "111111111111";
     const IN_ORG: &str = "333333333333";
@@ -2066,7 +2064,7 @@ pub(crate) mod tests {
                     14,
                 ),
             ],
-            constraints: vec![crate::model::Constraint {
+            constraints: vec![Constraint {
                 classification: "Confidential".into(),
                 rule: ConstraintRule::MaxPrincipals {
                     capability: Capability::ReadData,

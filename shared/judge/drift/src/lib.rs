@@ -1,5 +1,5 @@
-//! Judging, as pure logic: desired state (what each team intends), drift (actual
-//! effective access versus intent), the findings lifecycle (what a pass changes in what
+//! Judging, as pure logic: drift (actual effective access versus the intent read by
+//! `accessdrift-desired`), severity, the findings lifecycle (what a pass changes in what
 //! is stored) and the text of the notices the owning team receives.
 //!
 //! What it is for: deciding *what* differs and *what to say*. What it is not for:
@@ -13,7 +13,6 @@
 pub mod model;
 
 pub use model::*;
-pub mod desired;
 pub mod drift;
 pub mod events;
 pub mod lifecycle;

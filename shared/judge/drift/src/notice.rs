@@ -525,7 +525,7 @@ pub fn owner_change_notice(
     // Only owner words route: a tag value that is not one reaches nobody's filter (it
     // is still shown, escaped, in the text).
     for o in [old_owner, new_owner, Some(security)].into_iter().flatten() {
-        if crate::model::is_owner_word(o) && !owners.iter().any(|x| x == o) {
+        if accessdrift_desired::is_owner_word(o) && !owners.iter().any(|x| x == o) {
             owners.push(o.to_string());
         }
     }

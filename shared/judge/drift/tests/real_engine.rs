@@ -11,8 +11,9 @@
 use std::collections::BTreeSet;
 
 use accessdrift_access::{Line, effective_access};
+use accessdrift_desired::DesiredState;
 use accessdrift_drift::drift::{DriftConfig, DriftInput, ResourceFacts, drift};
-use accessdrift_drift::{DesiredState, Finding, FindingKind};
+use accessdrift_drift::{Finding, FindingKind};
 use serde_json::{Value, json};
 
 const ACCT: &str = "111111111111";

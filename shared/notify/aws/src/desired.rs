@@ -20,8 +20,7 @@
 
 use std::collections::HashMap;
 
-use accessdrift_drift::DesiredState;
-use accessdrift_drift::desired::{DesiredErrors, Merged, merge, overlaps, parse_desired};
+use accessdrift_desired::{DesiredErrors, DesiredState, Merged, merge, overlaps, parse_desired};
 use accessdrift_primitives::Time;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, KeyType};
@@ -167,7 +166,7 @@ pub struct ImportReport {
 /// Every source, merged.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LoadedDesired {
-    /// The union (see [`accessdrift_drift::desired::merge`]).
+    /// The union (see [`accessdrift_desired::merge`]).
     pub merged: Merged,
     /// The sources read, by name.
     pub sources: Vec<SourceInfo>,

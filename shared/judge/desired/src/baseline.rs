@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use accessdrift_access::Row;
 use accessdrift_capabilities::Capability;
 
-use super::arn::arn_account;
-use crate::model::{DesiredResource, DesiredState, Location};
+use crate::arn::arn_account;
+use crate::state::{DesiredResource, DesiredState, Location};
 
 /// Which resources a baseline covers. Every filter given must hold; an empty
 /// selection takes every resource.
@@ -46,7 +46,7 @@ impl BaselineSelect {
 ///
 /// Resources named in `owners` or `classifications` that no row mentions are included
 /// too (nobody holds anything on them today, so nobody should). The result is in the
-/// canonical order of [`super::normalized`], without constraints and without locations.
+/// canonical order of [`crate::normalized`], without constraints and without locations.
 pub fn baseline(
     rows: &[Row],
     select: &BaselineSelect,

@@ -13,10 +13,10 @@ use std::sync::Arc;
 
 use accessdrift_access::{Access, Row};
 use accessdrift_capabilities::Capability;
-use accessdrift_drift::desired::{
-    BaselineSelect, DesiredErrors, baseline, normalized, parse_desired, principal_matches, to_yaml,
+use accessdrift_desired::{
+    BaselineSelect, ConstraintRule, DesiredErrors, DesiredState, Location, baseline, normalized,
+    parse_desired, principal_matches, to_yaml,
 };
-use accessdrift_drift::{ConstraintRule, DesiredState, Location};
 
 const EXAMPLE: &str = include_str!("../../../../examples/desired-state.yaml");
 

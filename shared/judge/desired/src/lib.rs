@@ -1,11 +1,11 @@
 //! Desired state as a team writes it: a reviewable file kept with the team's code that
 //! says who should hold which access capability on its resources, plus rules by
-//! classification. This module reads and checks that file (`desired import`), writes
+//! classification. This crate reads and checks that file (`desired import`), writes
 //! it back (`desired export`), and drafts it from today's effective access
 //! (`desired baseline`).
 //!
-//! What it is not for: storing the state or comparing it with effective access (the
-//! store adapter and the drift module do that).
+//! What it is not for: storing the state or comparing it with effective access
+//! (`accessdrift-aws` stores it, `accessdrift-drift` compares).
 //!
 //! Key design choice: a file is either accepted whole or rejected with *every* mistake
 //! listed at once, each with its file, line and field path, so a rejected import
@@ -74,6 +74,7 @@ mod baseline;
 mod export;
 mod merge;
 mod parse;
+mod state;
 mod tree;
 
 use std::fmt;
@@ -83,6 +84,10 @@ pub use baseline::{BaselineSelect, baseline};
 pub use export::{normalized, to_yaml};
 pub use merge::{Merged, Overlap, merge, overlaps};
 pub use parse::parse_desired;
+pub use state::{
+    Constraint, ConstraintRule, DesiredResource, DesiredState, Location, MAX_OWNER_LEN,
+    is_owner_word,
+};
 
 /// One mistake in a desired-state file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -138,10 +143,10 @@ impl fmt::Display for DesiredErrors {
 mod tests {
     use super::*;
 
-    /// The example in this module's documentation is a valid file.
+    /// The example in this crate's documentation is a valid file.
     #[test]
     fn documented_example_parses() {
-        let source = include_str!("mod.rs");
+        let source = include_str!("lib.rs");
         let yaml: String = source
             .lines()
             .skip_while(|l| *l != "//! ```yaml")

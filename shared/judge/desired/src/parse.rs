@@ -5,10 +5,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use accessdrift_capabilities::Capability;
 
-use super::arn::{check_principal, check_resource_arn};
-use super::tree::{Kind, Node, load};
-use super::{DesiredError, DesiredErrors};
-use crate::model::{Constraint, ConstraintRule, DesiredResource, DesiredState, Location};
+use crate::arn::{check_principal, check_resource_arn};
+use crate::state::{Constraint, ConstraintRule, DesiredResource, DesiredState, Location};
+use crate::tree::{Kind, Node, load};
+use crate::{DesiredError, DesiredErrors};
 
 /// The format version this code reads and writes.
 pub(super) const VERSION: u64 = 1;
@@ -350,7 +350,7 @@ impl Checker<'_> {
                 "the owning team's name",
             )
             .filter(|owner| {
-                let ok = crate::model::is_owner_word(owner);
+                let ok = crate::is_owner_word(owner);
                 if !ok && let Some(n) = fields.get("owner") {
                     self.error(
                         n.line,
@@ -359,7 +359,7 @@ impl Checker<'_> {
                             "`{}` is not an owner word: use 1 to {} letters, digits, `.`, `_` or \
                              `-`, starting with a letter or digit (such as `credit-team`)",
                             accessdrift_escape::plain(owner),
-                            crate::model::MAX_OWNER_LEN
+                            crate::MAX_OWNER_LEN
                         ),
                     );
                 }

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use accessdrift_capabilities::Capability;
 
-use crate::model::{Constraint, ConstraintRule, DesiredState};
+use crate::state::{Constraint, ConstraintRule, DesiredState};
 
 /// A resource claimed by two sources.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,7 +122,7 @@ pub fn overlaps(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::desired::parse_desired;
+    use crate::parse_desired;
 
     fn state(text: &str) -> DesiredState {
         match parse_desired(text, "t.yaml") {

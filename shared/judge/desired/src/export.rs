@@ -7,8 +7,8 @@ use std::fmt::Write as _;
 
 use accessdrift_capabilities::Capability;
 
-use super::parse::VERSION;
-use crate::model::{Constraint, ConstraintRule, DesiredResource, DesiredState, Location};
+use crate::parse::VERSION;
+use crate::state::{Constraint, ConstraintRule, DesiredResource, DesiredState, Location};
 
 /// The canonical form of a desired state: resources sorted by ARN (entries for the
 /// same ARN merged), principals sorted and de-duplicated, constraints sorted by
