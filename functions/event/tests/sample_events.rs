@@ -21,14 +21,12 @@ fn events_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events")
 }
 
+#[path = "../../../events/manifest.rs"]
+mod samples_manifest;
+
 /// `file -> expected`: the manifest, `events/manifest.toml`.
 fn manifest() -> BTreeMap<String, String> {
-    #[derive(serde::Deserialize)]
-    struct Manifest {
-        expected: BTreeMap<String, String>,
-    }
-    let text = std::fs::read_to_string(events_dir().join("manifest.toml")).unwrap();
-    toml::from_str::<Manifest>(&text).unwrap().expected
+    samples_manifest::expected(&events_dir())
 }
 
 /// The member account 222222222222 of the samples, swept before: the example

@@ -218,7 +218,7 @@ pub enum SetQualifier {
 
 /// The comparison of a condition operator, without set qualifier or `IfExists`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[allow(missing_docs, reason = "the variants are AWS's operator names")]
+#[expect(missing_docs, reason = "the variants are AWS's operator names")]
 pub enum BaseOperator {
     StringEquals,
     StringNotEquals,

@@ -16,17 +16,12 @@ fn events_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../events")
 }
 
+#[path = "../../../../events/manifest.rs"]
+mod samples_manifest;
+
 /// `file -> expected`: the manifest, `events/manifest.toml`.
 fn manifest() -> BTreeMap<String, String> {
-    #[derive(serde::Deserialize)]
-    struct Manifest {
-        expected: BTreeMap<String, String>,
-    }
-    let text =
-        std::fs::read_to_string(events_dir().join("manifest.toml")).expect("events/manifest.toml");
-    toml::from_str::<Manifest>(&text)
-        .expect("events/manifest.toml")
-        .expected
+    samples_manifest::expected(&events_dir())
 }
 
 /// `file -> expected` from `events/README.md`'s table rows: | `file.json` | `expected` |.
