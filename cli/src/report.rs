@@ -245,14 +245,7 @@ pub fn build(
 
     let mut owners: Vec<OwnerSection> = owners.into_values().collect();
     for s in &mut owners {
-        s.drift.sort_by(|a, b| {
-            b.severity
-                .cmp(&a.severity)
-                .then_with(|| a.resource.cmp(&b.resource))
-                .then_with(|| a.principal.cmp(&b.principal))
-                .then_with(|| a.capability.cmp(&b.capability))
-                .then_with(|| a.id.cmp(&b.id))
-        });
+        s.drift.sort_by(Finding::worst_first);
     }
     // Owners by name; `unowned` last, it is nobody's list to work through.
     owners.sort_by_key(|s| (s.owner == UNOWNED, s.owner.clone()));

@@ -110,14 +110,7 @@ pub fn scan(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         ..Default::default()
     };
     let (mut findings, rows) = accessdrift_controller::findings(&snapshot, &desired, &settings);
-    findings.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| a.resource.cmp(&b.resource))
-            .then_with(|| a.principal.cmp(&b.principal))
-            .then_with(|| a.capability.cmp(&b.capability))
-            .then_with(|| a.id.cmp(&b.id))
-    });
+    findings.sort_by(accessdrift_drift::Finding::worst_first);
     let text = match args.format {
         ScanFormat::Table => render_table(&findings),
         ScanFormat::Json => render_json(&findings),

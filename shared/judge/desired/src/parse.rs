@@ -415,6 +415,23 @@ impl Checker<'_> {
             );
             return out;
         };
+        for (capability, _, value, field) in self.capability_keys(entries, path, "merge the lists")
+        {
+            out.insert(capability, self.principals(value, &field));
+        }
+        out
+    }
+
+    /// The entries of a mapping keyed by capability words, each with its capability,
+    /// key, value and field path; a key that is not a capability word, or one given
+    /// twice (`advice` says what to do), is an error and left out.
+    fn capability_keys<'n>(
+        &mut self,
+        entries: &'n [(Node, Node)],
+        path: &str,
+        advice: &str,
+    ) -> Vec<(Capability, &'n Node, &'n Node, String)> {
+        let mut out = Vec::new();
         let mut seen: HashMap<Capability, usize> = HashMap::new();
         for (key, value) in entries {
             let Some(word) = key.text() else {
@@ -434,14 +451,12 @@ impl Checker<'_> {
                 self.error(
                     key.line,
                     &field,
-                    format!(
-                        "duplicate capability `{word}` (first at line {first}); merge the lists"
-                    ),
+                    format!("duplicate capability `{word}` (first at line {first}); {advice}"),
                 );
                 continue;
             }
             seen.insert(capability, key.line);
-            out.insert(capability, self.principals(value, &field));
+            out.push((capability, key, value, field));
         }
         out
     }
@@ -612,30 +627,8 @@ impl Checker<'_> {
             );
             return out;
         };
-        let mut seen: HashMap<Capability, usize> = HashMap::new();
-        for (key, value) in entries {
-            let Some(word) = key.text() else {
-                self.error(
-                    key.line,
-                    path,
-                    format!("expected a capability word, found {}", key.describe()),
-                );
-                continue;
-            };
-            let field = join(path, word);
-            let Some(capability) = Capability::parse(word) else {
-                self.unknown_capability(key.line, &field, word);
-                continue;
-            };
-            if let Some(first) = seen.get(&capability) {
-                self.error(
-                    key.line,
-                    &field,
-                    format!("duplicate capability `{word}` (first at line {first}); keep one"),
-                );
-                continue;
-            }
-            seen.insert(capability, key.line);
+        for (capability, key, value, field) in self.capability_keys(entries, path, "keep one") {
+            let word = key.text().unwrap_or(capability.as_str());
             let max = value.plain().and_then(|t| t.parse::<usize>().ok());
             match max {
                 Some(max) => out.push((

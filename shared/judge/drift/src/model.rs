@@ -140,6 +140,17 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// The order people read findings in (`scan`, `report`): worst first, then by
+    /// resource, principal, capability and id, so the same findings print the same way.
+    pub fn worst_first(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.resource.cmp(&b.resource))
+            .then_with(|| a.principal.cmp(&b.principal))
+            .then_with(|| a.capability.cmp(&b.capability))
+            .then_with(|| a.id.cmp(&b.id))
+    }
+
     /// The finding as JSON (the shape `drift --json`, notices and the findings table share).
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({

@@ -50,8 +50,7 @@ fn text(v: &Value, field: &str) -> Option<String> {
 impl FindingFeed for EventBridgeFeed {
     async fn publish(&self, changes: &[(StoredFinding, Change)]) -> Result<usize, NotifyError> {
         let mut accepted = 0;
-        let mut refused = Vec::new();
-        let mut transient = false;
+        let mut refused = Refused::default();
         for chunk in changes.chunks(EVENTS_BATCH) {
             let entries: Vec<PutEventsRequestEntry> = chunk
                 .iter()
@@ -83,29 +82,12 @@ impl FindingFeed for EventBridgeFeed {
                 match entry.error_code() {
                     None => accepted += 1,
                     Some(code) => {
-                        transient |= classify(Some(code)).is_transient();
-                        refused.push(format!(
-                            "{}: {code} {}",
-                            record.finding.id,
-                            entry.error_message().unwrap_or_default()
-                        ));
+                        refused.push(&record.finding.id, Some(code), entry.error_message());
                     }
                 }
             }
         }
-        if refused.is_empty() {
-            Ok(accepted)
-        } else {
-            Err(NotifyError::Service(refusal(
-                transient,
-                format!(
-                    "EventBridge refused {} of {} events: {}",
-                    refused.len(),
-                    changes.len(),
-                    refused.join("; ")
-                ),
-            )))
-        }
+        refused.or_accepted(accepted, "EventBridge", "events", changes.len())
     }
 }
 
@@ -201,8 +183,7 @@ impl FindingFeed for SecurityHubFeed {
     async fn publish(&self, changes: &[(StoredFinding, Change)]) -> Result<usize, NotifyError> {
         let records: Vec<StoredFinding> = changes.iter().map(|(r, _)| r.clone()).collect();
         let mut accepted = 0;
-        let mut refused = Vec::new();
-        let mut transient = false;
+        let mut refused = Refused::default();
         for batch in asff_batches(&records, &self.product_arn, &self.region, self.now) {
             debug_assert!(batch.len() <= ASFF_BATCH);
             let findings: Vec<AwsSecurityFinding> = batch.iter().map(to_sdk).collect();
@@ -222,39 +203,60 @@ impl FindingFeed for SecurityHubFeed {
                 })?;
             let failed = usize::try_from(out.failed_count().unwrap_or(0)).unwrap_or(0);
             accepted += sent.saturating_sub(failed);
-            refused.extend(out.failed_findings().iter().map(|f| {
-                transient |= classify(f.error_code()).is_transient();
-                format!(
-                    "{}: {} {}",
+            for f in out.failed_findings() {
+                refused.push(
                     f.id().unwrap_or_default(),
-                    f.error_code().unwrap_or_default(),
-                    f.error_message().unwrap_or_default()
-                )
-            }));
+                    f.error_code(),
+                    f.error_message(),
+                );
+            }
         }
-        if refused.is_empty() {
-            Ok(accepted)
-        } else {
-            Err(NotifyError::Service(refusal(
-                transient,
-                format!(
-                    "Security Hub refused {} of {} findings: {}",
-                    refused.len(),
-                    changes.len(),
-                    refused.join("; ")
-                ),
-            )))
-        }
+        refused.or_accepted(accepted, "Security Hub", "findings", changes.len())
     }
 }
 
-/// Entries the service refused one by one: worth sending again when any refusal was
+/// Entries a batch call refused one by one: worth sending again when any refusal was
 /// throttling or an internal failure, not when every one was a bad entry.
-fn refusal(transient: bool, message: String) -> PortError {
-    if transient {
-        PortError::transient("finding feed", message)
-    } else {
-        PortError::lasting("finding feed", message)
+#[derive(Debug, Default)]
+struct Refused {
+    entries: Vec<String>,
+    transient: bool,
+}
+
+impl Refused {
+    fn push(&mut self, id: &str, code: Option<&str>, message: Option<&str>) {
+        self.transient |= classify(code).is_transient();
+        self.entries.push(format!(
+            "{id}: {} {}",
+            code.unwrap_or_default(),
+            message.unwrap_or_default()
+        ));
+    }
+
+    /// `Ok(accepted)` when `service` refused nothing, else every refusal in one error.
+    fn or_accepted(
+        self,
+        accepted: usize,
+        service: &str,
+        noun: &str,
+        total: usize,
+    ) -> Result<usize, NotifyError> {
+        if self.entries.is_empty() {
+            return Ok(accepted);
+        }
+        let make = if self.transient {
+            PortError::transient
+        } else {
+            PortError::lasting
+        };
+        Err(NotifyError::Service(make(
+            "finding feed",
+            format!(
+                "{service} refused {} of {total} {noun}: {}",
+                self.entries.len(),
+                self.entries.join("; ")
+            ),
+        )))
     }
 }
 

@@ -177,6 +177,50 @@ fn managed_arns(
         .collect()
 }
 
+/// A principal's inline policies (`{"PolicyName", "PolicyDocument"}` each) and its
+/// attached managed policies, read one by one: the same three calls for a role, a user
+/// and a group, on SDK builders of different types (hence a macro, not a function).
+macro_rules! identity_policies {
+    ($iam:expr, $set_name:ident, $name:expr,
+     $list:ident / $list_op:literal, $get:ident / $get_op:literal,
+     $attached:ident / $attached_op:literal) => {
+        async {
+            let names = $iam
+                .$list()
+                .$set_name($name)
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+                .await
+                .map_err(|e| failure($list_op, e))?;
+            let mut inline = Vec::new();
+            for policy_name in names {
+                let p = $iam
+                    .$get()
+                    .$set_name($name)
+                    .policy_name(&policy_name)
+                    .send()
+                    .await
+                    .map_err(|e| failure($get_op, e))?;
+                inline.push(
+                    json!({"PolicyName": policy_name, "PolicyDocument": p.policy_document()}),
+                );
+            }
+            let attached = $iam
+                .$attached()
+                .$set_name($name)
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+                .await
+                .map_err(|e| failure($attached_op, e))?;
+            Ok::<_, Failure>((inline, attached))
+        }
+    };
+}
+
 /// A role's entry, and the managed policies it names.
 async fn role(c: &Collector, name: &str) -> Result<(Value, Vec<Value>, BTreeSet<String>), Failure> {
     let iam = client(c);
@@ -189,36 +233,15 @@ async fn role(c: &Collector, name: &str) -> Result<(Value, Vec<Value>, BTreeSet<
     let Some(r) = out.role() else {
         return Err(not_found("iam:GetRole", name));
     };
-    let names = iam
-        .list_role_policies()
-        .role_name(name)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(|e| failure("iam:ListRolePolicies", e))?;
-    let mut inline_policies = Vec::new();
-    for policy_name in names {
-        let p = iam
-            .get_role_policy()
-            .role_name(name)
-            .policy_name(&policy_name)
-            .send()
-            .await
-            .map_err(|e| failure("iam:GetRolePolicy", e))?;
-        inline_policies
-            .push(json!({"PolicyName": policy_name, "PolicyDocument": p.policy_document()}));
-    }
-    let attached_policies = iam
-        .list_attached_role_policies()
-        .role_name(name)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(|e| failure("iam:ListAttachedRolePolicies", e))?;
+    let (inline_policies, attached_policies) = identity_policies!(
+        iam,
+        role_name,
+        name,
+        list_role_policies / "iam:ListRolePolicies",
+        get_role_policy / "iam:GetRolePolicy",
+        list_attached_role_policies / "iam:ListAttachedRolePolicies"
+    )
+    .await?;
     let arns = managed_arns(&attached_policies, r.permissions_boundary());
     let entity = strip_nulls(json!({
         "Path": r.path(),
@@ -251,36 +274,15 @@ async fn user(c: &Collector, name: &str) -> Result<(Value, Vec<Value>, BTreeSet<
     let Some(u) = out.user() else {
         return Err(not_found("iam:GetUser", name));
     };
-    let names = iam
-        .list_user_policies()
-        .user_name(name)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(|e| failure("iam:ListUserPolicies", e))?;
-    let mut inline_policies = Vec::new();
-    for policy_name in names {
-        let p = iam
-            .get_user_policy()
-            .user_name(name)
-            .policy_name(&policy_name)
-            .send()
-            .await
-            .map_err(|e| failure("iam:GetUserPolicy", e))?;
-        inline_policies
-            .push(json!({"PolicyName": policy_name, "PolicyDocument": p.policy_document()}));
-    }
-    let attached_policies = iam
-        .list_attached_user_policies()
-        .user_name(name)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(|e| failure("iam:ListAttachedUserPolicies", e))?;
+    let (inline_policies, attached_policies) = identity_policies!(
+        iam,
+        user_name,
+        name,
+        list_user_policies / "iam:ListUserPolicies",
+        get_user_policy / "iam:GetUserPolicy",
+        list_attached_user_policies / "iam:ListAttachedUserPolicies"
+    )
+    .await?;
     let mut arns = managed_arns(&attached_policies, u.permissions_boundary());
 
     let group_list = iam
@@ -295,36 +297,15 @@ async fn user(c: &Collector, name: &str) -> Result<(Value, Vec<Value>, BTreeSet<
     let mut groups = Vec::new();
     for g in &group_list {
         let group_name = g.group_name();
-        let names = iam
-            .list_group_policies()
-            .group_name(group_name)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| failure("iam:ListGroupPolicies", e))?;
-        let mut group_inline = Vec::new();
-        for policy_name in names {
-            let p = iam
-                .get_group_policy()
-                .group_name(group_name)
-                .policy_name(&policy_name)
-                .send()
-                .await
-                .map_err(|e| failure("iam:GetGroupPolicy", e))?;
-            group_inline
-                .push(json!({"PolicyName": policy_name, "PolicyDocument": p.policy_document()}));
-        }
-        let group_attached = iam
-            .list_attached_group_policies()
-            .group_name(group_name)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| failure("iam:ListAttachedGroupPolicies", e))?;
+        let (group_inline, group_attached) = identity_policies!(
+            iam,
+            group_name,
+            group_name,
+            list_group_policies / "iam:ListGroupPolicies",
+            get_group_policy / "iam:GetGroupPolicy",
+            list_attached_group_policies / "iam:ListAttachedGroupPolicies"
+        )
+        .await?;
         arns.extend(
             group_attached
                 .iter()
