@@ -236,7 +236,7 @@ pub fn explain(
                 };
                 out.push_str(&format!("  {:<45} {}\n", plain(&a.action), plain(&why)));
                 for n in &a.notes {
-                    out.push_str(&format!("  {:<45}   note: {}\n", "", plain(n)));
+                    out.push_str(&format!("  {:<45}   note: {n}\n", ""));
                 }
             }
         }

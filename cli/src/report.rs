@@ -18,11 +18,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use accessdrift_access::{Access, Line};
 use accessdrift_desired::DesiredState;
 use accessdrift_drift::drift::{DriftConfig, tag};
 use accessdrift_drift::{Finding, Severity};
+use accessdrift_evaluator::ConditionTree;
 use accessdrift_snapshot::Snapshot;
 
 use crate::collect::{Output, write_atomically};
@@ -96,10 +98,9 @@ pub struct AccessRow {
     pub capability: String,
     /// Only under request-time conditions (given in `conditions`).
     pub conditional: bool,
-    /// The condition tree, compact JSON, for conditional rows.
-    pub conditions: Option<String>,
-    /// The condition keys it depends on (`aws:SecureTransport`), for people.
-    pub condition_keys: Vec<String>,
+    /// The condition tree, for conditional rows: its keys (`aws:SecureTransport`) in
+    /// words, the whole tree as JSON on hover.
+    pub conditions: Option<Arc<ConditionTree>>,
     /// `policy [statement]` of each granting statement.
     pub grants: Vec<String>,
     /// Other things that must hold too, in words.
@@ -177,12 +178,7 @@ pub fn build(
                     principal: row.principal.to_string(),
                     capability: row.capability.as_str().to_string(),
                     conditional: row.access == Access::Conditional,
-                    conditions: row.conditions.as_ref().map(|c| c.to_string()),
-                    condition_keys: row
-                        .conditions
-                        .as_deref()
-                        .map(condition_keys)
-                        .unwrap_or_default(),
+                    conditions: row.conditions.clone(),
                     grants: row
                         .grants
                         .iter()
@@ -257,25 +253,6 @@ pub fn build(
         owners,
         problems,
     }
-}
-
-/// The condition keys a condition tree (simulate.md's shape) mentions, sorted, once each.
-fn condition_keys(tree: &serde_json::Value) -> Vec<String> {
-    fn walk(v: &serde_json::Value, out: &mut BTreeSet<String>) {
-        match v {
-            serde_json::Value::Object(map) => {
-                if let Some(serde_json::Value::String(key)) = map.get("key") {
-                    out.insert(key.clone());
-                }
-                map.values().for_each(|v| walk(v, out));
-            }
-            serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, out)),
-            _ => {}
-        }
-    }
-    let mut keys = BTreeSet::new();
-    walk(tree, &mut keys);
-    keys.into_iter().collect()
 }
 
 /// The section of `owner`, created empty on first use.
@@ -582,19 +559,17 @@ fn render_owner(out: &mut String, i: usize, o: &OwnerSection, account: &str) {
             };
             // The keys in words; the whole condition tree on hover (a title needs no script).
             if let Some(tree) = &row.conditions {
-                let keys = if row.condition_keys.is_empty() {
+                // Sorted, once each.
+                let keys: BTreeSet<&str> = tree.keys().collect();
+                let keys = if keys.is_empty() {
                     "request-time conditions".to_string()
                 } else {
-                    row.condition_keys
-                        .iter()
-                        .map(|k| escape(k))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    keys.into_iter().map(escape).collect::<Vec<_>>().join(", ")
                 };
                 let _ = write!(
                     grants,
                     "<div class=\"fix\" title=\"{}\">depends on {keys}</div>",
-                    escape(tree)
+                    escape(&tree.to_string())
                 );
             }
             if !row.keys.is_empty() {
@@ -694,6 +669,8 @@ mod tests {
 
     use super::*;
     use accessdrift_desired::parse_desired;
+    use accessdrift_evaluator::formula::{Leaf, Source};
+    use accessdrift_evaluator::{Effect, PolicyType};
 
     const HOSTILE: &str = "<script>alert('x')</script>\"><img src=x onerror=alert(1)>&amp;";
 
@@ -741,8 +718,19 @@ mod tests {
                         principal: text.into(),
                         capability: text.into(),
                         conditional: true,
-                        conditions: Some(format!("{{\"key\":\"{text}\"}}")),
-                        condition_keys: vec![text.into()],
+                        conditions: Some(Arc::new(ConditionTree::Leaf(Arc::new(Leaf {
+                            op: text.into(),
+                            key: text.into(),
+                            values: vec![text.into()],
+                            inverted: false,
+                            source: Source {
+                                effect: Effect::Allow,
+                                policy: text.into(),
+                                policy_type: PolicyType::Identity,
+                                statement_index: 1,
+                                org_level: Some(text.into()),
+                            },
+                        })))),
                         grants: vec![text.into()],
                         requires: vec![text.into()],
                         keys: vec![text.into()],

@@ -25,7 +25,8 @@ use accessdrift_evaluator::resource::{
     ElementMatch, PolicyType, RequestResource, resource_block_applies,
 };
 use accessdrift_evaluator::{
-    Decision, Formula, NamedPolicy, OrgLevel, PolicySet, Principal, Request, Settings, evaluate,
+    ConditionTree, Decision, Formula, NamedPolicy, Note, OrgLevel, PolicySet, Principal, Request,
+    Settings, evaluate,
 };
 use accessdrift_policy::{Effect, Policy, Statement, parse_policy_value};
 use accessdrift_snapshot::{Resource, Snapshot};
@@ -82,9 +83,9 @@ pub struct Row {
     pub capability: Capability,
     /// Allowed or Conditional.
     pub access: Access,
-    /// For Conditional rows: the condition tree (simulate.md's shape), when the
-    /// condition is a policy condition.
-    pub conditions: Option<Arc<serde_json::Value>>,
+    /// For Conditional rows: the condition tree, when the condition is a policy
+    /// condition. Shared (`Arc`): see [`crate::Interner`].
+    pub conditions: Option<Arc<ConditionTree>>,
     /// The allowed (or conditionally allowed) actions of the capability, sorted.
     /// Shared (`Arc`): principals with the same policies get the same lists.
     pub actions: Arc<[&'static str]>,
@@ -370,11 +371,11 @@ pub fn explain_pair(
             action: ca.action.clone(),
             capabilities: ca.capabilities.clone(),
             decision: outcome.decision,
-            conditions: outcome.conditions.to_json(),
+            conditions: outcome.conditions.into_tree(),
             blocked_by: outcome.blocked_by.map(str::to_string),
             allowed_by: outcome.grants.iter().map(GrantRef::grant).collect(),
             denied_by: outcome.denied_by.iter().map(GrantRef::grant).collect(),
-            notes: outcome.notes.iter().map(|s| (*s).to_string()).collect(),
+            notes: outcome.notes,
         });
     }
     Ok(PairExplanation {
@@ -419,15 +420,15 @@ pub struct ActionExplanation {
     /// The evaluator's decision.
     pub decision: Decision,
     /// The request-time conditions an allow depends on.
-    pub conditions: Option<serde_json::Value>,
+    pub conditions: Option<ConditionTree>,
     /// For denials: the layer that stopped it.
     pub blocked_by: Option<String>,
     /// Granting statements.
     pub allowed_by: Vec<Grant>,
     /// Denying statements.
     pub denied_by: Vec<Grant>,
-    /// Rules that decided, in words.
-    pub notes: Vec<String>,
+    /// Rules that decided.
+    pub notes: Vec<Note>,
 }
 
 struct Engine<'s> {
@@ -466,7 +467,7 @@ struct Outcome<'a> {
     /// is built: most evaluations feed rows that share their grants.
     grants: Vec<GrantRef<'a>>,
     denied_by: Vec<GrantRef<'a>>,
-    notes: Vec<&'static str>,
+    notes: Vec<Note>,
     /// The evaluator's scope of an allowed pattern request (see `Evaluation::scope`).
     scope: Option<Vec<&'a str>>,
 }
@@ -1639,7 +1640,7 @@ impl<'s> Engine<'s> {
             let conditions = if acc.allowed {
                 None
             } else {
-                acc.conditions.to_json()
+                acc.conditions.into_tree()
             };
             let mut requires = Vec::new();
             match &subject.kind {
@@ -1709,10 +1710,13 @@ impl<'s> Engine<'s> {
                 row.requires.push(format!("kms:Decrypt on {key}"));
                 if key_access == Access::Conditional {
                     row.access = Access::Conditional;
+                    // The row's tree and the key's side by side, each kept whole (not
+                    // flattened into one `and`), as the rows have always shown them.
                     row.conditions = match (row.conditions.take(), key_conditions) {
-                        (Some(a), Some(b)) => Some(Arc::new(
-                            serde_json::json!({"conditionType": "group", "operator": "and", "conditions": [*a, b]}),
-                        )),
+                        (Some(a), Some(b)) => Some(Arc::new(ConditionTree::And(vec![
+                            Arc::unwrap_or_clone(a),
+                            b,
+                        ]))),
                         (a, b) => a.or(b.map(Arc::new)),
                     };
                 }
@@ -1722,11 +1726,7 @@ impl<'s> Engine<'s> {
 
     /// Whether the subject can decrypt with the key: `None` when denied; Conditional
     /// when the key is not in the snapshot (its key policy decides, and it is unknown).
-    fn decrypt(
-        &self,
-        subject: &Subject,
-        key_arn: &str,
-    ) -> Option<(Access, Option<serde_json::Value>)> {
+    fn decrypt(&self, subject: &Subject, key_arn: &str) -> Option<(Access, Option<ConditionTree>)> {
         let Some(key) = self.keys_by_arn.get(key_arn) else {
             return Some((Access::Conditional, None));
         };
@@ -1763,7 +1763,7 @@ impl<'s> Engine<'s> {
         let ev = evaluate(&request, &set, &Settings::default());
         match ev.decision {
             Decision::Allowed if ev.conditions.is_true() => Some((Access::Allowed, None)),
-            Decision::Allowed => Some((Access::Conditional, ev.conditions.to_json())),
+            Decision::Allowed => Some((Access::Conditional, ev.conditions.into_tree())),
             _ => None,
         }
     }

@@ -1,22 +1,24 @@
 //! Keeping a whole account's rows in memory without keeping thousands of copies of the
 //! same condition tree and grant list.
 //!
-//! Why: the engine builds each row's `conditions` (a JSON tree) and `grants` afresh, which
-//! costs nothing when rows stream out (`accessdrift access`), but a caller that keeps
-//! every row (drift, the report) held one tree per row. On the account of every AWS
-//! managed policy, 200,000 Conditional rows (mostly `iam:PassRole` with
+//! Why: the engine builds each row's `conditions` (a condition tree) and `grants`
+//! afresh, which costs nothing when rows stream out (`accessdrift access`), but a caller
+//! that keeps every row (drift, the report) held one tree per row. On the account of
+//! every AWS managed policy, 200,000 Conditional rows (mostly `iam:PassRole` with
 //! `iam:PassedToService`) made drift peak at 1.1 GB where `access` needs 120 MB; the
 //! trees are a few hundred distinct ones. [`Interner`] makes equal values share one `Arc`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use accessdrift_evaluator::ConditionTree;
+
 use crate::engine::{Grant, Line};
 
 /// Shares equal `conditions`, `grants` and `actions` between the rows passed through it.
 #[derive(Debug, Default)]
 pub struct Interner {
-    conditions: HashMap<String, Arc<serde_json::Value>>,
+    conditions: HashMap<Arc<ConditionTree>, ()>,
     grants: HashMap<Arc<[Grant]>, ()>,
     actions: HashMap<Arc<[&'static str]>, ()>,
 }
@@ -31,8 +33,7 @@ impl Interner {
     pub fn intern(&mut self, mut line: Line) -> Line {
         if let Line::Row(row) = &mut line {
             if let Some(c) = row.conditions.take() {
-                let key = c.to_string();
-                row.conditions = Some(Arc::clone(self.conditions.entry(key).or_insert(c)));
+                row.conditions = Some(share(&mut self.conditions, c));
             }
             row.grants = share(&mut self.grants, Arc::clone(&row.grants));
             row.actions = share(&mut self.actions, Arc::clone(&row.actions));
@@ -56,6 +57,8 @@ mod tests {
     use super::*;
     use crate::engine::{Access, Row};
     use accessdrift_capabilities::Capability;
+    use accessdrift_evaluator::formula::{Leaf, Source};
+    use accessdrift_evaluator::{Effect, PolicyType};
 
     fn row(principal: &str) -> Line {
         Line::Row(Row {
@@ -63,8 +66,20 @@ mod tests {
             resource: "arn:aws:iam::111111111111:role/r".into(),
             capability: Capability::UseResource,
             access: Access::Conditional,
-            conditions: Some(Arc::new(serde_json::json!({"conditionType": "condition",
-                "op": "StringEquals", "key": "iam:PassedToService", "values": ["ec2.amazonaws.com"]}))),
+            // Built anew for each row: equal, not the same allocation.
+            conditions: Some(Arc::new(ConditionTree::Leaf(Arc::new(Leaf {
+                op: "StringEquals".into(),
+                key: "iam:PassedToService".into(),
+                values: vec!["ec2.amazonaws.com".into()],
+                inverted: false,
+                source: Source {
+                    effect: Effect::Allow,
+                    policy: "managed:arn:aws:iam::aws:policy/p".into(),
+                    policy_type: PolicyType::Identity,
+                    statement_index: 1,
+                    org_level: None,
+                },
+            })))),
             actions: vec!["iam:PassRole"].into(),
             grants: vec![Grant {
                 policy: "managed:arn:aws:iam::aws:policy/p".into(),

@@ -54,6 +54,7 @@ use accessdrift_desired::{
     Constraint, ConstraintRule, DesiredResource, DesiredState, Location, is_owner_word,
     principal_matches,
 };
+use accessdrift_evaluator::ConditionTree;
 use sha2::{Digest, Sha256};
 
 use crate::model::{Finding, FindingKind, GrantRef};
@@ -228,7 +229,7 @@ impl Held<'_> {
             if r.access == Access::Conditional
                 && let Some(conditions) = &r.conditions
             {
-                collect_condition_keys(conditions, &mut out);
+                out.extend(conditions.keys().map(str::to_string));
             }
         }
         out
@@ -360,68 +361,33 @@ fn add_row<'a>(held: &mut BTreeMap<&'a str, HeldMap<'a>>, row: &'a Row) {
 /// Guide, "Example cases for Amazon SNS access control" (aws:SourceAccount versus
 /// aws:SourceOwner: the value is the account on whose behalf the caller acts), so it
 /// grants the owner's own account, not anyone (issue 18).
-fn pinned_accounts(tree: &serde_json::Value) -> Option<BTreeSet<String>> {
+fn pinned_accounts(tree: &ConditionTree) -> Option<BTreeSet<String>> {
     const KEYS: [&str; 3] = [
         "aws:sourceowner",
         "aws:sourceaccount",
         "aws:principalaccount",
     ];
-    match tree
-        .get("conditionType")
-        .and_then(serde_json::Value::as_str)
-    {
-        Some("condition") => {
-            let key = tree.get("key")?.as_str()?.to_ascii_lowercase();
-            let op = tree.get("op")?.as_str()?;
-            if !KEYS.contains(&key.as_str()) || !matches!(op, "StringEquals" | "StringLike") {
+    match tree {
+        ConditionTree::Leaf(leaf) => {
+            let key = leaf.key.to_ascii_lowercase();
+            if !KEYS.contains(&key.as_str())
+                || !matches!(leaf.op.as_str(), "StringEquals" | "StringLike")
+            {
                 return None;
             }
-            let values: Vec<&str> = tree
-                .get("values")?
-                .as_array()?
-                .iter()
-                .map(serde_json::Value::as_str)
-                .collect::<Option<_>>()?;
-            let exact = values.iter().all(|v| is_account_id(v));
-            (exact && !values.is_empty()).then(|| values.iter().map(|v| (*v).to_string()).collect())
+            let exact = leaf.values.iter().all(|v| is_account_id(v));
+            (exact && !leaf.values.is_empty()).then(|| leaf.values.iter().cloned().collect())
         }
-        Some("group") => {
-            let parts = tree.get("conditions")?.as_array()?;
-            let pins: Vec<Option<BTreeSet<String>>> = parts.iter().map(pinned_accounts).collect();
-            match tree.get("operator").and_then(serde_json::Value::as_str)? {
-                "and" => pins
-                    .into_iter()
-                    .flatten()
-                    .reduce(|a, b| a.intersection(&b).cloned().collect()),
-                "or" => pins
-                    .into_iter()
-                    .collect::<Option<Vec<_>>>()?
-                    .into_iter()
-                    .reduce(|a, b| a.union(&b).cloned().collect()),
-                _ => None,
-            }
-        }
-        _ => None,
-    }
-}
-
-/// Every `key` in a condition tree (the evaluator's JSON shape).
-fn collect_condition_keys(value: &serde_json::Value, out: &mut BTreeSet<String>) {
-    match value {
-        serde_json::Value::Object(map) => {
-            if let Some(serde_json::Value::String(key)) = map.get("key") {
-                out.insert(key.clone());
-            }
-            for v in map.values() {
-                collect_condition_keys(v, out);
-            }
-        }
-        serde_json::Value::Array(items) => {
-            for v in items {
-                collect_condition_keys(v, out);
-            }
-        }
-        _ => {}
+        ConditionTree::And(parts) => parts
+            .iter()
+            .filter_map(pinned_accounts)
+            .reduce(|a, b| a.intersection(&b).cloned().collect()),
+        ConditionTree::Or(parts) => parts
+            .iter()
+            .map(pinned_accounts)
+            .collect::<Option<Vec<_>>>()?
+            .into_iter()
+            .reduce(|a, b| a.union(&b).cloned().collect()),
     }
 }
 
@@ -1246,6 +1212,8 @@ pub(crate) mod tests {
     use std::sync::Arc;
 
     use accessdrift_access::Grant;
+    use accessdrift_evaluator::formula::{Leaf, Source};
+    use accessdrift_evaluator::{Effect, PolicyType};
 
     use super::*;
     use crate::model::Severity;
@@ -1624,13 +1592,19 @@ pub(crate) mod tests {
     #[test]
     fn conditional_access_is_reported_as_conditional_with_its_condition_keys() {
         let mut f = fixture();
-        let conditions = serde_json::json!({
-            "conditionType": "group", "operator": "and",
-            "conditions": [
-                {"conditionType": "condition", "op": "IpAddress", "key": "aws:SourceIp",
-                 "values": ["10.0.0.0/8"], "sources": []}
-            ]
-        });
+        let conditions = ConditionTree::And(vec![ConditionTree::Leaf(Arc::new(Leaf {
+            op: "IpAddress".into(),
+            key: "aws:SourceIp".into(),
+            values: vec!["10.0.0.0/8".into()],
+            inverted: false,
+            source: Source {
+                effect: Effect::Allow,
+                policy: "resource".into(),
+                policy_type: PolicyType::Resource,
+                statement_index: 2,
+                org_level: None,
+            },
+        }))]);
         f.lines.push(Line::Row(Row {
             principal: role("batch").into(),
             resource: BUCKET.into(),

@@ -23,6 +23,8 @@
 //! - "How IAM roles differ from resource-based policies" / role trust: the trust policy
 //!   must allow `sts:AssumeRole` even in the same account.
 
+use std::fmt;
+
 use accessdrift_policy::{Effect, Policy, Statement};
 
 use crate::action::{RequestAction, action_block_matches};
@@ -175,6 +177,64 @@ impl Blocker {
     }
 }
 
+/// A rule that decided a request, beyond the plain layer-by-layer evaluation. Shown to
+/// people (`explain`) and in simulate's `explain.notes`, always as its sentence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Note {
+    /// STS API Reference, "GetCallerIdentity": "No permissions are required to perform
+    /// this operation", and an explicit deny does not stop it.
+    CallerIdentityNeedsNoPermission,
+    /// S3 API Reference, "PutBucketPolicy": the bucket owner's root user can get, put
+    /// and delete the bucket policy even when it denies them (lockout protection).
+    BucketOwnerRootManagesPolicy,
+    /// IAM User Guide, "AWS managed policies" (and the AWS-reserved roles of IAM
+    /// Identity Center): nobody can change them.
+    AwsOwnedIamResource,
+    /// S3 User Guide, "Blocking public access to your Amazon S3 storage"
+    /// (`RestrictPublicBuckets`).
+    S3BlockPublicAccess,
+    /// IAM User Guide, "Evaluating identity-based and resource-based policies together":
+    /// a resource policy naming the user or role-session ARN is not capped by the
+    /// boundary or session policy.
+    ExactIdentityBypassesCaps,
+}
+
+impl Note {
+    /// The sentence.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Note::CallerIdentityNeedsNoPermission => {
+                "sts:GetCallerIdentity needs no permission and cannot be denied"
+            }
+            Note::BucketOwnerRootManagesPolicy => {
+                "the bucket owner's root user can always manage the bucket policy"
+            }
+            Note::AwsOwnedIamResource => {
+                "AWS-managed policies and AWS-reserved roles cannot be modified"
+            }
+            Note::S3BlockPublicAccess => {
+                "S3 Block Public Access restricts a public bucket policy to the bucket owner's account and AWS services"
+            }
+            Note::ExactIdentityBypassesCaps => {
+                "a resource policy naming this exact identity is not limited by an implicit deny in the boundary or session policy"
+            }
+        }
+    }
+}
+
+impl fmt::Display for Note {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// As its sentence: the JSON has always held the words.
+impl serde::Serialize for Note {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 /// A statement that took part in a decision.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StatementRef<'a> {
@@ -208,8 +268,8 @@ pub struct Evaluation<'a> {
     /// Every statement that matched (allow and deny), in evaluation order; see
     /// [`Evaluation::allowed_by`] and [`Evaluation::denied_by`].
     pub matched: Vec<StatementRef<'a>>,
-    /// Rules that decided, in words (e.g. a direct session-ARN grant bypassing the boundary).
-    pub notes: Vec<&'static str>,
+    /// Rules that decided (e.g. a direct session-ARN grant bypassing the boundary).
+    pub notes: Vec<Note>,
     /// For an `Allowed` pattern request (`arn:aws:s3:::bucket/*`): the narrower resource
     /// patterns the granting statements allow, when none of them allows all of the
     /// request (`s3:GetObject` on `arn:aws:s3:::*/AWSLogs/*` holds for some keys only).
@@ -374,7 +434,7 @@ impl<'r, 'a> Eval<'r, 'a> {
         // STS API reference, GetCallerIdentity: "No permissions are required to perform
         // this operation", and an explicit deny does not stop it.
         if self.action.full_lower() == "sts:getcalleridentity" {
-            notes.push("sts:GetCallerIdentity needs no permission and cannot be denied");
+            notes.push(Note::CallerIdentityNeedsNoPermission);
             return self.finish(Decision::Allowed, Formula::True, None, notes);
         }
 
@@ -394,7 +454,7 @@ impl<'r, 'a> Eval<'r, 'a> {
                 && !r.deny.is_false()
             {
                 r.deny = Formula::False;
-                notes.push("the bucket owner's root user can always manage the bucket policy");
+                notes.push(Note::BucketOwnerRootManagesPolicy);
             }
         }
         let vpce = policies.vpce.map(|v| self.layer(v, PolicyType::Vpce, None));
@@ -462,7 +522,7 @@ impl<'r, 'a> Eval<'r, 'a> {
         // AWS-managed policies and AWS-reserved roles cannot be changed by anyone
         // (IAM UG, "AWS managed policies"; "AWS IAM Identity Center" reserved roles).
         if self.modifies_aws_owned_iam_resource() {
-            notes.push("AWS-managed policies and AWS-reserved roles cannot be modified");
+            notes.push(Note::AwsOwnedIamResource);
             return self.finish(
                 Decision::ImplicitlyDenied,
                 Formula::False,
@@ -507,7 +567,7 @@ impl<'r, 'a> Eval<'r, 'a> {
                 .is_some_and(|rp| s3::is_public_policy(rp.policy))
         {
             // S3 rejects the request outright, like an explicit deny.
-            notes.push("S3 Block Public Access restricts a public bucket policy to the bucket owner's account and AWS services");
+            notes.push(Note::S3BlockPublicAccess);
             return self.finish(
                 Decision::ExplicitlyDenied,
                 Formula::False,
@@ -544,7 +604,7 @@ impl<'r, 'a> Eval<'r, 'a> {
             Principal::Anonymous | Principal::Service(_) | Principal::Other(_) => res_any.clone(),
             _ if same_account => {
                 if !res_direct.is_false() && !caps.is_true() {
-                    notes.push("a resource policy naming this exact identity is not limited by an implicit deny in the boundary or session policy");
+                    notes.push(Note::ExactIdentityBypassesCaps);
                 }
                 let via_identity = if resource_must_allow {
                     res_account.clone().and(identity_path.clone())
@@ -638,7 +698,7 @@ impl<'r, 'a> Eval<'r, 'a> {
         decision: Decision,
         conditions: Formula,
         blocked_by: Option<Blocker>,
-        notes: Vec<&'static str>,
+        notes: Vec<Note>,
     ) -> Evaluation<'a> {
         let matched = std::mem::take(&mut self.matched);
         Evaluation {

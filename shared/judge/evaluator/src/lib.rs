@@ -23,10 +23,12 @@ pub mod principal;
 pub mod resource;
 pub mod s3;
 
+/// A statement's effect, as results and condition sources name it.
+pub use accessdrift_policy::Effect;
 pub use engine::{
-    Blocker, Decision, Evaluation, NamedPolicy, OrgLevel, PolicySet, Request, Settings,
+    Blocker, Decision, Evaluation, NamedPolicy, Note, OrgLevel, PolicySet, Request, Settings,
     StatementRef, evaluate,
 };
-pub use formula::Formula;
+pub use formula::{ConditionTree, Formula};
 pub use principal::Principal;
 pub use resource::PolicyType;

@@ -586,7 +586,7 @@ fn render(e: &Evaluation<'_>, options: Options) -> Fields {
     let mut out: Fields = Vec::with_capacity(3);
     out.push(("decision", format!("\"{}\"", e.decision.name())));
     if e.decision == Decision::Allowed
-        && let Some(tree) = e.conditions.to_json()
+        && let Some(tree) = e.conditions.tree()
     {
         out.push(("conditions", tree.to_string()));
     }
@@ -676,5 +676,18 @@ mod tests {
         );
         assert_eq!(lines[1]["id"], Value::Null);
         assert_eq!(lines[2]["decision"], "Allowed");
+    }
+
+    #[test]
+    fn explain_notes_are_their_sentences() {
+        let input = r#"[{"id": "n", "request": {"principal": "arn:aws:iam::111111111111:user/u", "action": "sts:GetCallerIdentity", "resource": "*"},
+            "policies": {"identity": [{"Statement": {"Effect": "Deny", "Action": "*", "Resource": "*"}}]}}]"#;
+        let out = run_batch(input, Options { explain: true }).unwrap();
+        assert!(
+            out.contains(
+                r#""notes":["sts:GetCallerIdentity needs no permission and cannot be denied"]"#
+            ),
+            "{out}"
+        );
     }
 }
