@@ -37,6 +37,12 @@ pub use crate::table::{
 };
 
 /// What must be re-evaluated after a change.
+///
+/// Three words, three ideas: a `Target` is what to *judge* again (a role's trust policy
+/// is the role as a resource); `accessdrift_snapshot::Part` is what to *re-read* (that
+/// trust policy lives in the role's IAM entry, so the same change re-reads a principal
+/// part: `accessdrift_controller::react`'s `part_of` maps one to the other); a
+/// `FreshPart` is a part as read, ready to patch in.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Target {
     /// A resource, for every principal that may reach it (its policy, ACL, tags,
