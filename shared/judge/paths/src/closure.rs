@@ -1,0 +1,413 @@
+//! The closure over principals: for each principal, every principal it can become and
+//! the best path there, and what it gains by rewriting IAM on the way.
+//!
+//! What it is for: answering "what can P become, and how" on a graph of principals
+//! (a few thousand nodes), never on rows. What it is not for: the rows gained (that is
+//! [`crate::inherit`]).
+//!
+//! Key design choices:
+//! - Only become edges ([`EdgeKind::becomes`]) are followed. Control edges (policy
+//!   writes, boundary removal, group joins) count when the principal can act both as
+//!   the writer and as the target (or is them): then it gains a [`Gain`]. Writing the
+//!   policies of a role one cannot use gains nothing (PMapper's admin check is the same
+//!   rule for the self case).
+//! - The best path is Allowed whenever some path is Allowed, and the shortest among
+//!   those; otherwise the shortest path of all. Length first would let one short
+//!   Conditional hop hide an unconditional longer chain. Two breadth-first searches per
+//!   source: one over Allowed edges, one over every edge.
+//! - Deterministic: nodes are numbered in ARN order, each layer is expanded in that
+//!   order, so a node's predecessor is the lowest-ARN one at the previous distance,
+//!   whatever order the edges came in. Between parallel edges, Allowed wins, then the
+//!   kind order, then the edge order.
+
+use std::sync::Arc;
+
+use accessdrift_access::Access;
+use rustc_hash::FxHashMap;
+
+use crate::catalogue::EdgeKind;
+use crate::edges::Edge;
+
+/// No edge (an unreached slot).
+const NONE: u32 = u32::MAX;
+
+/// How one source reaches one node.
+#[derive(Debug, Clone, Copy)]
+struct Reached {
+    to: u32,
+    /// The last edge of the shortest path over every edge.
+    any: u32,
+    /// The last edge of the shortest all-Allowed path ([`NONE`]: there is none).
+    allowed: u32,
+}
+
+/// What a principal gains by rewriting IAM where it can act both as writer and target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GainKind {
+    /// It can give a principal it can act as any permission (its boundary and the SCPs
+    /// still apply): administrator-equivalent.
+    Administrator,
+    /// It can remove the boundary of a principal it can act as.
+    Unbounded {
+        /// The principal whose boundary goes.
+        principal: Arc<str>,
+    },
+    /// It can add a user it can act as to a group, and so gain the group's permissions.
+    GroupMember {
+        /// The user added.
+        user: Arc<str>,
+        /// The group.
+        group: Arc<str>,
+    },
+}
+
+/// A gain and the steps to it: reaching the writer, the write, reaching the target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gain {
+    /// What is gained.
+    pub kind: GainKind,
+    /// Allowed when every step is.
+    pub access: Access,
+    /// The steps, in order; the control edge is among them.
+    pub steps: Vec<Edge>,
+}
+
+/// A path from one principal to another.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Path<'c> {
+    /// Allowed when every step is.
+    pub access: Access,
+    /// The edges, from the source on.
+    pub steps: Vec<&'c Edge>,
+}
+
+/// Every principal's reach, computed once.
+#[derive(Debug, Clone, Default)]
+pub struct Closure {
+    /// Principals (and other callers: `*`, other accounts), sorted.
+    nodes: Vec<Arc<str>>,
+    index: FxHashMap<Arc<str>, u32>,
+    /// Every edge, sorted as [`crate::edges::edges`] returns them.
+    edges: Vec<Edge>,
+    /// Per node: what it reaches, sorted by node.
+    reach: Vec<Vec<Reached>>,
+    /// Per node: its gains (at most one administrator gain, the best).
+    gains: Vec<Vec<Gain>>,
+}
+
+/// Out-edges per node: `(to, edge)` sorted by `to`, the best edge per pair.
+type Adjacency = Vec<Vec<(u32, u32)>>;
+
+/// Rank of an edge between parallel edges: Allowed first, then the kind order.
+fn rank(e: &Edge) -> (Access, EdgeKind) {
+    (e.access, e.kind)
+}
+
+/// Builds the closure of `edges` (any order; duplicates are harmless).
+pub fn closure(mut edges: Vec<Edge>) -> Closure {
+    edges.sort_by(|a, b| {
+        (&a.from, &a.to, a.kind, &a.on, &a.actions)
+            .cmp(&(&b.from, &b.to, b.kind, &b.on, &b.actions))
+    });
+    let mut names: Vec<Arc<str>> = edges
+        .iter()
+        .flat_map(|e| [Arc::clone(&e.from), Arc::clone(&e.to)])
+        .collect();
+    names.sort();
+    names.dedup();
+    let index: FxHashMap<Arc<str>, u32> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (Arc::clone(n), i as u32))
+        .collect();
+    let id = |s: &Arc<str>| index.get(s).copied().unwrap_or(NONE);
+    let n = names.len();
+    let mut any: Adjacency = vec![Vec::new(); n];
+    let mut allowed: Adjacency = vec![Vec::new(); n];
+    let mut control: Vec<Vec<u32>> = vec![Vec::new(); n];
+    for (i, e) in edges.iter().enumerate() {
+        let (f, t) = (id(&e.from), id(&e.to));
+        if f == NONE || t == NONE {
+            continue;
+        }
+        let slot = f as usize;
+        if !e.kind.becomes() {
+            control[slot].push(i as u32);
+            continue;
+        }
+        if f == t {
+            continue;
+        }
+        let better = |list: &mut Vec<(u32, u32)>| match list.last_mut() {
+            Some(last) if last.0 == t => {
+                if rank(e) < rank(&edges[last.1 as usize]) {
+                    last.1 = i as u32;
+                }
+            }
+            _ => list.push((t, i as u32)),
+        };
+        better(&mut any[slot]);
+        if e.access == Access::Allowed {
+            better(&mut allowed[slot]);
+        }
+    }
+    let mut c = Closure {
+        nodes: names,
+        index,
+        edges,
+        reach: Vec::with_capacity(n),
+        gains: Vec::with_capacity(n),
+    };
+    let mut scratch = Scratch::new(n);
+    for source in 0..n as u32 {
+        let reach = reach_from(source, &any, &allowed, &mut scratch);
+        c.reach.push(reach);
+    }
+    for source in 0..n as u32 {
+        let gains = c.gains_of(source, &control);
+        c.gains.push(gains);
+    }
+    c
+}
+
+/// Reused search state.
+struct Scratch {
+    /// Per node: the search that last saw it (a stamp, so no clearing between searches).
+    seen: Vec<u64>,
+    stamp: u64,
+}
+
+impl Scratch {
+    fn new(n: usize) -> Scratch {
+        Scratch {
+            seen: vec![0; n],
+            stamp: 0,
+        }
+    }
+}
+
+/// Breadth-first from `source`, layer by layer in node order: `(node, last edge, dist)`.
+fn bfs(source: u32, adj: &Adjacency, s: &mut Scratch) -> Vec<(u32, u32, u32)> {
+    s.stamp += 1;
+    let stamp = s.stamp;
+    let mut out = Vec::new();
+    s.seen[source as usize] = stamp;
+    let mut frontier = vec![source];
+    let mut dist = 0;
+    while !frontier.is_empty() {
+        dist += 1;
+        let mut next = Vec::new();
+        for &u in &frontier {
+            for &(v, e) in &adj[u as usize] {
+                if s.seen[v as usize] != stamp {
+                    s.seen[v as usize] = stamp;
+                    next.push(v);
+                    out.push((v, e, dist));
+                }
+            }
+        }
+        next.sort_unstable();
+        frontier = next;
+    }
+    out
+}
+
+fn reach_from(source: u32, any: &Adjacency, allowed: &Adjacency, s: &mut Scratch) -> Vec<Reached> {
+    let by_any = bfs(source, any, s);
+    let mut out: Vec<Reached> = by_any
+        .iter()
+        .map(|&(to, e, _)| Reached {
+            to,
+            any: e,
+            allowed: NONE,
+        })
+        .collect();
+    out.sort_unstable_by_key(|r| r.to);
+    for (to, e, _) in bfs(source, allowed, s) {
+        if let Ok(i) = out.binary_search_by_key(&to, |r| r.to) {
+            out[i].allowed = e;
+        }
+    }
+    out
+}
+
+impl Closure {
+    /// Every node (principals and callers outside the snapshot), sorted.
+    pub fn nodes(&self) -> impl Iterator<Item = &str> {
+        self.nodes.iter().map(|n| &**n)
+    }
+
+    /// Every edge, become and control, sorted by (from, to, kind, on, actions).
+    pub fn edges(&self) -> &[Edge] {
+        &self.edges
+    }
+
+    fn id(&self, arn: &str) -> Option<u32> {
+        self.index.get(arn).copied()
+    }
+
+    fn reached(&self, source: u32, to: u32) -> Option<&Reached> {
+        let list = self.reach.get(source as usize)?;
+        list.binary_search_by_key(&to, |r| r.to)
+            .ok()
+            .and_then(|i| list.get(i))
+    }
+
+    /// The best path from `source` to `to` by node ids; `None` when not reached (or the
+    /// same node: the empty path is not a path).
+    fn path_ids(&self, source: u32, to: u32) -> Option<Path<'_>> {
+        let r = self.reached(source, to)?;
+        let allowed = r.allowed != NONE;
+        let mut steps = Vec::new();
+        let mut at = to;
+        // INVARIANT: each step's `from` is reached from `source` in the same search
+        // (Allowed or any), so the walk ends at `source` within `nodes.len()` steps.
+        for _ in 0..self.nodes.len() {
+            if at == source {
+                break;
+            }
+            let here = self.reached(source, at)?;
+            let e = if allowed { here.allowed } else { here.any };
+            let edge = self.edges.get(e as usize)?;
+            steps.push(edge);
+            at = self.id(&edge.from)?;
+        }
+        if at != source {
+            return None;
+        }
+        steps.reverse();
+        Some(Path {
+            access: if allowed {
+                Access::Allowed
+            } else {
+                Access::Conditional
+            },
+            steps,
+        })
+    }
+
+    /// Every principal `from` can become, sorted by ARN, with the best path to each.
+    pub fn paths_from(&self, from: &str) -> Vec<(&str, Path<'_>)> {
+        let Some(source) = self.id(from) else {
+            return Vec::new();
+        };
+        self.reach
+            .get(source as usize)
+            .into_iter()
+            .flatten()
+            .filter_map(|r| {
+                let name = self.nodes.get(r.to as usize)?;
+                Some((&**name, self.path_ids(source, r.to)?))
+            })
+            .collect()
+    }
+
+    /// The best path from `from` to `to`, if `from` can become `to`.
+    pub fn path(&self, from: &str, to: &str) -> Option<Path<'_>> {
+        self.path_ids(self.id(from)?, self.id(to)?)
+    }
+
+    /// How many steps the best path has (`None`: not reached).
+    pub fn distance(&self, from: &str, to: &str) -> Option<usize> {
+        self.path(from, to).map(|p| p.steps.len())
+    }
+
+    /// What `from` gains by rewriting IAM, the administrator gain first.
+    pub fn gains(&self, from: &str) -> &[Gain] {
+        self.id(from)
+            .and_then(|i| self.gains.get(i as usize))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// The administrator-equivalence of `from`, with its path, if it has one.
+    pub fn administrator(&self, from: &str) -> Option<&Gain> {
+        self.gains(from)
+            .iter()
+            .find(|g| g.kind == GainKind::Administrator)
+    }
+
+    /// The gains of one source: for each control edge whose writer and target the
+    /// source is or can become, the best (Allowed, fewest steps, then edge order).
+    fn gains_of(&self, source: u32, control: &[Vec<u32>]) -> Vec<Gain> {
+        // The source itself, then everything it reaches.
+        let mut members: Vec<u32> = vec![source];
+        members.extend(
+            self.reach
+                .get(source as usize)
+                .into_iter()
+                .flatten()
+                .map(|r| r.to),
+        );
+        let path_to = |node: u32| -> Option<(Access, Vec<&Edge>)> {
+            if node == source {
+                return Some((Access::Allowed, Vec::new()));
+            }
+            self.path_ids(source, node).map(|p| (p.access, p.steps))
+        };
+        let mut best: FxHashMap<GainKey, Gain> = FxHashMap::default();
+        for &writer in &members {
+            for &c in control.get(writer as usize).into_iter().flatten() {
+                let Some(edge) = self.edges.get(c as usize) else {
+                    continue;
+                };
+                let Some(target) = self.id(&edge.to) else {
+                    continue;
+                };
+                if target != source && self.reached(source, target).is_none() {
+                    continue;
+                }
+                let (Some((a1, to_writer)), Some((a2, to_target))) =
+                    (path_to(writer), path_to(target))
+                else {
+                    continue;
+                };
+                let mut steps: Vec<Edge> = to_writer.into_iter().cloned().collect();
+                steps.push(edge.clone());
+                // Acting as the target: already there when the writer is the target.
+                if target != writer {
+                    steps.extend(to_target.into_iter().cloned());
+                }
+                let access = a1.max(a2).max(edge.access);
+                let (key, kind) = match edge.kind {
+                    EdgeKind::PolicyWrite => (GainKey::Administrator, GainKind::Administrator),
+                    EdgeKind::BoundaryRemoval => (
+                        GainKey::Unbounded(target),
+                        GainKind::Unbounded {
+                            principal: Arc::clone(&edge.to),
+                        },
+                    ),
+                    EdgeKind::GroupJoin => (
+                        GainKey::Group(Arc::clone(&edge.on)),
+                        GainKind::GroupMember {
+                            user: Arc::clone(&edge.to),
+                            group: Arc::clone(&edge.on),
+                        },
+                    ),
+                    _ => continue,
+                };
+                let candidate = Gain {
+                    kind,
+                    access,
+                    steps,
+                };
+                let replace = best.get(&key).is_none_or(|old| {
+                    (candidate.access, candidate.steps.len()) < (old.access, old.steps.len())
+                });
+                if replace {
+                    best.insert(key, candidate);
+                }
+            }
+        }
+        let mut out: Vec<(GainKey, Gain)> = best.into_iter().collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out.into_iter().map(|(_, g)| g).collect()
+    }
+}
+
+/// One gain per key and source; the order is the output order.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum GainKey {
+    Administrator,
+    Unbounded(u32),
+    Group(Arc<str>),
+}

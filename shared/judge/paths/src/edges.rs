@@ -1,0 +1,572 @@
+//! Edges between principals: who can become whom, and who can rewrite whose permissions.
+//!
+//! What it is for: turning effective-access rows on IAM roles, users, groups, managed
+//! policies and Lambda functions into [`Edge`]s, by the catalogue's rules
+//! (`data/edges.toml`), and asking the evaluator what the rows cannot say (see
+//! [`crate::ask`]). What it is not for: following edges (that is [`crate::closure`]).
+//!
+//! Key design choices:
+//! - The rows decide which edges exist: the engine has already applied identity
+//!   policies, boundary, SCPs/RCPs and the trust policy, and pruned the pairs. Each
+//!   (principal, resource, action) a row names is then asked again for that one action,
+//!   because a row's access and grants are those of its whole capability.
+//! - An edge from a principal outside the snapshot (another account, `*`) keeps the
+//!   row's access and grants: its identity policies are not in the snapshot, and the row
+//!   is Conditional on them already.
+//! - Pass-role edges need three answers: `iam:PassRole` on the role with
+//!   `iam:PassedToService` set to the service (IAM UG, "iam:PassedToService"), every
+//!   action of a recipe on a resource the caller would create in its account (asked as a
+//!   pattern), and the role's trust policy letting the service assume it.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use accessdrift_access::{Access, Grant, Row};
+use accessdrift_capabilities::ResourceKind;
+use accessdrift_policy::{Policy, parse_policy_value};
+use accessdrift_snapshot::{IamPrincipal, PrincipalKind, Resource, Snapshot};
+use rustc_hash::FxHashMap;
+
+use crate::ask::{Answer, Asker, Target};
+use crate::catalogue::{EdgeKind, PassRoleRule, Reaches, RowRule, catalogue};
+
+/// One way for `from` to become `to`, or to rewrite what `to` may do.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Edge {
+    /// What `from` does.
+    pub kind: EdgeKind,
+    /// The principal that acts (an ARN, `*`, or another account's root).
+    pub from: Arc<str>,
+    /// The principal it reaches (a group ARN for [`EdgeKind::GroupJoin`]).
+    pub to: Arc<str>,
+    /// The resource the actions are authorized against (a role, user, group, managed
+    /// policy or function ARN).
+    pub on: Arc<str>,
+    /// The actions the edge needs, the one found in the row first.
+    pub actions: Vec<&'static str>,
+    /// The statements that allow them, sorted.
+    pub grants: Vec<Grant>,
+    /// Allowed, or Conditional when any answer behind it is.
+    pub access: Access,
+    /// The condition trees Conditional answers depend on.
+    pub conditions: Vec<serde_json::Value>,
+    /// What must also hold, in words (the snapshot cannot show it).
+    pub requires: Vec<String>,
+}
+
+impl Edge {
+    /// The action found in the row (or `iam:PassRole`).
+    pub fn action(&self) -> &'static str {
+        self.actions.first().copied().unwrap_or("")
+    }
+}
+
+/// Evidence for one action: the evaluator's answer, or the row's.
+#[derive(Debug, Clone)]
+struct Evidence {
+    access: Access,
+    grants: Vec<Grant>,
+    conditions: Vec<serde_json::Value>,
+    requires: Vec<String>,
+}
+
+impl Evidence {
+    fn from_answer(a: Answer) -> Evidence {
+        Evidence {
+            access: a.access,
+            grants: a.grants,
+            conditions: a.conditions.into_iter().collect(),
+            requires: Vec::new(),
+        }
+    }
+
+    /// Both must hold.
+    fn and(mut self, other: Evidence) -> Evidence {
+        if other.access == Access::Conditional {
+            self.access = Access::Conditional;
+        }
+        self.grants.extend(other.grants);
+        self.grants.sort();
+        self.grants.dedup();
+        self.conditions.extend(other.conditions);
+        for r in other.requires {
+            self.require(r);
+        }
+        self
+    }
+
+    /// Something the snapshot cannot show must also hold.
+    fn require(&mut self, text: String) {
+        self.access = Access::Conditional;
+        if !self.requires.contains(&text) {
+            self.requires.push(text);
+        }
+    }
+}
+
+/// What the snapshot says about who holds what, for following a row to principals.
+struct Index<'s> {
+    resources: FxHashMap<&'s str, &'s Resource>,
+    principals: FxHashMap<&'s str, &'s IamPrincipal>,
+    /// Group name -> member user ARNs.
+    members: FxHashMap<&'s str, Vec<&'s str>>,
+    /// Managed policy ARN -> principals it is attached to (directly or through a group).
+    attached: FxHashMap<&'s str, Vec<&'s str>>,
+    /// Managed policy ARN -> principals using it as their boundary.
+    boundary_holders: FxHashMap<&'s str, Vec<&'s str>>,
+}
+
+/// The managed policy a policy label names (`managed:<arn>`, `group:<g>/managed:<arn>`).
+fn attached_policy(label: &str) -> Option<&str> {
+    label.strip_prefix("managed:").or_else(|| {
+        label
+            .strip_prefix("group:")
+            .and_then(|rest| rest.split_once("/managed:"))
+            .map(|(_, arn)| arn)
+    })
+}
+
+/// The name of a group from its ARN (users list their groups by name).
+fn group_name(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
+}
+
+impl<'s> Index<'s> {
+    fn new(snap: &'s Snapshot) -> Index<'s> {
+        let mut members: FxHashMap<&str, Vec<&str>> = FxHashMap::default();
+        let mut attached: FxHashMap<&str, Vec<&str>> = FxHashMap::default();
+        let mut boundary_holders: FxHashMap<&str, Vec<&str>> = FxHashMap::default();
+        for p in &snap.principals {
+            for g in &p.groups {
+                members.entry(g.as_str()).or_default().push(&p.arn);
+            }
+            for np in &p.policies {
+                if let Some(policy) = attached_policy(&np.name) {
+                    let list = attached.entry(policy).or_default();
+                    if !list.contains(&p.arn.as_str()) {
+                        list.push(&p.arn);
+                    }
+                }
+            }
+            if let Some(b) = &p.boundary
+                && let Some(policy) = b.name.strip_prefix("boundary:")
+            {
+                boundary_holders.entry(policy).or_default().push(&p.arn);
+            }
+        }
+        Index {
+            resources: snap.resources.iter().map(|r| (r.arn.as_str(), r)).collect(),
+            principals: snap
+                .principals
+                .iter()
+                .map(|p| (p.arn.as_str(), p))
+                .collect(),
+            members,
+            attached,
+            boundary_holders,
+        }
+    }
+
+    fn kind_of(&self, arn: &str) -> Option<ResourceKind> {
+        self.resources
+            .get(arn)
+            .and_then(|r| ResourceKind::from_type_name(&r.type_name))
+    }
+
+    fn has_boundary(&self, arn: &str) -> bool {
+        self.principals
+            .get(arn)
+            .is_some_and(|p| p.boundary.is_some())
+    }
+
+    /// The execution role a function's settings record (`Role`, as Lambda's
+    /// GetFunctionConfiguration names it, or `role`).
+    fn execution_role(&self, function: &str) -> Option<&'s str> {
+        let r = self.resources.get(function)?;
+        ["/Role", "/role"]
+            .iter()
+            .find_map(|p| r.settings.pointer(p).and_then(serde_json::Value::as_str))
+            .filter(|arn| arn.contains(":role/"))
+    }
+
+    /// Who a rule's edge leads to from a row on `on`.
+    fn reached(&self, rule: &RowRule, on: &'s str) -> Vec<&'s str> {
+        let list = |m: &FxHashMap<&'s str, Vec<&'s str>>, k: &str| -> Vec<&'s str> {
+            m.get(k).cloned().unwrap_or_default()
+        };
+        match rule.reaches {
+            Reaches::Target => vec![on],
+            // Expanded once every become edge is known (see `edges`).
+            Reaches::AnyUser => Vec::new(),
+            Reaches::Members => list(&self.members, group_name(on)),
+            Reaches::Attached => list(&self.attached, on),
+            Reaches::BoundaryHolders => list(&self.boundary_holders, on),
+            Reaches::ExecutionRole => self.execution_role(on).into_iter().collect(),
+        }
+    }
+
+    fn target(&self, arn: &'s str) -> Option<Target<'s>> {
+        let r = self.resources.get(arn)?;
+        Some(Target {
+            arn: &r.arn,
+            account: &r.account,
+            region: Some(r.region.as_str()).filter(|x| !x.is_empty()),
+            tags: Some(&r.tags),
+            policy: r.policy.as_ref().ok().and_then(|p| p.as_deref()),
+        })
+    }
+}
+
+/// What the rows say about one (principal, resource, action).
+struct Candidate {
+    access: Access,
+    grants: BTreeSet<Grant>,
+    requires: Vec<String>,
+}
+
+/// A trust policy naming only `caller`: what `iam:UpdateAssumeRolePolicy` can write.
+fn trust_naming(caller: &str) -> Option<Policy> {
+    parse_policy_value(&serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": caller}, "Action": "sts:AssumeRole"}]
+    }))
+    .ok()
+}
+
+/// Every edge the rows and the catalogue give, sorted by (from, to, kind, on, actions).
+/// `rows` may be the whole effective-access output: only rows on IAM entities and
+/// Lambda functions that name a catalogue action are looked at.
+pub fn edges<'r>(snapshot: &Snapshot, rows: impl IntoIterator<Item = &'r Row>) -> Vec<Edge> {
+    let index = Index::new(snapshot);
+    let cat = catalogue();
+    // (principal, resource, action) -> what the rows say; an action can sit in two
+    // capability rows (CreateAccessKey is administer-resource and use-resource).
+    let mut candidates: BTreeMap<(Arc<str>, Arc<str>, &'static str), Candidate> = BTreeMap::new();
+    for row in rows {
+        let Some(kind) = index.kind_of(&row.resource) else {
+            continue;
+        };
+        if !matches!(
+            kind,
+            ResourceKind::IamRole
+                | ResourceKind::IamUser
+                | ResourceKind::IamGroup
+                | ResourceKind::IamManagedPolicy
+                | ResourceKind::LambdaFunction
+        ) {
+            continue;
+        }
+        for &action in row.actions.iter() {
+            let wanted = cat.rules_for(kind, action).next().is_some()
+                || (kind == ResourceKind::IamRole && action.eq_ignore_ascii_case("iam:PassRole"));
+            if !wanted {
+                continue;
+            }
+            let c = candidates
+                .entry((
+                    Arc::clone(&row.principal),
+                    Arc::clone(&row.resource),
+                    action,
+                ))
+                .or_insert_with(|| Candidate {
+                    access: row.access,
+                    grants: BTreeSet::new(),
+                    requires: Vec::new(),
+                });
+            c.access = c.access.min(row.access);
+            c.grants.extend(row.grants.iter().cloned());
+            for r in &row.requires {
+                if !c.requires.contains(r) {
+                    c.requires.push(r.clone());
+                }
+            }
+        }
+    }
+
+    let asker = Asker::new(snapshot);
+    let mut out = Vec::new();
+    let mut pass_role = PassRoleAsker::new(&asker, &index);
+    let mut joins: Vec<(Arc<str>, Arc<str>, &'static str, Evidence)> = Vec::new();
+    for ((principal, resource, action), cand) in &candidates {
+        let Some(kind) = index.kind_of(resource) else {
+            continue;
+        };
+        let caller = asker.caller(principal);
+        let evidence = match (caller, index.target(resource)) {
+            (Some(c), Some(t)) => asker.ask(c, action, &t, &[]).map(Evidence::from_answer),
+            _ => None,
+        }
+        .unwrap_or_else(|| Evidence {
+            // Outside the snapshot (or, against expectation, the evaluator disagrees
+            // with the engine): the row's word.
+            access: cand.access,
+            grants: cand.grants.iter().cloned().collect(),
+            conditions: Vec::new(),
+            requires: cand.requires.clone(),
+        });
+        if kind == ResourceKind::IamRole && action.eq_ignore_ascii_case("iam:PassRole") {
+            if let Some(c) = caller {
+                out.extend(pass_role.edges(c, principal, resource));
+            }
+            continue;
+        }
+        for rule in cat.rules_for(kind, action) {
+            let Some(mut ev) =
+                special(rule, &asker, &index, caller, principal, resource, &evidence)
+            else {
+                continue;
+            };
+            if let Some(r) = &rule.requires {
+                ev.require(r.clone());
+            }
+            if rule.reaches == Reaches::AnyUser {
+                joins.push((Arc::clone(principal), Arc::clone(resource), *action, ev));
+                continue;
+            }
+            for to in index.reached(rule, resource) {
+                if rule.kind.becomes() && **principal == *to {
+                    continue;
+                }
+                if rule.kind == EdgeKind::BoundaryRemoval && !index.has_boundary(to) {
+                    continue;
+                }
+                out.push(Edge {
+                    kind: rule.kind,
+                    from: Arc::clone(principal),
+                    to: Arc::from(to),
+                    on: Arc::clone(resource),
+                    actions: extra_actions(rule.kind, action),
+                    grants: ev.grants.clone(),
+                    access: ev.access,
+                    conditions: ev.conditions.clone(),
+                    requires: ev.requires.clone(),
+                });
+            }
+        }
+    }
+    // A group join matters for a user the caller is or can become: the caller itself,
+    // or a user some become edge leads to (nobody else can act as a user).
+    let users: BTreeSet<&str> = out
+        .iter()
+        .filter(|e| e.kind.becomes())
+        .map(|e| &*e.to)
+        .chain(joins.iter().map(|(p, _, _, _)| &**p))
+        .filter(|u| {
+            index
+                .principals
+                .get(u)
+                .is_some_and(|p| p.kind == PrincipalKind::User)
+        })
+        .collect();
+    let mut joined = Vec::new();
+    for (principal, group, action, ev) in &joins {
+        let name = group_name(group);
+        for user in &users {
+            let member = index
+                .principals
+                .get(user)
+                .is_some_and(|p| p.groups.iter().any(|g| g == name));
+            if member {
+                continue;
+            }
+            joined.push(Edge {
+                kind: EdgeKind::GroupJoin,
+                from: Arc::clone(principal),
+                to: Arc::from(*user),
+                on: Arc::clone(group),
+                actions: vec![*action],
+                grants: ev.grants.clone(),
+                access: ev.access,
+                conditions: ev.conditions.clone(),
+                requires: ev.requires.clone(),
+            });
+        }
+    }
+    out.extend(joined);
+    out.sort_by(|a, b| {
+        (&a.from, &a.to, a.kind, &a.on, &a.actions)
+            .cmp(&(&b.from, &b.to, b.kind, &b.on, &b.actions))
+    });
+    out.dedup_by(|a, b| {
+        (&a.from, &a.to, a.kind, &a.on, &a.actions) == (&b.from, &b.to, b.kind, &b.on, &b.actions)
+    });
+    out
+}
+
+/// The actions an edge of `kind` found through `action` needs.
+fn extra_actions(kind: EdgeKind, action: &'static str) -> Vec<&'static str> {
+    match kind {
+        EdgeKind::TrustWrite => vec![action, "sts:AssumeRole"],
+        _ => vec![action],
+    }
+}
+
+/// The questions some kinds need beyond the row's action; `None`: no edge.
+fn special(
+    rule: &RowRule,
+    asker: &Asker<'_>,
+    index: &Index<'_>,
+    caller: Option<usize>,
+    principal: &str,
+    resource: &str,
+    evidence: &Evidence,
+) -> Option<Evidence> {
+    match rule.kind {
+        // Rewrite the trust to name the caller, then assume: asked with that trust, so
+        // SCPs, RCPs and (for a role caller) its boundary still decide.
+        EdgeKind::TrustWrite => {
+            let c = caller?;
+            let trust = trust_naming(principal)?;
+            let mut target = index.target(resource)?;
+            target.policy = Some(&trust);
+            let assume = asker.ask(c, "sts:AssumeRole", &target, &[])?;
+            Some(evidence.clone().and(Evidence::from_answer(assume)))
+        }
+        // The new code runs when the function does: at once if the caller may invoke it.
+        EdgeKind::CodeWrite => {
+            let invoke = caller
+                .zip(index.target(resource))
+                .and_then(|(c, t)| asker.ask(c, "lambda:InvokeFunction", &t, &[]));
+            Some(match invoke {
+                Some(a) => evidence.clone().and(Evidence::from_answer(a)),
+                None => {
+                    let mut ev = evidence.clone();
+                    ev.require(
+                        "the function runs again (the caller may not invoke it; its own triggers must)"
+                            .to_string(),
+                    );
+                    ev
+                }
+            })
+        }
+        _ => Some(evidence.clone()),
+    }
+}
+
+/// Pass-role questions, each asked once: the service's trust per (role, service), the
+/// recipe's actions per (caller, recipe).
+struct PassRoleAsker<'a, 's> {
+    asker: &'a Asker<'s>,
+    index: &'a Index<'s>,
+    trust: FxHashMap<(String, usize), Option<Evidence>>,
+    recipe: FxHashMap<(usize, usize), Option<Evidence>>,
+}
+
+impl<'a, 's> PassRoleAsker<'a, 's> {
+    fn new(asker: &'a Asker<'s>, index: &'a Index<'s>) -> PassRoleAsker<'a, 's> {
+        PassRoleAsker {
+            asker,
+            index,
+            trust: FxHashMap::default(),
+            recipe: FxHashMap::default(),
+        }
+    }
+
+    /// The best pass-role edge from `caller` to the role `role` (Allowed before
+    /// Conditional, then the catalogue's order), if any recipe works.
+    fn edges(&mut self, caller: usize, principal: &Arc<str>, role: &Arc<str>) -> Option<Edge> {
+        if **principal == **role {
+            return None;
+        }
+        let rules = &catalogue().pass_role;
+        let target = self.index.target(role)?;
+        let mut best: Option<(Evidence, &'static PassRoleRule)> = None;
+        for (i, rule) in rules.iter().enumerate() {
+            let Some(trust) = self
+                .trust
+                .entry((role.to_string(), i))
+                .or_insert_with(|| {
+                    self.asker
+                        .ask_service(&rule.service, "sts:AssumeRole", &target)
+                        .map(Evidence::from_answer)
+                })
+                .clone()
+            else {
+                continue;
+            };
+            let facts = [("iam:PassedToService", rule.service.clone())];
+            let Some(pass) = self.asker.ask(caller, "iam:PassRole", &target, &facts) else {
+                continue;
+            };
+            let Some(recipe) = self
+                .recipe
+                .entry((caller, i))
+                .or_insert_with(|| recipe(self.asker, caller, rule))
+                .clone()
+            else {
+                continue;
+            };
+            let mut ev = Evidence::from_answer(pass).and(recipe).and(trust);
+            if let Some(r) = &rule.requires {
+                ev.require(r.clone());
+            }
+            let better = match &best {
+                None => true,
+                Some((b, _)) => b.access == Access::Conditional && ev.access == Access::Allowed,
+            };
+            if better {
+                best = Some((ev, rule));
+            }
+            if best
+                .as_ref()
+                .is_some_and(|(b, _)| b.access == Access::Allowed)
+            {
+                break;
+            }
+        }
+        let (ev, rule) = best?;
+        let mut actions: Vec<&'static str> = vec!["iam:PassRole"];
+        actions.extend(rule.with.iter().map(|w| w.action.as_str()));
+        Some(Edge {
+            kind: EdgeKind::PassRole,
+            from: Arc::clone(principal),
+            to: Arc::clone(role),
+            on: Arc::clone(role),
+            actions,
+            grants: ev.grants,
+            access: ev.access,
+            conditions: ev.conditions,
+            requires: {
+                let mut r = vec![format!("through {}", rule.service)];
+                r.extend(ev.requires);
+                r
+            },
+        })
+    }
+}
+
+/// Whether `caller` may call every action of a recipe on a resource it would create.
+fn recipe(asker: &Asker<'_>, caller: usize, rule: &PassRoleRule) -> Option<Evidence> {
+    let account = asker.account();
+    let mut out: Option<Evidence> = None;
+    for w in &rule.with {
+        let arn = w.resource_in(account);
+        let answer = asker.ask(caller, &w.action, &Target::new_in(&arn, account), &[])?;
+        let ev = Evidence::from_answer(answer);
+        out = Some(match out {
+            None => ev,
+            Some(prev) => prev.and(ev),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_labels_name_their_managed_policy() {
+        assert_eq!(
+            attached_policy("managed:arn:aws:iam::1:policy/p"),
+            Some("arn:aws:iam::1:policy/p")
+        );
+        assert_eq!(
+            attached_policy("group:ops/managed:arn:aws:iam::1:policy/p"),
+            Some("arn:aws:iam::1:policy/p")
+        );
+        assert_eq!(attached_policy("inline:alice/p"), None);
+        assert_eq!(attached_policy("group:ops/inline:p"), None);
+        assert_eq!(group_name("arn:aws:iam::1:group/team/ops"), "ops");
+    }
+}
