@@ -411,3 +411,240 @@ enum GainKey {
     Unbounded(u32),
     Group(Arc<str>),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn edge(kind: EdgeKind, from: &str, to: &str, access: Access) -> Edge {
+        Edge {
+            kind,
+            from: from.into(),
+            to: to.into(),
+            on: to.into(),
+            actions: vec!["sts:AssumeRole"],
+            grants: Vec::new(),
+            access,
+            conditions: Vec::new(),
+            requires: Vec::new(),
+        }
+    }
+
+    fn assume(from: &str, to: &str) -> Edge {
+        edge(EdgeKind::Assume, from, to, Access::Allowed)
+    }
+
+    fn hops(c: &Closure, from: &str, to: &str) -> Vec<String> {
+        let p = c.path(from, to).expect("reached");
+        let mut out = vec![from.to_string()];
+        out.extend(p.steps.iter().map(|e| e.to.to_string()));
+        out
+    }
+
+    #[test]
+    fn multi_hop_chains_are_followed_to_the_end() {
+        let c = closure(vec![assume("a", "b"), assume("b", "c"), assume("c", "d")]);
+        let reached: Vec<&str> = c.paths_from("a").into_iter().map(|(t, _)| t).collect();
+        assert_eq!(reached, ["b", "c", "d"]);
+        assert_eq!(hops(&c, "a", "d"), ["a", "b", "c", "d"]);
+        assert_eq!(c.distance("b", "d"), Some(2));
+        assert!(c.path("d", "a").is_none());
+    }
+
+    #[test]
+    fn cycles_end_and_a_node_does_not_reach_itself() {
+        let c = closure(vec![assume("a", "b"), assume("b", "a"), assume("b", "c")]);
+        let reached: Vec<&str> = c.paths_from("a").into_iter().map(|(t, _)| t).collect();
+        assert_eq!(reached, ["b", "c"]);
+        let reached: Vec<&str> = c.paths_from("b").into_iter().map(|(t, _)| t).collect();
+        assert_eq!(reached, ["a", "c"]);
+        assert!(c.path("a", "a").is_none());
+    }
+
+    #[test]
+    fn the_shortest_path_wins() {
+        let c = closure(vec![
+            assume("a", "b"),
+            assume("b", "c"),
+            assume("c", "d"),
+            assume("a", "d"),
+        ]);
+        assert_eq!(hops(&c, "a", "d"), ["a", "d"]);
+    }
+
+    /// A short Conditional hop must not hide an unconditional longer chain.
+    #[test]
+    fn an_allowed_path_beats_a_shorter_conditional_one() {
+        let c = closure(vec![
+            edge(EdgeKind::Assume, "a", "d", Access::Conditional),
+            assume("a", "b"),
+            assume("b", "d"),
+        ]);
+        let p = c.path("a", "d").unwrap();
+        assert_eq!(p.access, Access::Allowed);
+        assert_eq!(hops(&c, "a", "d"), ["a", "b", "d"]);
+        let c = closure(vec![
+            edge(EdgeKind::Assume, "a", "d", Access::Conditional),
+            assume("a", "b"),
+            edge(EdgeKind::Assume, "b", "d", Access::Conditional),
+        ]);
+        assert_eq!(c.path("a", "d").unwrap().access, Access::Conditional);
+        assert_eq!(hops(&c, "a", "d"), ["a", "d"]);
+    }
+
+    #[test]
+    fn between_parallel_edges_the_allowed_one_is_taken() {
+        let c = closure(vec![
+            edge(EdgeKind::Assume, "a", "b", Access::Conditional),
+            edge(EdgeKind::Credential, "a", "b", Access::Allowed),
+        ]);
+        let p = c.path("a", "b").unwrap();
+        assert_eq!(p.access, Access::Allowed);
+        assert_eq!(p.steps[0].kind, EdgeKind::Credential);
+    }
+
+    /// Equal paths: the predecessor with the lowest ARN, whatever the input order.
+    #[test]
+    fn ties_break_by_arn_whatever_the_edge_order() {
+        let edges = vec![
+            assume("a", "c"),
+            assume("a", "b"),
+            assume("c", "d"),
+            assume("b", "d"),
+        ];
+        let forward = closure(edges.clone());
+        let mut reversed = edges;
+        reversed.reverse();
+        let backward = closure(reversed);
+        assert_eq!(hops(&forward, "a", "d"), ["a", "b", "d"]);
+        assert_eq!(hops(&backward, "a", "d"), ["a", "b", "d"]);
+        for n in ["a", "b", "c", "d"] {
+            assert_eq!(forward.paths_from(n), backward.paths_from(n));
+        }
+    }
+
+    #[test]
+    fn a_policy_write_counts_when_the_writer_and_the_target_are_reachable() {
+        let write = edge(EdgeKind::PolicyWrite, "q", "t", Access::Allowed);
+        let c = closure(vec![assume("a", "q"), assume("a", "t"), write.clone()]);
+        let gain = c.administrator("a").expect("a");
+        let kinds: Vec<(EdgeKind, &str)> = gain.steps.iter().map(|e| (e.kind, &*e.to)).collect();
+        assert_eq!(
+            kinds,
+            [
+                (EdgeKind::Assume, "q"),
+                (EdgeKind::PolicyWrite, "t"),
+                (EdgeKind::Assume, "t")
+            ]
+        );
+        // q writes t's policies but cannot act as t.
+        assert!(c.administrator("q").is_none());
+        // Writing one's own policies.
+        let c = closure(vec![edge(
+            EdgeKind::PolicyWrite,
+            "s",
+            "s",
+            Access::Conditional,
+        )]);
+        let g = c.administrator("s").unwrap();
+        assert_eq!((g.access, g.steps.len()), (Access::Conditional, 1));
+    }
+
+    /// Reference model: distances by relaxation to a fixpoint over every become edge,
+    /// and over Allowed ones.
+    fn naive(
+        n: usize,
+        edges: &[(usize, usize, bool, bool)],
+        allowed_only: bool,
+    ) -> Vec<Vec<Option<usize>>> {
+        let mut d = vec![vec![None; n]; n];
+        for (f, t, allowed, becomes) in edges {
+            if *becomes && f != t && (!allowed_only || *allowed) {
+                d[*f][*t] = Some(1);
+            }
+        }
+        loop {
+            let mut changed = false;
+            for i in 0..n {
+                for k in 0..n {
+                    let Some(a) = d[i][k] else { continue };
+                    let via_k = d[k].clone();
+                    for (j, b) in via_k.iter().enumerate() {
+                        let Some(b) = b else { continue };
+                        if i != j && d[i][j].is_none_or(|x| a + b < x) {
+                            d[i][j] = Some(a + b);
+                            changed = true;
+                        }
+                    }
+                }
+            }
+            if !changed {
+                return d;
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn the_closure_equals_a_naive_fixpoint(
+            n in 1usize..9,
+            raw in proptest::collection::vec((0usize..9, 0usize..9, any::<bool>(), 0u8..4), 0..30),
+        ) {
+            let name = |i: usize| format!("n{i}");
+            // becomes: 3 in 4 edges; the rest are policy writes.
+            let spec: Vec<(usize, usize, bool, bool)> = raw
+                .iter()
+                .map(|(f, t, a, k)| (f % n, t % n, *a, *k != 0))
+                .collect();
+            let edges: Vec<Edge> = spec
+                .iter()
+                .map(|(f, t, a, becomes)| {
+                    let access = if *a { Access::Allowed } else { Access::Conditional };
+                    let kind = if *becomes { EdgeKind::Assume } else { EdgeKind::PolicyWrite };
+                    edge(kind, &name(*f), &name(*t), access)
+                })
+                .collect();
+            let c = closure(edges.clone());
+            let any = naive(n, &spec, false);
+            let allowed = naive(n, &spec, true);
+            for i in 0..n {
+                let from = name(i);
+                let got = c.paths_from(&from);
+                let expected: Vec<String> =
+                    (0..n).filter(|j| any[i][*j].is_some()).map(name).collect();
+                let mut expected_sorted = expected.clone();
+                expected_sorted.sort();
+                let got_names: Vec<String> = got.iter().map(|(t, _)| t.to_string()).collect();
+                prop_assert_eq!(&got_names, &expected_sorted);
+                for (to, path) in &got {
+                    let j: usize = to[1..].parse().unwrap();
+                    // A real path from `from` to `to`, made of given become edges.
+                    let mut at = from.clone();
+                    for e in &path.steps {
+                        prop_assert_eq!(&*e.from, at.as_str());
+                        prop_assert!(e.kind.becomes());
+                        prop_assert!(edges.contains(e));
+                        at = e.to.to_string();
+                    }
+                    prop_assert_eq!(at.as_str(), *to);
+                    match allowed[i][j] {
+                        Some(d) => {
+                            prop_assert_eq!(path.access, Access::Allowed);
+                            prop_assert_eq!(path.steps.len(), d);
+                        }
+                        None => {
+                            prop_assert_eq!(path.access, Access::Conditional);
+                            prop_assert_eq!(Some(path.steps.len()), any[i][j]);
+                        }
+                    }
+                }
+                // Administrator-equivalent exactly when some policy write has its writer
+                // and its target among the node and what it reaches.
+                let within = |k: usize| k == i || any[i][k].is_some();
+                let admin = spec.iter().any(|(f, t, _, becomes)| !becomes && within(*f) && within(*t));
+                prop_assert_eq!(c.administrator(&from).is_some(), admin);
+            }
+        }
+    }
+}
