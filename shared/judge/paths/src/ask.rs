@@ -330,6 +330,33 @@ impl<'s> Asker<'s> {
         )
     }
 
+    /// May whoever the identity provider `provider` (a `Federated` trust entry)
+    /// vouches for call `action` on `target`? Nothing about the token is known, so
+    /// conditions on its claims stay unknown.
+    pub fn ask_federated(
+        &self,
+        provider: &str,
+        action: &str,
+        target: &Target<'_>,
+    ) -> Option<Answer> {
+        let set = PolicySet {
+            rcp: if self.management { &[] } else { &self.rcp },
+            resource: target.policy.map(|p| NamedPolicy {
+                name: "resource",
+                policy: p,
+            }),
+            ..Default::default()
+        };
+        self.decide(
+            &Principal::Other(provider.to_string()),
+            Vec::new().into(),
+            action,
+            target,
+            &[],
+            &set,
+        )
+    }
+
     fn decide(
         &self,
         principal: &Principal,

@@ -184,6 +184,17 @@ pub struct PassRoleRule {
     pub source: String,
 }
 
+/// Trust-policy entry points from identity providers (no row carries them).
+#[derive(Debug, Clone)]
+pub struct FederatedRule {
+    /// `sts:AssumeRoleWithWebIdentity`, `sts:AssumeRoleWithSAML`: each is asked.
+    pub actions: Vec<String>,
+    /// The reasoning.
+    pub why: String,
+    /// Where the path is described.
+    pub source: String,
+}
+
 /// A path of the checklist the catalogue deliberately does not find.
 #[derive(Debug, Clone)]
 pub struct NotCovered {
@@ -200,6 +211,8 @@ pub struct Catalogue {
     pub rules: Vec<RowRule>,
     /// Pass-role recipes, in file order (earlier wins between equally good ones).
     pub pass_role: Vec<PassRoleRule>,
+    /// Identity-provider entry points.
+    pub federated: Vec<FederatedRule>,
     /// What is deliberately not found.
     pub not_covered: Vec<NotCovered>,
     errors: Vec<String>,
@@ -240,7 +253,17 @@ struct RawFile {
     #[serde(default)]
     pass_role: Vec<RawPassRole>,
     #[serde(default)]
+    federated: Vec<RawFederated>,
+    #[serde(default)]
     not_covered: Vec<RawNotCovered>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFederated {
+    actions: Vec<String>,
+    why: String,
+    source: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -388,6 +411,23 @@ fn parse(text: &str) -> Catalogue {
             source: p.source,
         });
     }
+    for (i, f) in raw.federated.into_iter().enumerate() {
+        let at = format!("`edges.toml`: federated {}", i + 1);
+        let assume = |a: &String| {
+            is_action_name(a) && a.to_ascii_lowercase().starts_with("sts:assumerolewith")
+        };
+        if f.actions.is_empty() || !f.actions.iter().all(assume) || f.why.trim().is_empty() {
+            out.errors.push(format!(
+                "{at}: `actions` must be sts:AssumeRoleWith* actions, with a `why`"
+            ));
+            continue;
+        }
+        out.federated.push(FederatedRule {
+            actions: f.actions,
+            why: f.why,
+            source: f.source,
+        });
+    }
     out.not_covered = raw
         .not_covered
         .into_iter()
@@ -421,7 +461,8 @@ mod tests {
         let names = c.rules.iter().flat_map(|r| r.actions.iter()).chain(
             c.pass_role
                 .iter()
-                .flat_map(|p| p.with.iter().map(|w| &w.action)),
+                .flat_map(|p| p.with.iter().map(|w| &w.action))
+                .chain(c.federated.iter().flat_map(|f| f.actions.iter())),
         );
         for name in names {
             let found = catalog().action(name);

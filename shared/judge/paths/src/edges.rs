@@ -37,7 +37,8 @@ pub struct Edge {
     pub kind: EdgeKind,
     /// The principal that acts (an ARN, `*`, or another account's root).
     pub from: Arc<str>,
-    /// The principal it reaches (a group ARN for [`EdgeKind::GroupJoin`]).
+    /// The principal it reaches or rewrites (for [`EdgeKind::GroupJoin`]: the user the
+    /// caller can add to the group `on`).
     pub to: Arc<str>,
     /// The resource the actions are authorized against (a role, user, group, managed
     /// policy or function ARN).
@@ -242,7 +243,15 @@ pub fn edges<'r>(snapshot: &Snapshot, rows: impl IntoIterator<Item = &'r Row>) -
     // (principal, resource, action) -> what the rows say; an action can sit in two
     // capability rows (CreateAccessKey is administer-resource and use-resource).
     let mut candidates: BTreeMap<(Arc<str>, Arc<str>, &'static str), Candidate> = BTreeMap::new();
+    let own_root = format!("arn:aws:iam::{}:root", snapshot.account_id);
     for row in rows {
+        // Services are not callers to escalate from (they are where pass-role leads),
+        // and the account's root user holds everything already.
+        if !(row.principal.starts_with("arn:") || &*row.principal == "*")
+            || *row.principal == *own_root
+        {
+            continue;
+        }
         let Some(kind) = index.kind_of(&row.resource) else {
             continue;
         };
@@ -344,6 +353,7 @@ pub fn edges<'r>(snapshot: &Snapshot, rows: impl IntoIterator<Item = &'r Row>) -
             }
         }
     }
+    out.extend(federated_edges(snapshot, &index, &asker));
     // A group join matters for a user the caller is or can become: the caller itself,
     // or a user some become edge leads to (nobody else can act as a user).
     let users: BTreeSet<&str> = out
@@ -533,6 +543,55 @@ impl<'a, 's> PassRoleAsker<'a, 's> {
             },
         })
     }
+}
+
+/// Entry points from identity providers named in trust policies (`Federated`).
+fn federated_edges(snapshot: &Snapshot, index: &Index<'_>, asker: &Asker<'_>) -> Vec<Edge> {
+    let mut out = Vec::new();
+    for p in snapshot
+        .principals
+        .iter()
+        .filter(|p| p.kind == PrincipalKind::Role)
+    {
+        let Some(trust) = &p.trust_policy else {
+            continue;
+        };
+        let mut providers: BTreeSet<&str> = BTreeSet::new();
+        for st in &trust.statements {
+            if let Some(accessdrift_policy::PrincipalBlock {
+                principals: accessdrift_policy::Principals::Map(m),
+                negated: false,
+            }) = &st.principal
+            {
+                providers.extend(m.federated.iter().map(String::as_str));
+            }
+        }
+        let Some(target) = index.target(&p.arn) else {
+            continue;
+        };
+        for provider in providers {
+            for rule in &catalogue().federated {
+                for action in &rule.actions {
+                    let Some(answer) = asker.ask_federated(provider, action, &target) else {
+                        continue;
+                    };
+                    let ev = Evidence::from_answer(answer);
+                    out.push(Edge {
+                        kind: EdgeKind::Assume,
+                        from: Arc::from(provider),
+                        to: Arc::from(p.arn.as_str()),
+                        on: Arc::from(p.arn.as_str()),
+                        actions: vec![action.as_str()],
+                        grants: ev.grants,
+                        access: ev.access,
+                        conditions: ev.conditions,
+                        requires: vec![format!("a token from `{provider}` the trust accepts")],
+                    });
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Whether `caller` may call every action of a recipe on a resource it would create.

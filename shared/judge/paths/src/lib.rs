@@ -28,8 +28,8 @@ mod edges;
 mod inherit;
 
 pub use catalogue::{
-    Catalogue, EdgeKind, NotCovered, PassRoleRule, Reaches, RowRule, WithAction, catalogue,
-    load_errors,
+    Catalogue, EdgeKind, FederatedRule, NotCovered, PassRoleRule, Reaches, RowRule, WithAction,
+    catalogue, load_errors,
 };
 pub use closure::{Closure, Gain, GainKind, Path, closure};
 pub use edges::{Edge, edges};

@@ -1116,3 +1116,52 @@ fn gained_rows_keep_direct_rows_and_the_best_path() {
         assert_eq!(r.via.last().map(|s| &*s.to), Some(&*r.row.principal));
     }
 }
+
+/// IAM UG, "Create a role for OpenID Connect federation": a trust naming an identity
+/// provider is an entry point from outside; conditions on the token's claims make it
+/// Conditional, none make it open to whoever the provider vouches for. A service in a
+/// trust is where pass-role leads, never the start of a path.
+#[test]
+fn a_trust_naming_an_identity_provider_is_an_entry_point() {
+    let github = format!("arn:aws:iam::{A}:oidc-provider/token.actions.githubusercontent.com");
+    let oidc_trust = |condition: Option<Value>| {
+        let mut st = json!({"Effect": "Allow", "Principal": {"Federated": github},
+            "Action": "sts:AssumeRoleWithWebIdentity"});
+        if let Some(c) = condition {
+            st["Condition"] = c;
+        }
+        doc(json!([st]))
+    };
+    let w = Account::default()
+        .vault()
+        .role(
+            "gh-deploy",
+            Entity::with(vec![reads_vault()]).trust(oidc_trust(Some(json!({"StringLike":
+                {"token.actions.githubusercontent.com:sub": "repo:example/app:*"}})))),
+        )
+        .role(
+            "gh-open",
+            Entity::with(vec![reads_vault()]).trust(oidc_trust(None)),
+        )
+        .role(
+            "fn-only",
+            Entity::with(vec![reads_vault()]).trust(trusts_service("lambda.amazonaws.com")),
+        )
+        .build();
+    let e = w.expect_edge(EdgeKind::Assume, &github, &role_arn("gh-deploy"));
+    assert_eq!(e.access, Access::Conditional);
+    assert_eq!(e.actions, ["sts:AssumeRoleWithWebIdentity"]);
+    assert!(
+        e.conditions
+            .iter()
+            .any(|c| c.to_string().contains("repo:example/app:*"))
+    );
+    let e = w.expect_edge(EdgeKind::Assume, &github, &role_arn("gh-open"));
+    assert_eq!(e.access, Access::Allowed);
+    assert_eq!(
+        w.becomes(&github),
+        [role_arn("gh-deploy"), role_arn("gh-open")]
+    );
+    assert!(w.edges.iter().all(|e| &*e.to != role_arn("fn-only")));
+    assert!(w.edges_from("lambda.amazonaws.com").is_empty());
+}
