@@ -1162,6 +1162,6 @@ fn a_trust_naming_an_identity_provider_is_an_entry_point() {
         w.becomes(&github),
         [role_arn("gh-deploy"), role_arn("gh-open")]
     );
-    assert!(w.edges.iter().all(|e| &*e.to != role_arn("fn-only")));
+    assert!(w.edges.iter().all(|e| *e.to != *role_arn("fn-only")));
     assert!(w.edges_from("lambda.amazonaws.com").is_empty());
 }
