@@ -157,14 +157,17 @@ pub struct RowRule {
 pub struct WithAction {
     /// `lambda:CreateFunction`.
     pub action: String,
-    /// The ARN pattern to ask about, `{account}` standing for the caller's account, or `*`.
+    /// The ARN pattern to ask about, `{region}` and `{account}` standing for where the
+    /// caller would create it, or `*`.
     pub resource: String,
 }
 
 impl WithAction {
-    /// The pattern for one account.
-    pub fn resource_in(&self, account: &str) -> String {
-        self.resource.replace("{account}", account)
+    /// The pattern for one account and region (`None`: any region).
+    pub fn resource_in(&self, account: &str, region: Option<&str>) -> String {
+        self.resource
+            .replace("{account}", account)
+            .replace("{region}", region.unwrap_or("*"))
     }
 }
 
@@ -502,8 +505,7 @@ mod tests {
                     continue;
                 }
                 let sample = w
-                    .resource_in("111111111111")
-                    .replacen(":*:", ":us-east-1:", 1)
+                    .resource_in("111111111111", Some("us-east-1"))
                     .replace('*', "x");
                 let service = catalog().service(&action.service);
                 let fits = action.resource_types.iter().any(|t| {

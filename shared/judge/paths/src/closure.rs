@@ -35,10 +35,13 @@ const NONE: u32 = u32::MAX;
 #[derive(Debug, Clone, Copy)]
 struct Reached {
     to: u32,
-    /// The last edge of the shortest path over every edge.
+    /// The last edge of the shortest path over every edge, and that path's length.
     any: u32,
-    /// The last edge of the shortest all-Allowed path ([`NONE`]: there is none).
+    any_dist: u32,
+    /// The last edge of the shortest all-Allowed path ([`NONE`]: there is none), and
+    /// its length.
     allowed: u32,
+    allowed_dist: u32,
 }
 
 /// What a principal gains by rewriting IAM where it can act both as writer and target.
@@ -93,6 +96,8 @@ pub struct Closure {
     reach: Vec<Vec<Reached>>,
     /// Per node: its gains (at most one administrator gain, the best).
     gains: Vec<Vec<Gain>>,
+    /// Per node: whether some node reaches it.
+    reached_by_some: Vec<bool>,
 }
 
 /// Out-edges per node: `(to, edge)` sorted by `to`, the best edge per pair.
@@ -157,10 +162,14 @@ pub fn closure(mut edges: Vec<Edge>) -> Closure {
         edges,
         reach: Vec::with_capacity(n),
         gains: Vec::with_capacity(n),
+        reached_by_some: vec![false; n],
     };
     let mut scratch = Scratch::new(n);
     for source in 0..n as u32 {
         let reach = reach_from(source, &any, &allowed, &mut scratch);
+        for r in &reach {
+            c.reached_by_some[r.to as usize] = true;
+        }
         c.reach.push(reach);
     }
     for source in 0..n as u32 {
@@ -216,16 +225,19 @@ fn reach_from(source: u32, any: &Adjacency, allowed: &Adjacency, s: &mut Scratch
     let by_any = bfs(source, any, s);
     let mut out: Vec<Reached> = by_any
         .iter()
-        .map(|&(to, e, _)| Reached {
+        .map(|&(to, e, d)| Reached {
             to,
             any: e,
+            any_dist: d,
             allowed: NONE,
+            allowed_dist: 0,
         })
         .collect();
     out.sort_unstable_by_key(|r| r.to);
-    for (to, e, _) in bfs(source, allowed, s) {
+    for (to, e, d) in bfs(source, allowed, s) {
         if let Ok(i) = out.binary_search_by_key(&to, |r| r.to) {
             out[i].allowed = e;
+            out[i].allowed_dist = d;
         }
     }
     out
@@ -302,6 +314,20 @@ impl Closure {
             .collect()
     }
 
+    /// Whether some principal can become `arn`.
+    pub fn is_reached(&self, arn: &str) -> bool {
+        self.id(arn)
+            .and_then(|i| self.reached_by_some.get(i as usize).copied())
+            .unwrap_or(false)
+    }
+
+    /// Whether `arn` can become some principal.
+    pub fn reaches_anything(&self, arn: &str) -> bool {
+        self.id(arn)
+            .and_then(|i| self.reach.get(i as usize))
+            .is_some_and(|r| !r.is_empty())
+    }
+
     /// The best path from `from` to `to`, if `from` can become `to`.
     pub fn path(&self, from: &str, to: &str) -> Option<Path<'_>> {
         self.path_ids(self.id(from)?, self.id(to)?)
@@ -326,8 +352,33 @@ impl Closure {
             .find(|g| g.kind == GainKind::Administrator)
     }
 
+    /// The best path's access and length from `source` to `node` (the empty path to
+    /// itself), without building it.
+    fn best_len(&self, source: u32, node: u32) -> Option<(Access, u32)> {
+        if node == source {
+            return Some((Access::Allowed, 0));
+        }
+        let r = self.reached(source, node)?;
+        Some(if r.allowed == NONE {
+            (Access::Conditional, r.any_dist)
+        } else {
+            (Access::Allowed, r.allowed_dist)
+        })
+    }
+
+    /// The path's edges from `source` to `node` (none to itself).
+    fn steps_to(&self, source: u32, node: u32) -> Vec<Edge> {
+        if node == source {
+            return Vec::new();
+        }
+        self.path_ids(source, node)
+            .map(|p| p.steps.into_iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
     /// The gains of one source: for each control edge whose writer and target the
     /// source is or can become, the best (Allowed, fewest steps, then edge order).
+    /// Candidates are ranked on lengths; only the winners' steps are built.
     fn gains_of(&self, source: u32, control: &[Vec<u32>]) -> Vec<Gain> {
         // The source itself, then everything it reaches.
         let mut members: Vec<u32> = vec![source];
@@ -338,14 +389,13 @@ impl Closure {
                 .flatten()
                 .map(|r| r.to),
         );
-        let path_to = |node: u32| -> Option<(Access, Vec<&Edge>)> {
-            if node == source {
-                return Some((Access::Allowed, Vec::new()));
-            }
-            self.path_ids(source, node).map(|p| (p.access, p.steps))
-        };
-        let mut best: FxHashMap<GainKey, Gain> = FxHashMap::default();
+        // key -> (access, steps, control edge, writer, target)
+        type Best = ((Access, u32, u32), u32, u32);
+        let mut best: FxHashMap<GainKey, Best> = FxHashMap::default();
         for &writer in &members {
+            let Some((a1, l1)) = self.best_len(source, writer) else {
+                continue;
+            };
             for &c in control.get(writer as usize).into_iter().flatten() {
                 let Some(edge) = self.edges.get(c as usize) else {
                     continue;
@@ -353,54 +403,52 @@ impl Closure {
                 let Some(target) = self.id(&edge.to) else {
                     continue;
                 };
-                if target != source && self.reached(source, target).is_none() {
-                    continue;
-                }
-                let (Some((a1, to_writer)), Some((a2, to_target))) =
-                    (path_to(writer), path_to(target))
-                else {
+                let Some((a2, l2)) = self.best_len(source, target) else {
                     continue;
                 };
-                let mut steps: Vec<Edge> = to_writer.into_iter().cloned().collect();
-                steps.push(edge.clone());
                 // Acting as the target: already there when the writer is the target.
-                if target != writer {
-                    steps.extend(to_target.into_iter().cloned());
-                }
+                let len = l1 + 1 + if target == writer { 0 } else { l2 };
                 let access = a1.max(a2).max(edge.access);
-                let (key, kind) = match edge.kind {
-                    EdgeKind::PolicyWrite => (GainKey::Administrator, GainKind::Administrator),
-                    EdgeKind::BoundaryRemoval => (
-                        GainKey::Unbounded(target),
-                        GainKind::Unbounded {
-                            principal: Arc::clone(&edge.to),
-                        },
-                    ),
-                    EdgeKind::GroupJoin => (
-                        GainKey::Group(Arc::clone(&edge.on)),
-                        GainKind::GroupMember {
-                            user: Arc::clone(&edge.to),
-                            group: Arc::clone(&edge.on),
-                        },
-                    ),
+                let key = match edge.kind {
+                    EdgeKind::PolicyWrite => GainKey::Administrator,
+                    EdgeKind::BoundaryRemoval => GainKey::Unbounded(target),
+                    EdgeKind::GroupJoin => GainKey::Group(Arc::clone(&edge.on)),
                     _ => continue,
                 };
-                let candidate = Gain {
-                    kind,
-                    access,
-                    steps,
-                };
-                let replace = best.get(&key).is_none_or(|old| {
-                    (candidate.access, candidate.steps.len()) < (old.access, old.steps.len())
-                });
-                if replace {
-                    best.insert(key, candidate);
+                let rank = (access, len, c);
+                let slot = best.entry(key).or_insert((rank, writer, target));
+                if rank < slot.0 {
+                    *slot = (rank, writer, target);
                 }
             }
         }
-        let mut out: Vec<(GainKey, Gain)> = best.into_iter().collect();
+        let mut out: Vec<(GainKey, Best)> = best.into_iter().collect();
         out.sort_by(|a, b| a.0.cmp(&b.0));
-        out.into_iter().map(|(_, g)| g).collect()
+        out.into_iter()
+            .filter_map(|(_, ((access, _, c), writer, target))| {
+                let edge = self.edges.get(c as usize)?;
+                let kind = match edge.kind {
+                    EdgeKind::PolicyWrite => GainKind::Administrator,
+                    EdgeKind::BoundaryRemoval => GainKind::Unbounded {
+                        principal: Arc::clone(&edge.to),
+                    },
+                    _ => GainKind::GroupMember {
+                        user: Arc::clone(&edge.to),
+                        group: Arc::clone(&edge.on),
+                    },
+                };
+                let mut steps = self.steps_to(source, writer);
+                steps.push(edge.clone());
+                if target != writer {
+                    steps.extend(self.steps_to(source, target));
+                }
+                Some(Gain {
+                    kind,
+                    access,
+                    steps,
+                })
+            })
+            .collect()
     }
 }
 
@@ -450,6 +498,8 @@ mod tests {
         assert_eq!(hops(&c, "a", "d"), ["a", "b", "c", "d"]);
         assert_eq!(c.distance("b", "d"), Some(2));
         assert!(c.path("d", "a").is_none());
+        assert!(c.is_reached("d") && !c.is_reached("a") && !c.is_reached("nobody"));
+        assert!(c.reaches_anything("a") && !c.reaches_anything("d"));
     }
 
     #[test]

@@ -294,7 +294,7 @@ pub fn edges<'r>(snapshot: &Snapshot, rows: impl IntoIterator<Item = &'r Row>) -
 
     let asker = Asker::new(snapshot);
     let mut out = Vec::new();
-    let mut pass_role = PassRoleAsker::new(&asker, &index);
+    let mut pass_role = PassRoleAsker::new(&asker, &index, regions(snapshot));
     let mut joins: Vec<(Arc<str>, Arc<str>, &'static str, Evidence)> = Vec::new();
     for ((principal, resource, action), cand) in &candidates {
         let Some(kind) = index.kind_of(resource) else {
@@ -460,15 +460,21 @@ struct PassRoleAsker<'a, 's> {
     index: &'a Index<'s>,
     trust: FxHashMap<(String, usize), Option<Evidence>>,
     recipe: FxHashMap<(usize, usize), Option<Evidence>>,
+    regions: Vec<Option<&'s str>>,
 }
 
 impl<'a, 's> PassRoleAsker<'a, 's> {
-    fn new(asker: &'a Asker<'s>, index: &'a Index<'s>) -> PassRoleAsker<'a, 's> {
+    fn new(
+        asker: &'a Asker<'s>,
+        index: &'a Index<'s>,
+        regions: Vec<Option<&'s str>>,
+    ) -> PassRoleAsker<'a, 's> {
         PassRoleAsker {
             asker,
             index,
             trust: FxHashMap::default(),
             recipe: FxHashMap::default(),
+            regions,
         }
     }
 
@@ -501,7 +507,7 @@ impl<'a, 's> PassRoleAsker<'a, 's> {
             let Some(recipe) = self
                 .recipe
                 .entry((caller, i))
-                .or_insert_with(|| recipe(self.asker, caller, rule))
+                .or_insert_with(|| recipe(self.asker, caller, rule, &self.regions))
                 .clone()
             else {
                 continue;
@@ -594,20 +600,55 @@ fn federated_edges(snapshot: &Snapshot, index: &Index<'_>, asker: &Asker<'_>) ->
     out
 }
 
-/// Whether `caller` may call every action of a recipe on a resource it would create.
-fn recipe(asker: &Asker<'_>, caller: usize, rule: &PassRoleRule) -> Option<Evidence> {
+/// Whether `caller` may call every action of a recipe on a resource it would create,
+/// in the best of `regions` (the caller picks where to create; `None`: any region).
+fn recipe(
+    asker: &Asker<'_>,
+    caller: usize,
+    rule: &PassRoleRule,
+    regions: &[Option<&str>],
+) -> Option<Evidence> {
     let account = asker.account();
-    let mut out: Option<Evidence> = None;
-    for w in &rule.with {
-        let arn = w.resource_in(account);
-        let answer = asker.ask(caller, &w.action, &Target::new_in(&arn, account), &[])?;
-        let ev = Evidence::from_answer(answer);
-        out = Some(match out {
-            None => ev,
-            Some(prev) => prev.and(ev),
-        });
+    let mut best: Option<Evidence> = None;
+    for region in regions {
+        let mut all: Option<Evidence> = None;
+        for w in &rule.with {
+            let arn = w.resource_in(account, *region);
+            let mut target = Target::new_in(&arn, account);
+            target.region = *region;
+            let Some(answer) = asker.ask(caller, &w.action, &target, &[]) else {
+                all = None;
+                break;
+            };
+            let ev = Evidence::from_answer(answer);
+            all = Some(match all {
+                None => ev,
+                Some(prev) => prev.and(ev),
+            });
+        }
+        let Some(ev) = all else { continue };
+        let allowed = ev.access == Access::Allowed;
+        if best.is_none() || allowed {
+            best = Some(ev);
+        }
+        if allowed {
+            break;
+        }
     }
-    out
+    best
+}
+
+/// The regions the snapshot's resources are in (where a caller would create compute),
+/// sorted, then any region (`None`: the pattern, which an SCP's region list leaves
+/// Conditional rather than denied, for a region the snapshot has nothing in).
+fn regions(snapshot: &Snapshot) -> Vec<Option<&str>> {
+    let set: BTreeSet<&str> = snapshot
+        .resources
+        .iter()
+        .map(|r| r.region.as_str())
+        .filter(|r| !r.is_empty())
+        .collect();
+    set.into_iter().map(Some).chain([None]).collect()
 }
 
 #[cfg(test)]

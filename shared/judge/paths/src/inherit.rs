@@ -17,7 +17,6 @@
 //!   means "anything its boundary and the SCPs allow", which no row list states, and a
 //!   boundary removal or a group join needs effective access recomputed.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use accessdrift_access::{Access, Grant, Row};
@@ -88,7 +87,10 @@ pub fn transitive_rows<'r>(direct: &'r [Row], closure: &Closure) -> Vec<Transiti
 }
 
 /// [`transitive_rows`], handed to `sink` one at a time (one principal's candidates are
-/// held at once, never all of them).
+/// held at once, never all of them). `direct` needs only the rows of principals
+/// someone can become ([`Closure::is_reached`]) and of those that become someone
+/// ([`Closure::reaches_anything`], for the direct-row-wins rule): a caller streaming a
+/// large account can keep just those.
 pub fn for_each_transitive_row<'r>(
     direct: &'r [Row],
     closure: &Closure,
@@ -111,7 +113,7 @@ pub fn for_each_transitive_row<'r>(
             .collect();
         // (resource, capability) -> (rank, row, path index).
         type Rank = (Access, usize, usize);
-        let mut best: BTreeMap<(&str, Capability), (Rank, &'r Row, usize)> = BTreeMap::new();
+        let mut best: FxHashMap<(&str, Capability), (Rank, &'r Row, usize)> = FxHashMap::default();
         for (pi, (reached, path)) in paths.iter().enumerate() {
             for &row in by_principal.get(reached).into_iter().flatten() {
                 let key = (&*row.resource, row.capability);
@@ -127,6 +129,8 @@ pub fn for_each_transitive_row<'r>(
         }
         let principal: Arc<str> = Arc::from(source);
         let mut vias: Vec<Option<Arc<[Step]>>> = vec![None; paths.len()];
+        let mut best: Vec<_> = best.into_iter().collect();
+        best.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         for (_, ((access, _, _), row, pi)) in best {
             let via = vias[pi]
                 .get_or_insert_with(|| paths[pi].1.steps.iter().map(|e| Step::from(*e)).collect());

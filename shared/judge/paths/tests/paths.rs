@@ -102,6 +102,7 @@ struct Account {
     groups: Vec<Value>,
     policies: Vec<Value>,
     resources: Vec<Value>,
+    organization: Option<Value>,
 }
 
 fn entity_json(kind: &str, name: &str, e: Entity) -> Value {
@@ -173,8 +174,26 @@ impl Account {
             .push(json!({"arn": VAULT, "type": "AWS::S3::Bucket", "tags": {}}));
         self
     }
-    fn function(mut self, name: &str, role: Option<&str>) -> Account {
-        let mut f = json!({"arn": function_arn(name), "type": "AWS::Lambda::Function", "tags": {}});
+    /// An Organization whose SCPs deny everything but IAM and STS outside `region`.
+    fn only_region(mut self, region: &str) -> Account {
+        let full =
+            json!({"name": "FullAWSAccess", "document": doc(json!([allow(&["*"], &["*"])]))});
+        let regions = json!({"name": "DenyRegions", "document": doc(json!([{
+            "Effect": "Deny", "NotAction": ["iam:*", "sts:*"], "Resource": "*",
+            "Condition": {"StringNotEquals": {"aws:RequestedRegion": [region]}}}]))});
+        self.organization = Some(json!({
+            "id": "o-a1b2c3d4e5", "managementAccountId": "999999999999", "path": ["r-ab12"],
+            "scp": [{"level": "r-ab12", "policies": [full.clone()]},
+                    {"level": A, "policies": [full, regions]}],
+        }));
+        self
+    }
+    fn function(self, name: &str, role: Option<&str>) -> Account {
+        self.function_in("us-east-1", name, role)
+    }
+    fn function_in(mut self, region: &str, name: &str, role: Option<&str>) -> Account {
+        let arn = format!("arn:aws:lambda:{region}:{A}:function:{name}");
+        let mut f = json!({"arn": arn, "type": "AWS::Lambda::Function", "tags": {}});
         if let Some(r) = role {
             f["settings"] = json!({"Role": role_arn(r)});
         }
@@ -188,6 +207,14 @@ impl Account {
             "resources": self.resources,
         })
         .to_string();
+        let text = match self.organization {
+            None => text,
+            Some(org) => {
+                let mut v: Value = serde_json::from_str(&text).unwrap();
+                v["organization"] = org;
+                v.to_string()
+            }
+        };
         let snapshot = accessdrift_snapshot::read_snapshot(&text).expect("the fixture reads");
         assert!(
             snapshot.problems.is_empty(),
@@ -1164,4 +1191,51 @@ fn a_trust_naming_an_identity_provider_is_an_entry_point() {
     );
     assert!(w.edges.iter().all(|e| *e.to != *role_arn("fn-only")));
     assert!(w.edges_from("lambda.amazonaws.com").is_empty());
+}
+
+/// The caller picks the region of what it creates: with an SCP that denies all but one
+/// region, a recipe allowed in a region the account uses is Allowed; if the account
+/// uses no allowed region, the edge is Conditional on the region, never dropped.
+#[test]
+fn pass_role_picks_a_region_the_scps_allow() {
+    let build = |region: &str| {
+        Account::default()
+            .only_region("eu-west-1")
+            .vault()
+            .function_in(region, "existing", None)
+            .role(
+                "lambda-exec",
+                Entity::with(vec![reads_vault()]).trust(trusts_service("lambda.amazonaws.com")),
+            )
+            .role(
+                "ci",
+                Entity::with(vec![
+                    allow(&["iam:PassRole"], &[&role_arn("lambda-exec")]),
+                    allow(
+                        &["lambda:CreateFunction", "lambda:InvokeFunction"],
+                        &[&format!("arn:aws:lambda:*:{A}:function:*")],
+                    ),
+                ]),
+            )
+            .build()
+    };
+    let w = build("eu-west-1");
+    let e = w.expect_edge(
+        EdgeKind::PassRole,
+        &role_arn("ci"),
+        &role_arn("lambda-exec"),
+    );
+    assert_eq!(e.access, Access::Allowed, "{e:#?}");
+    let w = build("us-west-2");
+    let e = w.expect_edge(
+        EdgeKind::PassRole,
+        &role_arn("ci"),
+        &role_arn("lambda-exec"),
+    );
+    assert_eq!(e.access, Access::Conditional);
+    assert!(
+        e.conditions
+            .iter()
+            .any(|c| c.to_string().contains("aws:RequestedRegion"))
+    );
 }
