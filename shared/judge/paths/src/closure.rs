@@ -25,8 +25,11 @@ use std::sync::Arc;
 use accessdrift_access::Access;
 use rustc_hash::FxHashMap;
 
+use rayon::prelude::*;
+
 use crate::catalogue::EdgeKind;
 use crate::edges::Edge;
+use crate::search::{Adjacency, Bits, Graph, MATRIX_LIMIT};
 
 /// No edge (an unreached slot).
 const NONE: u32 = u32::MAX;
@@ -100,9 +103,6 @@ pub struct Closure {
     reached_by_some: Vec<bool>,
 }
 
-/// Out-edges per node: `(to, edge)` sorted by `to`, the best edge per pair.
-type Adjacency = Vec<Vec<(u32, u32)>>;
-
 /// Rank of an edge between parallel edges: Allowed first, then the kind order.
 fn rank(e: &Edge) -> (Access, EdgeKind) {
     (e.access, e.kind)
@@ -129,6 +129,7 @@ pub fn closure(mut edges: Vec<Edge>) -> Closure {
     let n = names.len();
     let mut any: Adjacency = vec![Vec::new(); n];
     let mut allowed: Adjacency = vec![Vec::new(); n];
+    // Control edges by target: a source looks at the writers of what it can act as.
     let mut control: Vec<Vec<u32>> = vec![Vec::new(); n];
     for (i, e) in edges.iter().enumerate() {
         let (f, t) = (id(&e.from), id(&e.to));
@@ -137,7 +138,7 @@ pub fn closure(mut edges: Vec<Edge>) -> Closure {
         }
         let slot = f as usize;
         if !e.kind.becomes() {
-            control[slot].push(i as u32);
+            control[t as usize].push(i as u32);
             continue;
         }
         if f == t {
@@ -164,68 +165,102 @@ pub fn closure(mut edges: Vec<Edge>) -> Closure {
         gains: Vec::with_capacity(n),
         reached_by_some: vec![false; n],
     };
-    let mut scratch = Scratch::new(n);
-    for source in 0..n as u32 {
-        let reach = reach_from(source, &any, &allowed, &mut scratch);
-        for r in &reach {
-            c.reached_by_some[r.to as usize] = true;
-        }
-        c.reach.push(reach);
+    let matrix = n <= MATRIX_LIMIT;
+    let (any, allowed) = (Graph::new(any, matrix), Graph::new(allowed, matrix));
+    c.reach = (0..n as u32)
+        .into_par_iter()
+        .map(|source| reach_from(source, &any, &allowed))
+        .collect();
+    for r in c.reach.iter().flatten() {
+        c.reached_by_some[r.to as usize] = true;
     }
-    for source in 0..n as u32 {
-        let gains = c.gains_of(source, &control);
-        c.gains.push(gains);
-    }
+    c.gains = (0..n as u32)
+        .into_par_iter()
+        .map(|source| c.gains_of(source, &control))
+        .collect();
     c
 }
 
-/// Reused search state.
-struct Scratch {
-    /// Per node: the search that last saw it (a stamp, so no clearing between searches).
-    seen: Vec<u64>,
-    stamp: u64,
+/// Who can act as whom over some become edges (before the closure proper): for
+/// deciding which control edges anyone can use.
+pub(crate) struct Acting {
+    index: FxHashMap<Arc<str>, u32>,
+    /// Per node: itself and every node that reaches it, ascending.
+    reachers: Vec<Vec<u32>>,
 }
 
-impl Scratch {
-    fn new(n: usize) -> Scratch {
-        Scratch {
-            seen: vec![0; n],
-            stamp: 0,
-        }
-    }
-}
-
-/// Breadth-first from `source`, layer by layer in node order: `(node, last edge, dist)`.
-fn bfs(source: u32, adj: &Adjacency, s: &mut Scratch) -> Vec<(u32, u32, u32)> {
-    s.stamp += 1;
-    let stamp = s.stamp;
-    let mut out = Vec::new();
-    s.seen[source as usize] = stamp;
-    let mut frontier = vec![source];
-    let mut dist = 0;
-    while !frontier.is_empty() {
-        dist += 1;
-        let mut next = Vec::new();
-        for &u in &frontier {
-            for &(v, e) in &adj[u as usize] {
-                if s.seen[v as usize] != stamp {
-                    s.seen[v as usize] = stamp;
-                    next.push(v);
-                    out.push((v, e, dist));
-                }
+impl Acting {
+    /// From the become edges among `edges` (the others are ignored).
+    pub(crate) fn new(edges: &[Edge]) -> Acting {
+        let become_: Vec<&Edge> = edges.iter().filter(|e| e.kind.becomes()).collect();
+        let mut names: Vec<Arc<str>> = become_
+            .iter()
+            .flat_map(|e| [Arc::clone(&e.from), Arc::clone(&e.to)])
+            .collect();
+        names.sort();
+        names.dedup();
+        let index: FxHashMap<Arc<str>, u32> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (Arc::clone(n), i as u32))
+            .collect();
+        let n = names.len();
+        let mut adj: Adjacency = vec![Vec::new(); n];
+        for (i, e) in become_.iter().enumerate() {
+            if let (Some(&f), Some(&t)) = (index.get(&e.from), index.get(&e.to))
+                && f != t
+            {
+                adj[f as usize].push((t, i as u32));
             }
         }
-        next.sort_unstable();
-        frontier = next;
+        for out in &mut adj {
+            out.sort_unstable();
+            out.dedup_by_key(|(t, _)| *t);
+        }
+        let graph = Graph::new(adj, n <= MATRIX_LIMIT);
+        let reached: Vec<Vec<(u32, u32, u32)>> = (0..n as u32)
+            .into_par_iter()
+            .map(|s| graph.bfs(s))
+            .collect();
+        let mut reachers: Vec<Vec<u32>> = (0..n as u32).map(|i| vec![i]).collect();
+        for (source, list) in reached.iter().enumerate() {
+            for (to, _, _) in list {
+                reachers[*to as usize].push(source as u32);
+            }
+        }
+        for r in &mut reachers {
+            r.sort_unstable();
+        }
+        Acting { index, reachers }
     }
-    out
+
+    /// Whether some principal is or can become both `writer` and `target`.
+    pub(crate) fn useful(&self, writer: &str, target: &str) -> bool {
+        if writer == target {
+            return true;
+        }
+        let (Some(&q), Some(&t)) = (self.index.get(writer), self.index.get(target)) else {
+            return false;
+        };
+        let (a, b) = (&self.reachers[q as usize], &self.reachers[t as usize]);
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() && j < b.len() {
+            match a[i].cmp(&b[j]) {
+                std::cmp::Ordering::Equal => return true,
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+            }
+        }
+        false
+    }
 }
 
-fn reach_from(source: u32, any: &Adjacency, allowed: &Adjacency, s: &mut Scratch) -> Vec<Reached> {
-    let by_any = bfs(source, any, s);
-    let mut out: Vec<Reached> = by_any
-        .iter()
-        .map(|&(to, e, d)| Reached {
+/// What `source` reaches in both graphs, sorted by node.
+fn reach_from(source: u32, any: &Graph, allowed: &Graph) -> Vec<Reached> {
+    let mut out: Vec<Reached> = any
+        .bfs(source)
+        .into_iter()
+        .map(|(to, e, d)| Reached {
             to,
             any: e,
             any_dist: d,
@@ -234,7 +269,7 @@ fn reach_from(source: u32, any: &Adjacency, allowed: &Adjacency, s: &mut Scratch
         })
         .collect();
     out.sort_unstable_by_key(|r| r.to);
-    for (to, e, d) in bfs(source, allowed, s) {
+    for (to, e, d) in allowed.bfs(source) {
         if let Ok(i) = out.binary_search_by_key(&to, |r| r.to) {
             out[i].allowed = e;
             out[i].allowed_dist = d;
@@ -256,6 +291,35 @@ impl Closure {
 
     fn id(&self, arn: &str) -> Option<u32> {
         self.index.get(arn).copied()
+    }
+
+    /// How many nodes.
+    pub(crate) fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// A node's id (its rank in ARN order).
+    pub(crate) fn node_id(&self, arn: &str) -> Option<u32> {
+        self.id(arn)
+    }
+
+    /// A node's ARN.
+    pub(crate) fn node_name(&self, id: u32) -> Option<&str> {
+        self.nodes.get(id as usize).map(|n| &**n)
+    }
+
+    /// The nodes `source` reaches, ascending.
+    pub(crate) fn reached_ids(&self, source: u32) -> impl Iterator<Item = u32> + '_ {
+        self.reach
+            .get(source as usize)
+            .into_iter()
+            .flatten()
+            .map(|r| r.to)
+    }
+
+    /// The best path between two nodes by id.
+    pub(crate) fn path_by_id(&self, source: u32, to: u32) -> Option<Path<'_>> {
+        self.path_ids(source, to)
     }
 
     fn reached(&self, source: u32, to: u32) -> Option<&Reached> {
@@ -389,21 +453,25 @@ impl Closure {
                 .flatten()
                 .map(|r| r.to),
         );
+        let mut within = Bits::new(self.nodes.len());
+        for m in &members {
+            within.set(*m);
+        }
         // key -> (access, steps, control edge, writer, target)
         type Best = ((Access, u32, u32), u32, u32);
         let mut best: FxHashMap<GainKey, Best> = FxHashMap::default();
-        for &writer in &members {
-            let Some((a1, l1)) = self.best_len(source, writer) else {
+        for &target in &members {
+            let Some((a2, l2)) = self.best_len(source, target) else {
                 continue;
             };
-            for &c in control.get(writer as usize).into_iter().flatten() {
+            for &c in control.get(target as usize).into_iter().flatten() {
                 let Some(edge) = self.edges.get(c as usize) else {
                     continue;
                 };
-                let Some(target) = self.id(&edge.to) else {
+                let Some(writer) = self.id(&edge.from).filter(|w| within.get(*w)) else {
                     continue;
                 };
-                let Some((a2, l2)) = self.best_len(source, target) else {
+                let Some((a1, l1)) = self.best_len(source, writer) else {
                     continue;
                 };
                 // Acting as the target: already there when the writer is the target.
@@ -635,7 +703,52 @@ mod tests {
         }
     }
 
+    /// The gains of every node, as (kind, access, steps) per node.
+    fn all_gains(c: &Closure, n: usize) -> Vec<Vec<(GainKind, Access, usize)>> {
+        (0..n)
+            .map(|i| {
+                c.gains(&format!("n{i}"))
+                    .iter()
+                    .map(|g| (g.kind.clone(), g.access, g.steps.len()))
+                    .collect()
+            })
+            .collect()
+    }
+
     proptest! {
+        /// What `edges` leaves out (control edges nobody can use, and other policy
+        /// writes of a writer that may rewrite its own outright) changes no gain.
+        #[test]
+        fn leaving_out_unusable_control_edges_changes_no_gain(
+            n in 1usize..8,
+            raw in proptest::collection::vec((0usize..8, 0usize..8, any::<bool>(), 0u8..5), 0..30),
+        ) {
+            let kinds = [EdgeKind::Assume, EdgeKind::Credential, EdgeKind::PolicyWrite, EdgeKind::PolicyWrite, EdgeKind::BoundaryRemoval];
+            let edges: Vec<Edge> = raw
+                .iter()
+                .map(|(f, t, a, k)| {
+                    let access = if *a { Access::Allowed } else { Access::Conditional };
+                    edge(kinds[*k as usize], &format!("n{}", f % n), &format!("n{}", t % n), access)
+                })
+                .collect();
+            let acting = Acting::new(&edges);
+            let writes_itself = |q: &str| {
+                edges.iter().any(|e| {
+                    e.kind == EdgeKind::PolicyWrite && &*e.from == q && &*e.to == q && e.access == Access::Allowed
+                })
+            };
+            let kept: Vec<Edge> = edges
+                .iter()
+                .filter(|e| {
+                    e.kind.becomes()
+                        || (acting.useful(&e.from, &e.to)
+                            && !(e.kind == EdgeKind::PolicyWrite && e.from != e.to && writes_itself(&e.from)))
+                })
+                .cloned()
+                .collect();
+            prop_assert_eq!(all_gains(&closure(edges), n), all_gains(&closure(kept), n));
+        }
+
         #[test]
         fn the_closure_equals_a_naive_fixpoint(
             n in 1usize..9,

@@ -29,6 +29,7 @@ use rustc_hash::FxHashMap;
 
 use crate::ask::{Answer, Asker, Target};
 use crate::catalogue::{EdgeKind, PassRoleRule, Reaches, RowRule, catalogue};
+use crate::closure::Acting;
 
 /// One way for `from` to become `to`, or to rewrite what `to` may do.
 #[derive(Debug, Clone, PartialEq)]
@@ -242,7 +243,7 @@ pub fn edges<'r>(snapshot: &Snapshot, rows: impl IntoIterator<Item = &'r Row>) -
     let cat = catalogue();
     // (principal, resource, action) -> what the rows say; an action can sit in two
     // capability rows (CreateAccessKey is administer-resource and use-resource).
-    let mut candidates: BTreeMap<(Arc<str>, Arc<str>, &'static str), Candidate> = BTreeMap::new();
+    let mut candidates: BTreeMap<Key, Candidate> = BTreeMap::new();
     let own_root = format!("arn:aws:iam::{}:root", snapshot.account_id);
     for row in rows {
         // Services are not callers to escalate from (they are where pass-role leads),
@@ -295,72 +296,51 @@ pub fn edges<'r>(snapshot: &Snapshot, rows: impl IntoIterator<Item = &'r Row>) -
     let asker = Asker::new(snapshot);
     let mut out = Vec::new();
     let mut pass_role = PassRoleAsker::new(&asker, &index, regions(snapshot));
-    let mut joins: Vec<(Arc<str>, Arc<str>, &'static str, Evidence)> = Vec::new();
-    for ((principal, resource, action), cand) in &candidates {
+    let mut control: Vec<(&Key, &Candidate)> = Vec::new();
+    for (key, cand) in &candidates {
+        let (principal, resource, action) = key;
         let Some(kind) = index.kind_of(resource) else {
             continue;
         };
         let caller = asker.caller(principal);
-        let evidence = match (caller, index.target(resource)) {
-            (Some(c), Some(t)) => asker.ask(c, action, &t, &[]).map(Evidence::from_answer),
-            _ => None,
-        }
-        .unwrap_or_else(|| Evidence {
-            // Outside the snapshot (or, against expectation, the evaluator disagrees
-            // with the engine): the row's word.
-            access: cand.access,
-            grants: cand.grants.iter().cloned().collect(),
-            conditions: Vec::new(),
-            requires: cand.requires.clone(),
-        });
         if kind == ResourceKind::IamRole && action.eq_ignore_ascii_case("iam:PassRole") {
             if let Some(c) = caller {
                 out.extend(pass_role.edges(c, principal, resource));
             }
             continue;
         }
-        for rule in cat.rules_for(kind, action) {
-            let Some(mut ev) =
-                special(rule, &asker, &index, caller, principal, resource, &evidence)
+        if cat.rules_for(kind, action).any(|r| !r.kind.becomes()) {
+            control.push((key, cand));
+        }
+        let mut evidence = None;
+        for rule in cat.rules_for(kind, action).filter(|r| r.kind.becomes()) {
+            let ev = evidence.get_or_insert_with(|| evidence_for(&asker, &index, key, cand));
+            let Some(mut ev) = special(rule, &asker, &index, caller, principal, resource, ev)
             else {
                 continue;
             };
             if let Some(r) = &rule.requires {
                 ev.require(r.clone());
             }
-            if rule.reaches == Reaches::AnyUser {
-                joins.push((Arc::clone(principal), Arc::clone(resource), *action, ev));
-                continue;
-            }
             for to in index.reached(rule, resource) {
-                if rule.kind.becomes() && **principal == *to {
-                    continue;
+                if **principal != *to {
+                    out.push(edge(rule, key, to, &ev));
                 }
-                if rule.kind == EdgeKind::BoundaryRemoval && !index.has_boundary(to) {
-                    continue;
-                }
-                out.push(Edge {
-                    kind: rule.kind,
-                    from: Arc::clone(principal),
-                    to: Arc::from(to),
-                    on: Arc::clone(resource),
-                    actions: extra_actions(rule.kind, action),
-                    grants: ev.grants.clone(),
-                    access: ev.access,
-                    conditions: ev.conditions.clone(),
-                    requires: ev.requires.clone(),
-                });
             }
         }
     }
     out.extend(federated_edges(snapshot, &index, &asker));
+
+    // Control edges count only where some principal is, or can become, both the writer
+    // and the target: the others rewrite permissions nobody can use, and are left out
+    // before the evaluator is asked about them.
+    let acting = Acting::new(&out);
     // A group join matters for a user the caller is or can become: the caller itself,
     // or a user some become edge leads to (nobody else can act as a user).
     let users: BTreeSet<&str> = out
         .iter()
-        .filter(|e| e.kind.becomes())
         .map(|e| &*e.to)
-        .chain(joins.iter().map(|(p, _, _, _)| &**p))
+        .chain(control.iter().map(|((p, _, _), _)| &**p))
         .filter(|u| {
             index
                 .principals
@@ -368,31 +348,67 @@ pub fn edges<'r>(snapshot: &Snapshot, rows: impl IntoIterator<Item = &'r Row>) -
                 .is_some_and(|p| p.kind == PrincipalKind::User)
         })
         .collect();
-    let mut joined = Vec::new();
-    for (principal, group, action, ev) in &joins {
-        let name = group_name(group);
-        for user in &users {
-            let member = index
-                .principals
-                .get(user)
-                .is_some_and(|p| p.groups.iter().any(|g| g == name));
-            if member {
+    // Self-targets first: a writer that may rewrite its own policies outright needs no
+    // other policy write (every administrator gain through one is at least as long and
+    // no more Allowed).
+    let mut writes_itself: BTreeSet<&str> = BTreeSet::new();
+    let mut answers: FxHashMap<&Key, Evidence> = FxHashMap::default();
+    let mut controls = Vec::new();
+    for own in [true, false] {
+        for &(key, cand) in &control {
+            let (principal, resource, action) = key;
+            let Some(kind) = index.kind_of(resource) else {
                 continue;
+            };
+            for rule in cat.rules_for(kind, action).filter(|r| !r.kind.becomes()) {
+                if !own
+                    && rule.kind == EdgeKind::PolicyWrite
+                    && writes_itself.contains(&**principal)
+                {
+                    continue;
+                }
+                let candidates: Vec<&str> = match rule.reaches {
+                    Reaches::AnyUser => {
+                        let group = group_name(resource);
+                        users
+                            .iter()
+                            .copied()
+                            .filter(|u| {
+                                !index
+                                    .principals
+                                    .get(u)
+                                    .is_some_and(|p| p.groups.iter().any(|g| g == group))
+                            })
+                            .collect()
+                    }
+                    _ => index.reached(rule, resource),
+                };
+                let targets: Vec<&str> = candidates
+                    .into_iter()
+                    .filter(|to| (**principal == **to) == own)
+                    .filter(|to| rule.kind != EdgeKind::BoundaryRemoval || index.has_boundary(to))
+                    .filter(|to| acting.useful(principal, to))
+                    .collect();
+                if targets.is_empty() {
+                    continue;
+                }
+                let mut ev = answers
+                    .entry(key)
+                    .or_insert_with(|| evidence_for(&asker, &index, key, cand))
+                    .clone();
+                if let Some(r) = &rule.requires {
+                    ev.require(r.clone());
+                }
+                if own && rule.kind == EdgeKind::PolicyWrite && ev.access == Access::Allowed {
+                    writes_itself.insert(principal);
+                }
+                for to in targets {
+                    controls.push(edge(rule, key, to, &ev));
+                }
             }
-            joined.push(Edge {
-                kind: EdgeKind::GroupJoin,
-                from: Arc::clone(principal),
-                to: Arc::from(*user),
-                on: Arc::clone(group),
-                actions: vec![*action],
-                grants: ev.grants.clone(),
-                access: ev.access,
-                conditions: ev.conditions.clone(),
-                requires: ev.requires.clone(),
-            });
         }
     }
-    out.extend(joined);
+    out.extend(controls);
     out.sort_by(|a, b| {
         (&a.from, &a.to, a.kind, &a.on, &a.actions)
             .cmp(&(&b.from, &b.to, b.kind, &b.on, &b.actions))
@@ -401,6 +417,43 @@ pub fn edges<'r>(snapshot: &Snapshot, rows: impl IntoIterator<Item = &'r Row>) -
         (&a.from, &a.to, a.kind, &a.on, &a.actions) == (&b.from, &b.to, b.kind, &b.on, &b.actions)
     });
     out
+}
+
+/// A (principal, resource, action) the rows name.
+type Key = (Arc<str>, Arc<str>, &'static str);
+
+/// The evaluator's answer for one (principal, resource, action), or, for a principal
+/// outside the snapshot, the rows' word.
+fn evidence_for(asker: &Asker<'_>, index: &Index<'_>, key: &Key, cand: &Candidate) -> Evidence {
+    let (principal, resource, action) = key;
+    match (asker.caller(principal), index.target(resource)) {
+        (Some(c), Some(t)) => asker.ask(c, action, &t, &[]).map(Evidence::from_answer),
+        _ => None,
+    }
+    .unwrap_or_else(|| Evidence {
+        // Outside the snapshot (or, against expectation, the evaluator disagrees with
+        // the engine): the row's word.
+        access: cand.access,
+        grants: cand.grants.iter().cloned().collect(),
+        conditions: Vec::new(),
+        requires: cand.requires.clone(),
+    })
+}
+
+/// The edge a rule gives from a row's (principal, resource, action) to `to`.
+fn edge(rule: &RowRule, key: &Key, to: &str, ev: &Evidence) -> Edge {
+    let (principal, resource, action) = key;
+    Edge {
+        kind: rule.kind,
+        from: Arc::clone(principal),
+        to: Arc::from(to),
+        on: Arc::clone(resource),
+        actions: extra_actions(rule.kind, action),
+        grants: ev.grants.clone(),
+        access: ev.access,
+        conditions: ev.conditions.clone(),
+        requires: ev.requires.clone(),
+    }
 }
 
 /// The actions an edge of `kind` found through `action` needs.

@@ -5,141 +5,209 @@
 //! escalation findings. What it is not for: finding paths (that is [`crate::closure`]).
 //!
 //! Key design choices:
+//! - One resource at a time ([`Inheritance::for_resource`]): effective access streams
+//!   its rows by resource, and every row on a resource, direct or gained, can be decided
+//!   from that resource's rows alone. Memory stays one resource's rows plus the closure,
+//!   whatever the account size.
 //! - A direct row wins over the same (principal, resource, capability) through a path:
 //!   direct rows stay as they are.
 //! - Among paths to the same (resource, capability), the best is kept: Allowed before
 //!   Conditional, then fewer steps, then the reached principal's ARN. A gained row is
 //!   Conditional when the reached principal's row is, or any step is.
 //! - A gained row borrows the reached principal's row (its actions, grants, keys and
-//!   requirements are that principal's), and one path is shared (`Arc`) by every row it
-//!   gives: transitive rows multiply, their memory should not.
+//!   requirements are that principal's) and the closure's edges; the steps of one path
+//!   are built once and shared by every row they give.
 //! - Gains ([`crate::closure::Gain`]) give no rows here: administrator-equivalence
 //!   means "anything its boundary and the SCPs allow", which no row list states, and a
 //!   boundary removal or a group join needs effective access recomputed.
 
 use std::sync::Arc;
 
-use accessdrift_access::{Access, Grant, Row};
+use accessdrift_access::{Access, Row};
 use accessdrift_capabilities::Capability;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rayon::prelude::*;
 
-use crate::catalogue::EdgeKind;
 use crate::closure::Closure;
 use crate::edges::Edge;
 
-/// One step of a path, as shown with a gained row.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Step {
-    /// What `from` does.
-    pub kind: EdgeKind,
-    /// Who acts.
-    pub from: Arc<str>,
-    /// Who it becomes (or whose permissions it rewrites).
-    pub to: Arc<str>,
-    /// The resource the action is authorized against.
-    pub on: Arc<str>,
-    /// The action (`sts:AssumeRole`, `iam:PassRole`).
-    pub action: &'static str,
-    /// Other actions the step needs (`lambda:CreateFunction`...).
-    pub with: Vec<&'static str>,
-    /// The statements that allow the step.
-    pub grants: Vec<Grant>,
-    /// Allowed, or Conditional on request-time facts.
-    pub access: Access,
-    /// What must also hold, in words.
-    pub requires: Vec<String>,
-}
-
-impl From<&Edge> for Step {
-    fn from(e: &Edge) -> Step {
-        Step {
-            kind: e.kind,
-            from: Arc::clone(&e.from),
-            to: Arc::clone(&e.to),
-            on: Arc::clone(&e.on),
-            action: e.action(),
-            with: e.actions.iter().skip(1).copied().collect(),
-            grants: e.grants.clone(),
-            access: e.access,
-            requires: e.requires.clone(),
-        }
-    }
-}
-
 /// A row a principal holds through a path.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TransitiveRow<'r> {
+pub struct TransitiveRow<'a> {
     /// The principal that gains the row (the path's start).
-    pub principal: Arc<str>,
+    pub principal: &'a str,
     /// The reached principal's row (its `principal` is the path's end).
-    pub row: &'r Row,
+    pub row: &'a Row,
     /// Conditional when the row or any step is.
     pub access: Access,
-    /// The steps, from `principal` to `row.principal`.
-    pub via: Arc<[Step]>,
+    /// The steps: each the edge taken (kind, from, to, action, grants), from
+    /// `principal` to `row.principal`.
+    pub via: Arc<[&'a Edge]>,
 }
 
-/// Every gained row, by principal, then resource, then capability.
-pub fn transitive_rows<'r>(direct: &'r [Row], closure: &Closure) -> Vec<TransitiveRow<'r>> {
-    let mut out = Vec::new();
-    for_each_transitive_row(direct, closure, |r| out.push(r));
-    out
+/// The steps of one path, shared by every row it gives.
+type Via<'c> = Arc<[&'c Edge]>;
+
+/// The closure, prepared for joining with rows: for each principal, who can become it
+/// and how well, and every path built once.
+pub struct Inheritance<'c> {
+    closure: &'c Closure,
+    /// Per node: `(source, access, steps)` of every source that reaches it, by source.
+    reachers: Vec<Vec<(u32, Access, u32)>>,
+    /// Per source: `(node, steps)` of every path, by node.
+    paths: Vec<Vec<(u32, Via<'c>)>>,
 }
 
-/// [`transitive_rows`], handed to `sink` one at a time (one principal's candidates are
-/// held at once, never all of them). `direct` needs only the rows of principals
-/// someone can become ([`Closure::is_reached`]) and of those that become someone
-/// ([`Closure::reaches_anything`], for the direct-row-wins rule): a caller streaming a
-/// large account can keep just those.
-pub fn for_each_transitive_row<'r>(
-    direct: &'r [Row],
-    closure: &Closure,
-    mut sink: impl FnMut(TransitiveRow<'r>),
-) {
-    let mut by_principal: FxHashMap<&str, Vec<&'r Row>> = FxHashMap::default();
-    for r in direct {
-        by_principal.entry(&r.principal).or_default().push(r);
-    }
-    for source in closure.nodes() {
-        let paths = closure.paths_from(source);
-        if paths.is_empty() {
-            continue;
-        }
-        let own: FxHashSet<(&str, Capability)> = by_principal
-            .get(source)
-            .into_iter()
-            .flatten()
-            .map(|r| (&*r.resource, r.capability))
+/// Per-call scratch for [`Inheritance::for_resource`] (one per thread).
+#[derive(Debug, Default)]
+pub struct Scratch {
+    /// `held[c * n + node]`: the call that saw `node` hold capability `c` directly.
+    held: Vec<u32>,
+    /// `best[c * n + node]`: the call that last set it, its rank and the row.
+    best: Vec<(u32, (Access, u32, u32), u32)>,
+    touched: Vec<(u32, usize)>,
+    call: u32,
+}
+
+fn cap_index(c: Capability) -> usize {
+    Capability::ALL.iter().position(|x| *x == c).unwrap_or(0)
+}
+
+impl<'c> Inheritance<'c> {
+    /// Builds the reverse index and every path of the closure.
+    pub fn new(closure: &'c Closure) -> Inheritance<'c> {
+        let n = closure.node_count();
+        let paths: Vec<Vec<(u32, Via<'c>)>> = (0..n as u32)
+            .into_par_iter()
+            .map(|source| {
+                closure
+                    .reached_ids(source)
+                    .filter_map(|to| {
+                        let p = closure.path_by_id(source, to)?;
+                        Some((to, Arc::from(p.steps)))
+                    })
+                    .collect()
+            })
             .collect();
-        // (resource, capability) -> (rank, row, path index).
-        type Rank = (Access, usize, usize);
-        let mut best: FxHashMap<(&str, Capability), (Rank, &'r Row, usize)> = FxHashMap::default();
-        for (pi, (reached, path)) in paths.iter().enumerate() {
-            for &row in by_principal.get(reached).into_iter().flatten() {
-                let key = (&*row.resource, row.capability);
-                if own.contains(&key) {
-                    continue;
-                }
-                let rank = (row.access.max(path.access), path.steps.len(), pi);
-                let slot = best.entry(key).or_insert((rank, row, pi));
-                if rank < slot.0 {
-                    *slot = (rank, row, pi);
+        let mut reachers: Vec<Vec<(u32, Access, u32)>> = vec![Vec::new(); n];
+        for (source, list) in paths.iter().enumerate() {
+            for (to, steps) in list {
+                let access = steps
+                    .iter()
+                    .map(|e| e.access)
+                    .max()
+                    .unwrap_or(Access::Allowed);
+                if let Some(r) = reachers.get_mut(*to as usize) {
+                    r.push((source as u32, access, steps.len() as u32));
                 }
             }
         }
-        let principal: Arc<str> = Arc::from(source);
-        let mut vias: Vec<Option<Arc<[Step]>>> = vec![None; paths.len()];
-        let mut best: Vec<_> = best.into_iter().collect();
-        best.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        for (_, ((access, _, _), row, pi)) in best {
-            let via = vias[pi]
-                .get_or_insert_with(|| paths[pi].1.steps.iter().map(|e| Step::from(*e)).collect());
+        Inheritance {
+            closure,
+            reachers,
+            paths,
+        }
+    }
+
+    /// A scratch sized for this closure.
+    pub fn scratch(&self) -> Scratch {
+        let cells = self.closure.node_count() * Capability::ALL.len();
+        Scratch {
+            held: vec![0; cells],
+            best: vec![(0, (Access::Allowed, 0, 0), 0); cells],
+            touched: Vec::new(),
+            call: 0,
+        }
+    }
+
+    fn path(&self, source: u32, to: u32) -> Option<&Via<'c>> {
+        let list = self.paths.get(source as usize)?;
+        list.binary_search_by_key(&to, |(t, _)| *t)
+            .ok()
+            .and_then(|i| list.get(i))
+            .map(|(_, p)| p)
+    }
+
+    /// The rows gained on one resource, given every row on it (all principals, as
+    /// effective access emits them), by principal then capability.
+    pub fn for_resource<'a>(
+        &self,
+        rows: &[&'a Row],
+        scratch: &mut Scratch,
+        mut sink: impl FnMut(TransitiveRow<'a>),
+    ) where
+        'c: 'a,
+    {
+        let n = self.closure.node_count();
+        if scratch.held.len() != n * Capability::ALL.len() {
+            *scratch = self.scratch();
+        }
+        scratch.call = scratch.call.wrapping_add(1);
+        if scratch.call == 0 {
+            // Stamps wrapped: start clean.
+            *scratch = self.scratch();
+            scratch.call = 1;
+        }
+        let call = scratch.call;
+        let ids: Vec<Option<u32>> = rows
+            .iter()
+            .map(|r| self.closure.node_id(&r.principal))
+            .collect();
+        for (r, id) in rows.iter().zip(&ids) {
+            if let Some(id) = id {
+                scratch.held[cap_index(r.capability) * n + *id as usize] = call;
+            }
+        }
+        scratch.touched.clear();
+        for (i, (r, id)) in rows.iter().zip(&ids).enumerate() {
+            let Some(holder) = *id else { continue };
+            let base = cap_index(r.capability) * n;
+            for &(source, access, len) in self.reachers.get(holder as usize).into_iter().flatten() {
+                let cell = base + source as usize;
+                if scratch.held[cell] == call {
+                    continue;
+                }
+                let rank = (r.access.max(access), len, holder);
+                let slot = &mut scratch.best[cell];
+                if slot.0 != call {
+                    *slot = (call, rank, i as u32);
+                    scratch.touched.push((source, cell));
+                } else if rank < slot.1 {
+                    *slot = (call, rank, i as u32);
+                }
+            }
+        }
+        scratch
+            .touched
+            .sort_unstable_by_key(|(source, cell)| (*source, *cell));
+        for &(source, cell) in &scratch.touched {
+            let (_, (access, _, holder), i) = scratch.best[cell];
+            let (Some(&row), Some(name), Some(via)) = (
+                rows.get(i as usize),
+                self.closure.node_name(source),
+                self.path(source, holder),
+            ) else {
+                continue;
+            };
             sink(TransitiveRow {
-                principal: Arc::clone(&principal),
+                principal: name,
                 row,
                 access,
                 via: Arc::clone(via),
             });
         }
     }
+}
+
+/// Every gained row, by resource, then principal, then capability (`direct` in any
+/// order).
+pub fn transitive_rows<'a>(direct: &'a [Row], closure: &'a Closure) -> Vec<TransitiveRow<'a>> {
+    let join = Inheritance::new(closure);
+    let mut scratch = join.scratch();
+    let mut rows: Vec<&'a Row> = direct.iter().collect();
+    rows.sort_by(|a, b| a.resource.cmp(&b.resource));
+    let mut out = Vec::new();
+    for group in rows.chunk_by(|a, b| a.resource == b.resource) {
+        join.for_resource(group, &mut scratch, |t| out.push(t));
+    }
+    out
 }

@@ -26,6 +26,7 @@ mod catalogue;
 mod closure;
 mod edges;
 mod inherit;
+mod search;
 
 pub use catalogue::{
     Catalogue, EdgeKind, FederatedRule, NotCovered, PassRoleRule, Reaches, RowRule, WithAction,
@@ -33,4 +34,4 @@ pub use catalogue::{
 };
 pub use closure::{Closure, Gain, GainKind, Path, closure};
 pub use edges::{Edge, edges};
-pub use inherit::{Step, TransitiveRow, for_each_transitive_row, transitive_rows};
+pub use inherit::{Inheritance, Scratch, TransitiveRow, transitive_rows};
