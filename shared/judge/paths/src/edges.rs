@@ -25,6 +25,7 @@ use accessdrift_access::{Access, Grant, Row};
 use accessdrift_capabilities::ResourceKind;
 use accessdrift_policy::{Policy, parse_policy_value};
 use accessdrift_snapshot::{IamPrincipal, PrincipalKind, Resource, Snapshot};
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::ask::{Answer, Asker, Target};
@@ -238,12 +239,20 @@ fn trust_naming(caller: &str) -> Option<Policy> {
 /// Every edge the rows and the catalogue give, sorted by (from, to, kind, on, actions).
 /// `rows` may be the whole effective-access output: only rows on IAM entities and
 /// Lambda functions that name a catalogue action are looked at.
+///
+/// Two kinds of edge are left out because nothing would use them: a become edge when a
+/// better one joins the same two principals through the same resource (Allowed first,
+/// then the kind order: the closure follows only the best), and a control edge when no
+/// principal is or can become both its writer and its target, or when its writer may
+/// rewrite its own policies outright (every administrator gain through it is then at
+/// least as long and no more Allowed). Both are decided before the evaluator is asked.
 pub fn edges<'r>(snapshot: &Snapshot, rows: impl IntoIterator<Item = &'r Row>) -> Vec<Edge> {
     let index = Index::new(snapshot);
     let cat = catalogue();
-    // (principal, resource, action) -> what the rows say; an action can sit in two
-    // capability rows (CreateAccessKey is administer-resource and use-resource).
-    let mut candidates: BTreeMap<Key, Candidate> = BTreeMap::new();
+    // (principal, resource) -> the catalogue actions the rows name there, with what the
+    // rows say; an action can sit in two capability rows (CreateAccessKey is
+    // administer-resource and use-resource).
+    let mut groups: FxHashMap<Pair, Vec<(&'static str, Candidate)>> = FxHashMap::default();
     let own_root = format!("arn:aws:iam::{}:root", snapshot.account_id);
     for row in rows {
         // Services are not callers to escalate from (they are where pass-role leads),
@@ -267,22 +276,30 @@ pub fn edges<'r>(snapshot: &Snapshot, rows: impl IntoIterator<Item = &'r Row>) -
             continue;
         }
         for &action in row.actions.iter() {
-            let wanted = cat.rules_for(kind, action).next().is_some()
-                || (kind == ResourceKind::IamRole && action.eq_ignore_ascii_case("iam:PassRole"));
+            let wanted = cat.rules_for(kind, action).next().is_some() || is_pass_role(kind, action);
             if !wanted {
                 continue;
             }
-            let c = candidates
-                .entry((
-                    Arc::clone(&row.principal),
-                    Arc::clone(&row.resource),
-                    action,
-                ))
-                .or_insert_with(|| Candidate {
-                    access: row.access,
-                    grants: BTreeSet::new(),
-                    requires: Vec::new(),
-                });
+            let list = groups
+                .entry((Arc::clone(&row.principal), Arc::clone(&row.resource)))
+                .or_default();
+            let c = match list.iter_mut().find(|(a, _)| *a == action) {
+                Some((_, c)) => c,
+                None => {
+                    list.push((
+                        action,
+                        Candidate {
+                            access: row.access,
+                            grants: BTreeSet::new(),
+                            requires: Vec::new(),
+                        },
+                    ));
+                    let Some((_, c)) = list.last_mut() else {
+                        continue;
+                    };
+                    c
+                }
+            };
             c.access = c.access.min(row.access);
             c.grants.extend(row.grants.iter().cloned());
             for r in &row.requires {
@@ -292,55 +309,35 @@ pub fn edges<'r>(snapshot: &Snapshot, rows: impl IntoIterator<Item = &'r Row>) -
             }
         }
     }
+    let groups: Vec<Group> = groups.into_iter().collect();
 
     let asker = Asker::new(snapshot);
-    let mut out = Vec::new();
-    let mut pass_role = PassRoleAsker::new(&asker, &index, regions(snapshot));
-    let mut control: Vec<(&Key, &Candidate)> = Vec::new();
-    for (key, cand) in &candidates {
-        let (principal, resource, action) = key;
-        let Some(kind) = index.kind_of(resource) else {
-            continue;
-        };
-        let caller = asker.caller(principal);
-        if kind == ResourceKind::IamRole && action.eq_ignore_ascii_case("iam:PassRole") {
-            if let Some(c) = caller {
-                out.extend(pass_role.edges(c, principal, resource));
-            }
-            continue;
-        }
-        if cat.rules_for(kind, action).any(|r| !r.kind.becomes()) {
-            control.push((key, cand));
-        }
-        let mut evidence = None;
-        for rule in cat.rules_for(kind, action).filter(|r| r.kind.becomes()) {
-            let ev = evidence.get_or_insert_with(|| evidence_for(&asker, &index, key, cand));
-            let Some(mut ev) = special(rule, &asker, &index, caller, principal, resource, ev)
-            else {
-                continue;
-            };
-            if let Some(r) = &rule.requires {
-                ev.require(r.clone());
-            }
-            for to in index.reached(rule, resource) {
-                if **principal != *to {
-                    out.push(edge(rule, key, to, &ev));
-                }
-            }
-        }
+    let regions = regions(snapshot);
+    let pass = PassRoleAnswers::new(&asker, &index, &groups, &regions);
+    let ctx = Ctx {
+        index: &index,
+        asker: &asker,
+        pass: &pass,
+    };
+    let per_group: Vec<(Vec<Edge>, Vec<Control<'_>>)> =
+        groups.par_iter().map(|g| ctx.become_edges(g)).collect();
+    let mut out: Vec<Edge> = Vec::new();
+    let mut control: Vec<Control<'_>> = Vec::new();
+    for (e, c) in per_group {
+        out.extend(e);
+        control.extend(c);
     }
     out.extend(federated_edges(snapshot, &index, &asker));
 
     // Control edges count only where some principal is, or can become, both the writer
-    // and the target: the others rewrite permissions nobody can use, and are left out
-    // before the evaluator is asked about them.
+    // and the target: the others rewrite permissions nobody can use.
     let acting = Acting::new(&out);
     // A group join matters for a user the caller is or can become: the caller itself,
     // or a user some become edge leads to (nobody else can act as a user).
     let users: BTreeSet<&str> = out
         .iter()
         .map(|e| &*e.to)
-        .chain(control.iter().map(|((p, _, _), _)| &**p))
+        .chain(control.iter().map(|c| &*c.key.0))
         .filter(|u| {
             index
                 .principals
@@ -348,67 +345,23 @@ pub fn edges<'r>(snapshot: &Snapshot, rows: impl IntoIterator<Item = &'r Row>) -
                 .is_some_and(|p| p.kind == PrincipalKind::User)
         })
         .collect();
-    // Self-targets first: a writer that may rewrite its own policies outright needs no
-    // other policy write (every administrator gain through one is at least as long and
-    // no more Allowed).
-    let mut writes_itself: BTreeSet<&str> = BTreeSet::new();
-    let mut answers: FxHashMap<&Key, Evidence> = FxHashMap::default();
-    let mut controls = Vec::new();
-    for own in [true, false] {
-        for &(key, cand) in &control {
-            let (principal, resource, action) = key;
-            let Some(kind) = index.kind_of(resource) else {
-                continue;
-            };
-            for rule in cat.rules_for(kind, action).filter(|r| !r.kind.becomes()) {
-                if !own
-                    && rule.kind == EdgeKind::PolicyWrite
-                    && writes_itself.contains(&**principal)
-                {
-                    continue;
-                }
-                let candidates: Vec<&str> = match rule.reaches {
-                    Reaches::AnyUser => {
-                        let group = group_name(resource);
-                        users
-                            .iter()
-                            .copied()
-                            .filter(|u| {
-                                !index
-                                    .principals
-                                    .get(u)
-                                    .is_some_and(|p| p.groups.iter().any(|g| g == group))
-                            })
-                            .collect()
-                    }
-                    _ => index.reached(rule, resource),
-                };
-                let targets: Vec<&str> = candidates
-                    .into_iter()
-                    .filter(|to| (**principal == **to) == own)
-                    .filter(|to| rule.kind != EdgeKind::BoundaryRemoval || index.has_boundary(to))
-                    .filter(|to| acting.useful(principal, to))
-                    .collect();
-                if targets.is_empty() {
-                    continue;
-                }
-                let mut ev = answers
-                    .entry(key)
-                    .or_insert_with(|| evidence_for(&asker, &index, key, cand))
-                    .clone();
-                if let Some(r) = &rule.requires {
-                    ev.require(r.clone());
-                }
-                if own && rule.kind == EdgeKind::PolicyWrite && ev.access == Access::Allowed {
-                    writes_itself.insert(principal);
-                }
-                for to in targets {
-                    controls.push(edge(rule, key, to, &ev));
-                }
-            }
-        }
-    }
-    out.extend(controls);
+    // Self-targets first, then the others but for writers that may rewrite their own
+    // policies outright.
+    let own: Vec<Edge> = control
+        .par_iter()
+        .flat_map_iter(|c| ctx.control_edges(c, true, &acting, &users, &BTreeSet::new()))
+        .collect();
+    let writes_itself: BTreeSet<&str> = own
+        .iter()
+        .filter(|e| e.kind == EdgeKind::PolicyWrite && e.access == Access::Allowed)
+        .map(|e| &*e.from)
+        .collect();
+    let others: Vec<Edge> = control
+        .par_iter()
+        .flat_map_iter(|c| ctx.control_edges(c, false, &acting, &users, &writes_itself))
+        .collect();
+    out.extend(own);
+    out.extend(others);
     out.sort_by(|a, b| {
         (&a.from, &a.to, a.kind, &a.on, &a.actions)
             .cmp(&(&b.from, &b.to, b.kind, &b.on, &b.actions))
@@ -419,8 +372,156 @@ pub fn edges<'r>(snapshot: &Snapshot, rows: impl IntoIterator<Item = &'r Row>) -
     out
 }
 
+/// Whether a row's action on a kind is the pass-role one.
+fn is_pass_role(kind: ResourceKind, action: &str) -> bool {
+    kind == ResourceKind::IamRole && action.eq_ignore_ascii_case("iam:PassRole")
+}
+
+/// A (principal, resource, action) a control rule applies to, for the second phase.
+struct Control<'g> {
+    key: Key,
+    cand: &'g Candidate,
+    kind: ResourceKind,
+}
+
+/// What the phases share (all read-only, so groups are decided in parallel).
+struct Ctx<'a, 's> {
+    index: &'a Index<'s>,
+    asker: &'a Asker<'s>,
+    pass: &'a PassRoleAnswers,
+}
+
+impl Ctx<'_, '_> {
+    /// The become edges of one (principal, resource), best first: once one is Allowed
+    /// the weaker kinds are not asked (they all lead to the same principal). The control
+    /// candidates are handed back for later.
+    fn become_edges<'g>(&self, group: &'g Group) -> (Vec<Edge>, Vec<Control<'g>>) {
+        let ((principal, resource), actions) = group;
+        let mut out = Vec::new();
+        let mut control = Vec::new();
+        let Some(kind) = self.index.kind_of(resource) else {
+            return (out, control);
+        };
+        let caller = self.asker.caller(principal);
+        // (kind, rule or pass-role, action, candidate), in kind order.
+        let mut items: Vec<(EdgeKind, Option<&RowRule>, &'static str, &Candidate)> = Vec::new();
+        for (action, cand) in actions {
+            if is_pass_role(kind, action) {
+                items.push((EdgeKind::PassRole, None, action, cand));
+            }
+            for rule in catalogue().rules_for(kind, action) {
+                if rule.kind.becomes() {
+                    items.push((rule.kind, Some(rule), action, cand));
+                } else if !control.iter().any(|c: &Control<'_>| c.key.2 == *action) {
+                    control.push(Control {
+                        key: (Arc::clone(principal), Arc::clone(resource), action),
+                        cand,
+                        kind,
+                    });
+                }
+            }
+        }
+        items.sort_by_key(|(k, _, _, _)| *k);
+        for (_, rule, action, cand) in items {
+            if out.iter().any(|e: &Edge| e.access == Access::Allowed) {
+                break;
+            }
+            let Some(rule) = rule else {
+                if let Some(c) = caller {
+                    out.extend(
+                        self.pass
+                            .edge(self.asker, self.index, c, principal, resource),
+                    );
+                }
+                continue;
+            };
+            let key = (Arc::clone(principal), Arc::clone(resource), action);
+            let ev = evidence_for(self.asker, self.index, &key, cand);
+            let Some(mut ev) = special(
+                rule, self.asker, self.index, caller, principal, resource, &ev,
+            ) else {
+                continue;
+            };
+            if let Some(r) = &rule.requires {
+                ev.require(r.clone());
+            }
+            for to in self.index.reached(rule, resource) {
+                if **principal != *to {
+                    out.push(edge(rule, &key, to, &ev));
+                }
+            }
+        }
+        (out, control)
+    }
+
+    /// The control edges of one candidate: to itself (`own`) or to others, kept to
+    /// those someone can use.
+    fn control_edges(
+        &self,
+        c: &Control<'_>,
+        own: bool,
+        acting: &Acting,
+        users: &BTreeSet<&str>,
+        writes_itself: &BTreeSet<&str>,
+    ) -> Vec<Edge> {
+        let (principal, resource, action) = &c.key;
+        let mut out = Vec::new();
+        let mut evidence: Option<Evidence> = None;
+        for rule in catalogue()
+            .rules_for(c.kind, action)
+            .filter(|r| !r.kind.becomes())
+        {
+            if !own && rule.kind == EdgeKind::PolicyWrite && writes_itself.contains(&**principal) {
+                continue;
+            }
+            let reached: Vec<&str> = match rule.reaches {
+                Reaches::AnyUser => {
+                    let group = group_name(resource);
+                    users
+                        .iter()
+                        .copied()
+                        .filter(|u| {
+                            !self
+                                .index
+                                .principals
+                                .get(u)
+                                .is_some_and(|p| p.groups.iter().any(|g| g == group))
+                        })
+                        .collect()
+                }
+                _ => self.index.reached(rule, resource),
+            };
+            let targets: Vec<&str> = reached
+                .into_iter()
+                .filter(|to| (**principal == **to) == own)
+                .filter(|to| rule.kind != EdgeKind::BoundaryRemoval || self.index.has_boundary(to))
+                .filter(|to| acting.useful(principal, to))
+                .collect();
+            if targets.is_empty() {
+                continue;
+            }
+            let mut ev = evidence
+                .get_or_insert_with(|| evidence_for(self.asker, self.index, &c.key, c.cand))
+                .clone();
+            if let Some(r) = &rule.requires {
+                ev.require(r.clone());
+            }
+            for to in targets {
+                out.push(edge(rule, &c.key, to, &ev));
+            }
+        }
+        out
+    }
+}
+
 /// A (principal, resource, action) the rows name.
 type Key = (Arc<str>, Arc<str>, &'static str);
+
+/// A (principal, resource) the rows name.
+type Pair = (Arc<str>, Arc<str>);
+
+/// The catalogue actions the rows name for one (principal, resource).
+type Group = (Pair, Vec<(&'static str, Candidate)>);
 
 /// The evaluator's answer for one (principal, resource, action), or, for a principal
 /// outside the snapshot, the rows' word.
@@ -506,66 +607,106 @@ fn special(
     }
 }
 
-/// Pass-role questions, each asked once: the service's trust per (role, service), the
-/// recipe's actions per (caller, recipe).
-struct PassRoleAsker<'a, 's> {
-    asker: &'a Asker<'s>,
-    index: &'a Index<'s>,
-    trust: FxHashMap<(String, usize), Option<Evidence>>,
-    recipe: FxHashMap<(usize, usize), Option<Evidence>>,
-    regions: Vec<Option<&'s str>>,
+/// Pass-role answers that many pairs share, asked once each (in parallel): the trust
+/// of every role someone may pass, per recipe, and every recipe a caller may need.
+struct PassRoleAnswers {
+    /// Role -> per recipe: whether its service may assume the role.
+    trust: FxHashMap<Arc<str>, Vec<Option<Evidence>>>,
+    /// Caller -> per recipe: whether it may create and start the compute (asked only
+    /// for recipes whose service one of its roles trusts).
+    recipes: FxHashMap<usize, Vec<Option<Evidence>>>,
 }
 
-impl<'a, 's> PassRoleAsker<'a, 's> {
+impl PassRoleAnswers {
     fn new(
-        asker: &'a Asker<'s>,
-        index: &'a Index<'s>,
-        regions: Vec<Option<&'s str>>,
-    ) -> PassRoleAsker<'a, 's> {
-        PassRoleAsker {
-            asker,
-            index,
-            trust: FxHashMap::default(),
-            recipe: FxHashMap::default(),
-            regions,
+        asker: &Asker<'_>,
+        index: &Index<'_>,
+        groups: &[Group],
+        regions: &[Option<&str>],
+    ) -> PassRoleAnswers {
+        let rules = &catalogue().pass_role;
+        // (caller, role) pairs a PassRole row names.
+        let pairs: Vec<(usize, &Arc<str>)> = groups
+            .iter()
+            .filter(|((_, resource), actions)| {
+                index.kind_of(resource) == Some(ResourceKind::IamRole)
+                    && actions
+                        .iter()
+                        .any(|(a, _)| is_pass_role(ResourceKind::IamRole, a))
+            })
+            .filter_map(|((principal, resource), _)| Some((asker.caller(principal)?, resource)))
+            .collect();
+        let roles: BTreeSet<&Arc<str>> = pairs.iter().map(|(_, r)| *r).collect();
+        let trust: FxHashMap<Arc<str>, Vec<Option<Evidence>>> = roles
+            .into_par_iter()
+            .map(|role| {
+                let answers = rules
+                    .iter()
+                    .map(|rule| {
+                        let target = index.target(role)?;
+                        asker
+                            .ask_service(&rule.service, "sts:AssumeRole", &target)
+                            .map(Evidence::from_answer)
+                    })
+                    .collect();
+                (Arc::clone(role), answers)
+            })
+            .collect();
+        let mut needed: BTreeMap<usize, BTreeSet<usize>> = BTreeMap::new();
+        for (caller, role) in &pairs {
+            for (i, t) in trust.get(*role).into_iter().flatten().enumerate() {
+                if t.is_some() {
+                    needed.entry(*caller).or_default().insert(i);
+                }
+            }
         }
+        let recipes = needed
+            .into_par_iter()
+            .map(|(caller, wanted)| {
+                let answers = rules
+                    .iter()
+                    .enumerate()
+                    .map(|(i, rule)| {
+                        wanted
+                            .contains(&i)
+                            .then(|| recipe(asker, caller, rule, regions))
+                            .flatten()
+                    })
+                    .collect();
+                (caller, answers)
+            })
+            .collect();
+        PassRoleAnswers { trust, recipes }
     }
 
     /// The best pass-role edge from `caller` to the role `role` (Allowed before
     /// Conditional, then the catalogue's order), if any recipe works.
-    fn edges(&mut self, caller: usize, principal: &Arc<str>, role: &Arc<str>) -> Option<Edge> {
+    fn edge(
+        &self,
+        asker: &Asker<'_>,
+        index: &Index<'_>,
+        caller: usize,
+        principal: &Arc<str>,
+        role: &Arc<str>,
+    ) -> Option<Edge> {
         if **principal == **role {
             return None;
         }
+        let asker_target = index.target(role)?;
+        let (trust, recipes) = (self.trust.get(role)?, self.recipes.get(&caller)?);
         let rules = &catalogue().pass_role;
-        let target = self.index.target(role)?;
         let mut best: Option<(Evidence, &'static PassRoleRule)> = None;
         for (i, rule) in rules.iter().enumerate() {
-            let Some(trust) = self
-                .trust
-                .entry((role.to_string(), i))
-                .or_insert_with(|| {
-                    self.asker
-                        .ask_service(&rule.service, "sts:AssumeRole", &target)
-                        .map(Evidence::from_answer)
-                })
-                .clone()
-            else {
+            let (Some(Some(trust)), Some(Some(recipe))) = (trust.get(i), recipes.get(i)) else {
                 continue;
             };
             let facts = [("iam:PassedToService", rule.service.clone())];
-            let Some(pass) = self.asker.ask(caller, "iam:PassRole", &target, &facts) else {
+            let Some(pass) = asker.ask(caller, "iam:PassRole", &asker_target, &facts) else {
                 continue;
             };
-            let Some(recipe) = self
-                .recipe
-                .entry((caller, i))
-                .or_insert_with(|| recipe(self.asker, caller, rule, &self.regions))
-                .clone()
-            else {
-                continue;
-            };
-            let mut ev = Evidence::from_answer(pass).and(recipe).and(trust);
+            let mut ev = Evidence::from_answer(pass)
+                .and(recipe.clone())
+                .and(trust.clone());
             if let Some(r) = &rule.requires {
                 ev.require(r.clone());
             }
