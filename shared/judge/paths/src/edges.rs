@@ -223,7 +223,8 @@ impl<'s> Index<'s> {
 /// What the rows say about one (principal, resource, action).
 struct Candidate {
     access: Access,
-    grants: BTreeSet<Grant>,
+    /// The rows' grants, shared with the rows (used only when no question can be asked).
+    grants: Vec<Arc<[Grant]>>,
     requires: Vec<String>,
 }
 
@@ -247,23 +248,45 @@ fn trust_naming(caller: &str) -> Option<Policy> {
 /// rewrite its own policies outright (every administrator gain through it is then at
 /// least as long and no more Allowed). Both are decided before the evaluator is asked.
 pub fn edges<'r>(snapshot: &Snapshot, rows: impl IntoIterator<Item = &'r Row>) -> Vec<Edge> {
-    let index = Index::new(snapshot);
-    let cat = catalogue();
-    // (principal, resource) -> the catalogue actions the rows name there, with what the
-    // rows say; an action can sit in two capability rows (CreateAccessKey is
-    // administer-resource and use-resource).
-    let mut groups: FxHashMap<Pair, Vec<(&'static str, Candidate)>> = FxHashMap::default();
-    let own_root = format!("arn:aws:iam::{}:root", snapshot.account_id);
+    let mut builder = EdgeBuilder::new(snapshot);
     for row in rows {
+        builder.add(row);
+    }
+    builder.finish()
+}
+
+/// [`edges`] one row at a time, for a caller streaming effective access: it keeps what
+/// the rows say about catalogue actions, not the rows.
+pub struct EdgeBuilder<'s> {
+    snapshot: &'s Snapshot,
+    index: Index<'s>,
+    own_root: String,
+    groups: FxHashMap<Pair, Vec<(&'static str, Candidate)>>,
+}
+
+impl<'s> EdgeBuilder<'s> {
+    /// Ready for the rows of `snapshot`.
+    pub fn new(snapshot: &'s Snapshot) -> EdgeBuilder<'s> {
+        EdgeBuilder {
+            snapshot,
+            index: Index::new(snapshot),
+            own_root: format!("arn:aws:iam::{}:root", snapshot.account_id),
+            groups: FxHashMap::default(),
+        }
+    }
+
+    /// Takes what one row says (any row: most are ignored at once).
+    pub fn add(&mut self, row: &Row) {
+        let cat = catalogue();
         // Services are not callers to escalate from (they are where pass-role leads),
         // and the account's root user holds everything already.
         if !(row.principal.starts_with("arn:") || &*row.principal == "*")
-            || *row.principal == *own_root
+            || *row.principal == *self.own_root
         {
-            continue;
+            return;
         }
-        let Some(kind) = index.kind_of(&row.resource) else {
-            continue;
+        let Some(kind) = self.index.kind_of(&row.resource) else {
+            return;
         };
         if !matches!(
             kind,
@@ -273,24 +296,27 @@ pub fn edges<'r>(snapshot: &Snapshot, rows: impl IntoIterator<Item = &'r Row>) -
                 | ResourceKind::IamManagedPolicy
                 | ResourceKind::LambdaFunction
         ) {
-            continue;
+            return;
         }
         for &action in row.actions.iter() {
             let wanted = cat.rules_for(kind, action).next().is_some() || is_pass_role(kind, action);
             if !wanted {
                 continue;
             }
-            let list = groups
+            // An action can sit in two capability rows (CreateAccessKey is
+            // administer-resource and use-resource).
+            let list = self
+                .groups
                 .entry((Arc::clone(&row.principal), Arc::clone(&row.resource)))
                 .or_default();
-            let c = match list.iter_mut().find(|(a, _)| *a == action) {
-                Some((_, c)) => c,
+            let c = match list.iter_mut().position(|(a, _)| *a == action) {
+                Some(i) => &mut list[i].1,
                 None => {
                     list.push((
                         action,
                         Candidate {
                             access: row.access,
-                            grants: BTreeSet::new(),
+                            grants: Vec::new(),
                             requires: Vec::new(),
                         },
                     ));
@@ -301,7 +327,9 @@ pub fn edges<'r>(snapshot: &Snapshot, rows: impl IntoIterator<Item = &'r Row>) -
                 }
             };
             c.access = c.access.min(row.access);
-            c.grants.extend(row.grants.iter().cloned());
+            if !c.grants.iter().any(|g| Arc::ptr_eq(g, &row.grants)) {
+                c.grants.push(Arc::clone(&row.grants));
+            }
             for r in &row.requires {
                 if !c.requires.contains(r) {
                     c.requires.push(r.clone());
@@ -309,13 +337,31 @@ pub fn edges<'r>(snapshot: &Snapshot, rows: impl IntoIterator<Item = &'r Row>) -
             }
         }
     }
+
+    /// Every edge, as [`edges`] returns them.
+    pub fn finish(self) -> Vec<Edge> {
+        let EdgeBuilder {
+            snapshot,
+            index,
+            groups,
+            ..
+        } = self;
+        finish(snapshot, &index, groups)
+    }
+}
+
+fn finish(
+    snapshot: &Snapshot,
+    index: &Index<'_>,
+    groups: FxHashMap<Pair, Vec<(&'static str, Candidate)>>,
+) -> Vec<Edge> {
     let groups: Vec<Group> = groups.into_iter().collect();
 
     let asker = Asker::new(snapshot);
     let regions = regions(snapshot);
-    let pass = PassRoleAnswers::new(&asker, &index, &groups, &regions);
+    let pass = PassRoleAnswers::new(&asker, index, &groups, &regions);
     let ctx = Ctx {
-        index: &index,
+        index,
         asker: &asker,
         pass: &pass,
     };
@@ -327,7 +373,7 @@ pub fn edges<'r>(snapshot: &Snapshot, rows: impl IntoIterator<Item = &'r Row>) -
         out.extend(e);
         control.extend(c);
     }
-    out.extend(federated_edges(snapshot, &index, &asker));
+    out.extend(federated_edges(snapshot, index, &asker));
 
     // Control edges count only where some principal is, or can become, both the writer
     // and the target: the others rewrite permissions nobody can use.
@@ -535,7 +581,12 @@ fn evidence_for(asker: &Asker<'_>, index: &Index<'_>, key: &Key, cand: &Candidat
         // Outside the snapshot (or, against expectation, the evaluator disagrees with
         // the engine): the row's word.
         access: cand.access,
-        grants: cand.grants.iter().cloned().collect(),
+        grants: {
+            let mut g: Vec<Grant> = cand.grants.iter().flat_map(|g| g.iter().cloned()).collect();
+            g.sort();
+            g.dedup();
+            g
+        },
         conditions: Vec::new(),
         requires: cand.requires.clone(),
     })

@@ -33,5 +33,5 @@ pub use catalogue::{
     catalogue, load_errors,
 };
 pub use closure::{Closure, Gain, GainKind, Path, closure};
-pub use edges::{Edge, edges};
+pub use edges::{Edge, EdgeBuilder, edges};
 pub use inherit::{Inheritance, Scratch, TransitiveRow, transitive_rows};
