@@ -13,6 +13,8 @@
 //! - An edge from a principal outside the snapshot (another account, `*`) keeps the
 //!   row's access and grants: its identity policies are not in the snapshot, and the row
 //!   is Conditional on them already.
+//! - A role whose trust policy names an identity provider (`Federated`) gives an edge
+//!   from the provider: an entry point from outside, asked with the provider as caller.
 //! - Pass-role edges need three answers: `iam:PassRole` on the role with
 //!   `iam:PassedToService` set to the service (IAM UG, "iam:PassedToService"), every
 //!   action of a recipe on a resource the caller would create in its account (asked as a

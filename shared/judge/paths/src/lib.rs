@@ -2,9 +2,10 @@
 //! rewriting IAM (issue 13).
 //!
 //! What it is for: from the effective-access rows of a snapshot, the [`Edge`]s between
-//! principals (assume a role, create a user's credential, rewrite a trust policy, pass a
-//! role to compute one creates, change a function's code; and the control edges: write
-//! a principal's policies, remove its boundary, add a user to a group), the
+//! principals (assume a role, from inside or from an identity provider, create a user's
+//! credential, rewrite a trust policy, pass a role to compute one creates, change a
+//! function's code; and the control edges: write a principal's policies, remove its
+//! boundary, add a user to a group), the
 //! [`Closure`] of who can become whom with the best path, administrator-equivalence and
 //! the other [`Gain`]s, and the rows each principal gains through a path
 //! ([`transitive_rows`]). What it is not for: computing rows (`accessdrift-access`),
@@ -18,7 +19,12 @@
 //!   what they answer, fresh questions for the rest ([`ask`]). Unknown stays unknown:
 //!   an edge resting on request-time facts is `Conditional`, never dropped or allowed.
 //! - The closure is computed on principals (a few thousand nodes), never on rows; rows
-//!   are joined to it afterwards, one principal at a time.
+//!   are joined to it afterwards, one resource at a time ([`Inheritance`]), so a caller
+//!   streaming effective access holds one resource's rows, not the account's
+//!   ([`EdgeBuilder`] likewise takes rows one at a time).
+//! - What nothing would use is left out before the evaluator is asked: weaker become
+//!   edges between two principals already joined by a better one, control edges no
+//!   principal can use (see [`edges`]).
 //! - Pure: no I/O, no logging, no panics on bad input.
 
 pub mod ask;

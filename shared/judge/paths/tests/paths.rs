@@ -991,6 +991,7 @@ fn the_asker_agrees_with_every_row() {
             )
             .build(),
         Account::default()
+            .only_region("us-east-1")
             .policy("narrow", vec![allow(&["s3:*", "iam:Get*", "iam:Put*"], &["*"])])
             .vault()
             .function("f", Some("x"))
