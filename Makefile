@@ -42,7 +42,7 @@ clippy:
 deps-check:
 	@echo "==> dependency direction: pure crates have no AWS SDK, tokio or tracing"
 	@for c in accessdrift-primitives accessdrift-policy accessdrift-evaluator accessdrift-iam-data accessdrift-snapshot \
-	          accessdrift-capabilities accessdrift-escape accessdrift-access accessdrift-desired accessdrift-drift \
+	          accessdrift-capabilities accessdrift-escape accessdrift-access accessdrift-paths accessdrift-desired accessdrift-drift \
 	          accessdrift-controller accessdrift-triggers; do \
 	  if $(CARGO) tree -p $$c -e normal --prefix none --locked | grep -E '^(aws-|tokio |tracing )'; then \
 	    echo "error: $$c depends on an I/O crate (see above)"; exit 1; fi; \
