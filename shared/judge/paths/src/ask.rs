@@ -23,7 +23,8 @@ use accessdrift_evaluator::context::{
     ContextValue, KeyConstraint, KeyMatcher, Mode, RequestContext, SharedKeys,
 };
 use accessdrift_evaluator::{
-    Decision, NamedPolicy, OrgLevel, PolicySet, PolicyType, Principal, Request, Settings, evaluate,
+    ConditionTree, Decision, NamedPolicy, OrgLevel, PolicySet, PolicyType, Principal, Request,
+    Settings, evaluate,
 };
 use accessdrift_policy::Policy;
 use accessdrift_snapshot::{IamPrincipal, Organization, PrincipalKind, Snapshot};
@@ -37,7 +38,7 @@ pub struct Answer {
     /// The identity and resource-policy statements that allow it, sorted.
     pub grants: Vec<Grant>,
     /// For Conditional: the condition tree the allow depends on.
-    pub conditions: Option<serde_json::Value>,
+    pub conditions: Option<ConditionTree>,
 }
 
 /// What a question is about: an existing resource, or one the caller would create.
@@ -410,7 +411,7 @@ impl<'s> Asker<'s> {
             conditions: if allowed {
                 None
             } else {
-                ev.conditions.to_json()
+                ev.conditions.into_tree()
             },
         })
     }

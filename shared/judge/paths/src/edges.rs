@@ -25,6 +25,7 @@ use std::sync::Arc;
 
 use accessdrift_access::{Access, Grant, Row};
 use accessdrift_capabilities::ResourceKind;
+use accessdrift_evaluator::ConditionTree;
 use accessdrift_policy::{Policy, parse_policy_value};
 use accessdrift_snapshot::{IamPrincipal, PrincipalKind, Resource, Snapshot};
 use rayon::prelude::*;
@@ -54,7 +55,7 @@ pub struct Edge {
     /// Allowed, or Conditional when any answer behind it is.
     pub access: Access,
     /// The condition trees Conditional answers depend on.
-    pub conditions: Vec<serde_json::Value>,
+    pub conditions: Vec<ConditionTree>,
     /// What must also hold, in words (the snapshot cannot show it).
     pub requires: Vec<String>,
 }
@@ -71,7 +72,7 @@ impl Edge {
 struct Evidence {
     access: Access,
     grants: Vec<Grant>,
-    conditions: Vec<serde_json::Value>,
+    conditions: Vec<ConditionTree>,
     requires: Vec<String>,
 }
 
