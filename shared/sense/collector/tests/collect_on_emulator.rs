@@ -818,6 +818,14 @@ async fn a_member_account_is_collected_whole_and_the_engine_runs_on_it() {
         function.tags,
         [("owner".to_string(), "credit-team".to_string())].into()
     );
+    // The execution role is kept (transitive access: who may change the code acts as
+    // it); the partial read below must give the same (GetFunctionConfiguration).
+    assert_eq!(
+        function.settings.get("Role"),
+        Some(&json!(format!(
+            "arn:aws:iam::{account}:role/credit-processor"
+        )))
+    );
 
     assert_eq!(
         snapshot.account_settings.s3_block_public_access,

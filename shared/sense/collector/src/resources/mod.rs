@@ -66,6 +66,8 @@ pub(crate) enum Job {
         client: aws_sdk_lambda::Client,
         name: String,
         arn: String,
+        /// The execution role, as the listing gave it.
+        role: Option<String>,
     },
 }
 
@@ -116,7 +118,12 @@ pub(crate) async fn read(c: &Collector, job: Job) -> Read {
         Job::Queue { client, url } => sqs::read(&client, &url).await,
         Job::Topic { client, arn } => sns::read(&client, &arn).await,
         Job::Secret { client, listed } => secrets::read(&client, listed).await,
-        Job::Function { client, name, arn } => lambda::read(&client, &name, &arn).await,
+        Job::Function {
+            client,
+            name,
+            arn,
+            role,
+        } => lambda::read(&client, &name, &arn, role).await,
     }
 }
 
