@@ -18,7 +18,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use accessdrift_access::{Access, Grant};
+use accessdrift_access::{Access, Grant, known_key_constraints};
 use accessdrift_evaluator::context::{
     ContextValue, KeyConstraint, KeyMatcher, Mode, RequestContext, SharedKeys,
 };
@@ -89,37 +89,15 @@ pub struct Asker<'s> {
     rcp: Vec<OrgLevel<'s>>,
 }
 
-/// Keys the snapshot determines (as the access engine's `known_key_constraints`), plus
-/// `extra` keys the question fixes.
+/// Keys the snapshot determines (the access engine's own list, so both ask the same
+/// questions), plus `extra` keys the question fixes.
 fn constraints(regional: bool, extra: &[(&str, String)]) -> Arc<[KeyConstraint]> {
-    let exact = [
-        "aws:principalarn",
-        "aws:principalaccount",
-        "aws:principaltype",
-        "aws:username",
-        "aws:principalorgid",
-        "aws:principalorgpaths",
-        "aws:principalisawsservice",
-        "aws:principalservicename",
-        "aws:principalservicenameslist",
-        "aws:resourceaccount",
-        "aws:resourceorgid",
-        "aws:resourceorgpaths",
-        "s3:resourceaccount",
-    ];
     let known = |key: String| KeyConstraint {
         key: KeyMatcher::Exact(key),
         presence_known: true,
         value_known: true,
     };
-    let mut out: Vec<KeyConstraint> = exact.iter().map(|k| known((*k).to_string())).collect();
-    for prefix in ["aws:principaltag/", "aws:resourcetag/"] {
-        out.push(KeyConstraint {
-            key: KeyMatcher::Prefix(prefix.to_string()),
-            presence_known: true,
-            value_known: true,
-        });
-    }
+    let mut out: Vec<KeyConstraint> = known_key_constraints().to_vec();
     if regional {
         out.push(known("aws:requestedregion".to_string()));
     }
