@@ -22,4 +22,4 @@ pub use engine::{
     explain_pair,
 };
 pub use intern::Interner;
-pub use subjects::known_key_constraints;
+pub use subjects::{known_key_constraints, org_paths, resource_context_keys};

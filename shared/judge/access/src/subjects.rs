@@ -223,8 +223,10 @@ fn push_principal_org(ctx: &mut RequestContext, org: &Organization) {
     );
 }
 
-fn org_paths(org: &Organization) -> Vec<String> {
-    // aws:PrincipalOrgPaths: "o-id/r-root/ou-1/ou-2/" (IAM UG, global condition keys).
+/// The Organization path of an account of `org`, as `aws:PrincipalOrgPaths` and
+/// `aws:ResourceOrgPaths` carry it: "o-id/r-root/ou-1/ou-2/" (IAM UG, global condition
+/// keys).
+pub fn org_paths(org: &Organization) -> Vec<String> {
     let mut path = format!("{}/", org.id);
     for p in &org.path {
         path.push_str(p);
@@ -447,33 +449,39 @@ pub fn resource_keys(
     resource: &Resource,
     org: Option<&Organization>,
 ) -> Vec<(String, ContextValue)> {
+    resource_context_keys(
+        &resource.account,
+        &resource.tags,
+        resource_region(resource),
+        org,
+    )
+}
+
+/// The keys a resource of `account` with `tags` in `region` sets: what
+/// [`resource_keys`] sets for a resource of the snapshot, and what transitive access
+/// sets for one a principal would create (no resource entry yet).
+pub fn resource_context_keys<'t>(
+    account: &str,
+    tags: impl IntoIterator<Item = (&'t String, &'t String)>,
+    region: Option<&str>,
+    org: Option<&Organization>,
+) -> Vec<(String, ContextValue)> {
+    let single = |v: &str| ContextValue::Single(v.to_string());
     let mut keys = vec![
-        (
-            "aws:resourceaccount".to_string(),
-            ContextValue::Single(resource.account.clone()),
-        ),
-        (
-            "s3:resourceaccount".to_string(),
-            ContextValue::Single(resource.account.clone()),
-        ),
+        ("aws:resourceaccount".to_string(), single(account)),
+        ("s3:resourceaccount".to_string(), single(account)),
     ];
-    for (k, v) in &resource.tags {
+    for (k, v) in tags {
         keys.push((
             format!("aws:resourcetag/{}", k.to_ascii_lowercase()),
-            ContextValue::Single(v.clone()),
+            single(v),
         ));
     }
-    if let Some(region) = resource_region(resource) {
-        keys.push((
-            "aws:requestedregion".to_string(),
-            ContextValue::Single(region.to_string()),
-        ));
+    if let Some(region) = region {
+        keys.push(("aws:requestedregion".to_string(), single(region)));
     }
     if let Some(org) = org {
-        keys.push((
-            "aws:resourceorgid".to_string(),
-            ContextValue::Single(org.id.clone()),
-        ));
+        keys.push(("aws:resourceorgid".to_string(), single(&org.id)));
         keys.push((
             "aws:resourceorgpaths".to_string(),
             ContextValue::Multi(org_paths(org)),

@@ -18,7 +18,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use accessdrift_access::{Access, Grant, known_key_constraints};
+use accessdrift_access::{Access, Grant, known_key_constraints, org_paths, resource_context_keys};
 use accessdrift_evaluator::context::{
     ContextValue, KeyConstraint, KeyMatcher, Mode, RequestContext, SharedKeys,
 };
@@ -107,16 +107,6 @@ fn constraints(regional: bool, extra: &[(&str, String)]) -> Arc<[KeyConstraint]>
     out.into()
 }
 
-/// `aws:PrincipalOrgPaths`: `o-id/r-root/ou-1/` (IAM UG, "AWS global condition context keys").
-fn org_paths(org: &Organization) -> Vec<String> {
-    let mut path = format!("{}/", org.id);
-    for p in &org.path {
-        path.push_str(p);
-        path.push('/');
-    }
-    vec![path]
-}
-
 /// The principal facts of an IAM user or role, as the access engine knows them.
 fn principal_keys(p: &IamPrincipal, account: &str, org: Option<&Organization>) -> SharedKeys {
     let single = |v: &str| ContextValue::Single(v.to_string());
@@ -154,28 +144,13 @@ fn principal_keys(p: &IamPrincipal, account: &str, org: Option<&Organization>) -
 
 /// The resource facts of a target, as the access engine knows them.
 fn resource_keys(target: &Target<'_>, org: Option<&Organization>) -> SharedKeys {
-    let single = |v: &str| ContextValue::Single(v.to_string());
-    let mut keys: Vec<(String, ContextValue)> = vec![
-        ("aws:resourceaccount".into(), single(target.account)),
-        ("s3:resourceaccount".into(), single(target.account)),
-    ];
-    for (k, v) in target.tags.into_iter().flatten() {
-        keys.push((
-            format!("aws:resourcetag/{}", k.to_ascii_lowercase()),
-            single(v),
-        ));
-    }
-    if let Some(region) = target.region {
-        keys.push(("aws:requestedregion".into(), single(region)));
-    }
-    if let Some(org) = org {
-        keys.push(("aws:resourceorgid".into(), single(&org.id)));
-        keys.push((
-            "aws:resourceorgpaths".into(),
-            ContextValue::Multi(org_paths(org)),
-        ));
-    }
-    keys.into()
+    resource_context_keys(
+        target.account,
+        target.tags.into_iter().flatten(),
+        target.region,
+        org,
+    )
+    .into()
 }
 
 impl<'s> Asker<'s> {

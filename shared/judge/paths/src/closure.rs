@@ -108,23 +108,31 @@ fn rank(e: &Edge) -> (Access, EdgeKind) {
     (e.access, e.kind)
 }
 
+/// Every principal the edges name, sorted (node ids follow ARN order, which makes
+/// tie-breaks deterministic), and each one's node id.
+fn name_index<'e>(
+    edges: impl Iterator<Item = &'e Edge>,
+) -> (Vec<Arc<str>>, FxHashMap<Arc<str>, u32>) {
+    let mut names: Vec<Arc<str>> = edges
+        .flat_map(|e| [Arc::clone(&e.from), Arc::clone(&e.to)])
+        .collect();
+    names.sort();
+    names.dedup();
+    let index = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (Arc::clone(n), i as u32))
+        .collect();
+    (names, index)
+}
+
 /// Builds the closure of `edges` (any order; duplicates are harmless).
 pub fn closure(mut edges: Vec<Edge>) -> Closure {
     edges.sort_by(|a, b| {
         (&a.from, &a.to, a.kind, &a.on, &a.actions)
             .cmp(&(&b.from, &b.to, b.kind, &b.on, &b.actions))
     });
-    let mut names: Vec<Arc<str>> = edges
-        .iter()
-        .flat_map(|e| [Arc::clone(&e.from), Arc::clone(&e.to)])
-        .collect();
-    names.sort();
-    names.dedup();
-    let index: FxHashMap<Arc<str>, u32> = names
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (Arc::clone(n), i as u32))
-        .collect();
+    let (names, index) = name_index(edges.iter());
     let id = |s: &Arc<str>| index.get(s).copied().unwrap_or(NONE);
     let n = names.len();
     let mut any: Adjacency = vec![Vec::new(); n];
@@ -193,17 +201,7 @@ impl Acting {
     /// From the become edges among `edges` (the others are ignored).
     pub(crate) fn new(edges: &[Edge]) -> Acting {
         let become_: Vec<&Edge> = edges.iter().filter(|e| e.kind.becomes()).collect();
-        let mut names: Vec<Arc<str>> = become_
-            .iter()
-            .flat_map(|e| [Arc::clone(&e.from), Arc::clone(&e.to)])
-            .collect();
-        names.sort();
-        names.dedup();
-        let index: FxHashMap<Arc<str>, u32> = names
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (Arc::clone(n), i as u32))
-            .collect();
+        let (names, index) = name_index(become_.iter().copied());
         let n = names.len();
         let mut adj: Adjacency = vec![Vec::new(); n];
         for (i, e) in become_.iter().enumerate() {
